@@ -1,0 +1,5 @@
+"""Reference solution of the deep-generative-models assignment.
+
+One module per part of the assignment contract (``ASSIGNMENT.md``); every public name is
+the one a student implements. Submissions are graded against these functions.
+"""

@@ -1,0 +1,62 @@
+"""The importance-weighted bound L_k of Burda, Grosse & Salakhutdinov (2016), Eq. 8."""
+import math
+
+import torch
+
+from .vae import bernoulli_log_likelihood, log_normal_diag, sample_gaussian
+
+# Elements of one decoder output chunk: k·B·D floats are never materialized at once.
+CHUNK_ELEMENTS = 1 << 24
+
+
+def log_mean_exp(x, dim):
+    """log((1/n) Σ exp x) along ``dim`` (removed): log-sum-exp minus log n.
+
+    Stable for |x| up to 1e4 because torch.logsumexp subtracts the maximum first.
+    """
+    # SOLUTION
+    return torch.logsumexp(x, dim) - math.log(x.shape[dim])
+
+
+def log_importance_weights(x, encoder, decoder, k, *, eps=None):
+    """log w_i = log p(x|z_i) + log N(z_i; 0, I) − log q(z_i|x), z_i = mu + σ·eps_i.
+
+    Args:
+        x: data, [B, ...].
+        encoder: ``x -> (mu, logvar)``, each [B, K].
+        decoder: ``z [N, K] -> logits [N, *x.shape[1:]]``.
+        k: number of importance samples.
+        eps: noise, [k, B, K]; drawn when omitted.
+
+    Returns:
+        [k, B]. The decoder is called on chunks of samples so that memory stays bounded
+        for large k·B.
+    """
+    # SOLUTION
+    mu, logvar = encoder(x)
+    if eps is None:
+        eps = torch.randn((k, *mu.shape), dtype=mu.dtype, device=mu.device)
+    z = sample_gaussian(mu, logvar, eps=eps)  # [k, B, K]
+    log_prior = log_normal_diag(z, torch.zeros_like(z), torch.zeros_like(z))
+    log_q = log_normal_diag(z, mu, logvar)
+
+    b = x.shape[0]
+    per_sample = max(1, x[0].numel() * b)
+    chunk = max(1, CHUNK_ELEMENTS // per_sample)
+    log_lik = []
+    for z_chunk in z.split(chunk, dim=0):
+        n = z_chunk.shape[0]
+        logits = decoder(z_chunk.reshape(n * b, -1))
+        targets = x.unsqueeze(0).expand(n, *x.shape).reshape(n * b, *x.shape[1:])
+        log_lik.append(bernoulli_log_likelihood(targets, logits).view(n, b))
+    return torch.cat(log_lik, 0) + log_prior - log_q
+
+
+def iwae_bound(x, encoder, decoder, k, *, eps=None):
+    """L_k = log (1/k) Σ_i w_i (Eq. 8), per example.
+
+    Returns:
+        [B]. L_1 is the single-sample estimate whose expectation is the ELBO.
+    """
+    # SOLUTION
+    return log_mean_exp(log_importance_weights(x, encoder, decoder, k, eps=eps), dim=0)
