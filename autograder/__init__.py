@@ -1,0 +1,12 @@
+"""Autograder for the deep-generative-models assignment.
+
+The trust boundary is the layout:
+
+- ``grader/``  trusted: discovers the submission, runs the checks, writes results.json.
+  It never imports student code.
+- ``checks/``  trusted: the grading tests (pytest), comparing worker outputs with
+  ``reference/`` on inputs drawn from a secret per-submission seed.
+- ``sandbox/`` trusted: starts and confines the worker and talks to it in plain data.
+- ``worker/``  untrusted side: the only code that runs next to student code. The trusted
+  side imports nothing from it but the plain-data codec ``worker/wire.py``.
+"""

@@ -1,0 +1,1 @@
+"""Trusted grading engine: never imports student code."""
