@@ -1,0 +1,122 @@
+"""Finding a submission's parts: contract modules at any depth, answers.yaml, or one
+notebook. Reads files only; never imports or executes them."""
+import ast
+import dataclasses
+from pathlib import Path
+
+import nbformat
+
+CONTRACT_MODULES = ("vae", "iwae", "wake_sleep", "gmvae", "pixelcnn", "discriminator",
+                    "divergences", "gan", "bigan")
+ANSWERS = "answers.yaml"
+
+
+@dataclasses.dataclass
+class Submission:
+    root: Path
+    modules: dict = dataclasses.field(default_factory=dict)  # name -> Path
+    answers: Path | None = None
+    notebook: Path | None = None
+    notebook_source: str | None = None
+    notes: list = dataclasses.field(default_factory=list)
+
+    def where(self, module):
+        """Where a module was found, or why it was not, for messages to the student."""
+        if self.notebook is not None:
+            return f"the notebook {self.notebook.relative_to(self.root)}"
+        if module in self.modules:
+            return str(self.modules[module].relative_to(self.root))
+        return f"no file named {module}.py anywhere in the submission"
+
+
+def _visible_files(root):
+    for path in sorted(root.rglob("*"), key=lambda p: (len(p.parts), str(p))):
+        parts = path.relative_to(root).parts
+        if any(p.startswith(".") or p in ("__MACOSX", "__pycache__") for p in parts):
+            continue
+        if path.is_file() and not path.is_symlink():
+            yield path
+
+
+def discover(root):
+    """Scan ``root``; the shallowest copy of each file wins, and duplicates are noted."""
+    root = Path(root)
+    submission = Submission(root)
+    if not root.is_dir():
+        submission.notes.append(f"The submission folder {root} does not exist.")
+        return submission
+    notebooks = []
+    for path in _visible_files(root):
+        name = path.name
+        if name.endswith(".py") and path.stem in CONTRACT_MODULES:
+            if path.stem in submission.modules:
+                submission.notes.append(f"Ignored {path.relative_to(root)}: "
+                                        f"{submission.modules[path.stem].relative_to(root)} is graded.")
+            else:
+                submission.modules[path.stem] = path
+        elif name == ANSWERS and submission.answers is None:
+            submission.answers = path
+        elif name.endswith(".ipynb"):
+            notebooks.append(path)
+    if not submission.modules and notebooks:
+        if len(notebooks) > 1:
+            submission.notes.append("Several notebooks found; graded "
+                                    f"{notebooks[0].relative_to(root)}.")
+        submission.notebook = notebooks[0]
+        submission.notebook_source, cell_notes = notebook_to_module(notebooks[0])
+        submission.notes += cell_notes
+        if submission.answers is None:
+            candidate = notebooks[0].with_name(ANSWERS)
+            submission.answers = candidate if candidate.is_file() else None
+    return submission
+
+
+def _is_definition(node):
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return True
+    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        if len(names) != len(targets):
+            return False
+        try:
+            ast.literal_eval(node.value)
+            return True
+        except ValueError:
+            # UPPER_CASE names are constants by convention; anything else may be a training run
+            return all(n.isupper() for n in names) and not any(
+                isinstance(n, (ast.Lambda, ast.GeneratorExp, ast.ListComp)) for n in ast.walk(node.value))
+    return False
+
+
+def _segment(lines, node):
+    start = min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
+    return "\n".join(lines[start - 1:node.end_lineno])
+
+
+def notebook_to_module(path):
+    """The notebook's top-level imports, definitions and constant assignments, as source.
+
+    Cell magics and shell lines are dropped; every other statement (a training loop, a
+    print) is left out, so nothing of the student's runs but definitions."""
+    notes = []
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception as exc:  # nbformat raises many kinds for a broken file
+        return "", [f"Could not read the notebook {path.name}: {exc}"]
+    pieces = []
+    for number, cell in enumerate(notebook.cells, 1):
+        if cell.cell_type != "code":
+            continue
+        lines = [line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+        source = "\n".join(lines)
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:
+            notes.append(f"Notebook cell {number} has a syntax error at line {exc.lineno}: {exc.msg}; "
+                         "its definitions are missing.")
+            continue
+        kept = [_segment(lines, node) for node in tree.body if _is_definition(node)]
+        if kept:
+            pieces.append(f"# --- notebook cell {number}\n" + "\n\n".join(kept))
+    return "\n\n\n".join(pieces) + "\n", notes

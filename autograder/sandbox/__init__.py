@@ -1,0 +1,1 @@
+"""Trusted code that starts, confines, talks to and stops the untrusted worker."""

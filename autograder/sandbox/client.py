@@ -1,0 +1,164 @@
+"""The grader's handle on one untrusted worker: start it confined, send plain-data
+requests with a deadline, capture its output, and kill everything it started."""
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from ..worker import wire
+from . import policy, processes
+
+CONFINE = Path(__file__).with_name("confine.py")
+
+
+class WorkerDied(Exception):
+    """The worker exited or broke the protocol during a request."""
+
+
+class WorkerTimeout(WorkerDied):
+    """The worker did not answer within the deadline and was killed."""
+
+
+class _Drain(threading.Thread):
+    """Reads the worker's stdout and stderr, keeping at most ``cap`` bytes per take."""
+
+    def __init__(self, fd, cap):
+        super().__init__(daemon=True)
+        self.fd, self.cap, self.lock = fd, cap, threading.Lock()
+        self.kept, self.dropped = bytearray(), 0
+
+    def run(self):
+        while chunk := os.read(self.fd, 1 << 16):
+            with self.lock:
+                room = self.cap - len(self.kept)
+                self.kept += chunk[:max(room, 0)]
+                self.dropped += max(len(chunk) - max(room, 0), 0)
+        os.close(self.fd)
+
+    def take(self):
+        with self.lock:
+            text = self.kept.decode("utf-8", "replace")
+            if self.dropped:
+                text += f"\n[... {self.dropped} more bytes of output dropped]"
+            self.kept, self.dropped = bytearray(), 0
+            return text
+
+
+class Worker:
+    """One confined worker process serving calls on a staged submission."""
+
+    def __init__(self, stage, limits, *, uid_gid=None, hide=(), namespaces=True, device="cpu"):
+        self.stage, self.limits, self.uid_gid = stage, limits, uid_gid
+        self.hide, self.namespaces, self.device = list(hide), namespaces, device
+        self.proc, self.layers, self.cgroups, self.drain = None, None, [], None
+
+    def start(self):
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        output_r, output_w = os.pipe()
+        self.cgroups = policy.make_cgroups(f"agworker-{os.getpid()}-{time.monotonic_ns()}", self.limits)
+        uid, gid = self.uid_gid or (None, None)
+        # CUDA reserves far more address space than it uses; rely on cgroup and OOM score there
+        address_space = None if self.device.startswith("cuda") else self.limits.address_space_mb << 20
+        config = {
+            "argv": [sys.executable, "-I", "-B", str(self.stage.main), str(to_worker_r),
+                     str(from_worker_w), json.dumps(self.stage.modules)],
+            "env": self._environment(), "out_fd": from_worker_w, "cgroups": self.cgroups,
+            "namespaces": self.namespaces, "hide": self.hide, "scratch": str(self.stage.scratch),
+            "uid": uid, "gid": gid,
+            "limits": {"processes": self.limits.processes, "file_bytes": self.limits.file_mb << 20,
+                       "address_space_bytes": address_space},
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(CONFINE), json.dumps(config)],
+            pass_fds=(to_worker_r, from_worker_w), stdin=subprocess.DEVNULL, stdout=output_w,
+            stderr=output_w, start_new_session=True, cwd=self.stage.scratch, env=self._environment())
+        for fd in (to_worker_r, from_worker_w, output_w):
+            os.close(fd)
+        self.to_worker, self.from_worker = to_worker_w, from_worker_r
+        self.drain = _Drain(output_r, self.limits.output_kb << 10)
+        self.drain.start()
+        confined, _ = self._receive(self.limits.startup_s)
+        self.layers = confined.get("layers", {})
+        ready, _ = self._receive(self.limits.startup_s)
+        if ready.get("event") != "ready":
+            raise WorkerDied("the worker did not start")
+        return self
+
+    def _environment(self):
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.stage.scratch), "TMPDIR": str(self.stage.scratch),
+               "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        if "CUDA_VISIBLE_DEVICES" in os.environ:
+            env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
+        return env
+
+    def _receive(self, timeout):
+        deadline = time.monotonic() + timeout
+
+        def read(n):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.from_worker], [], [], remaining)[0]:
+                raise WorkerTimeout(f"no answer within {timeout:g} s")
+            return os.read(self.from_worker, min(n, 1 << 20))
+
+        try:
+            return wire.decode(read)
+        except WorkerTimeout:
+            self.stop()
+            raise
+        except (EOFError, wire.WireError, OSError) as exc:
+            status = self.stop()
+            raise WorkerDied(f"the worker {_describe_exit(status)} ({exc})") from None
+
+    def request(self, header, arrays=(), timeout=30.0):
+        """Send one request; returns ``(answer, arrays)`` or raises WorkerDied/WorkerTimeout."""
+        view = memoryview(wire.encode(header, arrays))
+        while view:
+            if not select.select([], [self.to_worker], [], timeout)[1]:
+                self.stop()
+                raise WorkerTimeout(f"the worker did not read its request within {timeout:g} s")
+            try:
+                view = view[os.write(self.to_worker, view[:1 << 16]):]
+            except OSError:
+                status = self.stop()
+                raise WorkerDied(f"the worker {_describe_exit(status)}") from None
+        return self._receive(timeout)
+
+    def output(self):
+        return self.drain.take() if self.drain else ""
+
+    @property
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        """Kill the worker and everything it started; returns its exit status."""
+        if self.proc is None:
+            return None
+        processes.kill_tree(self.proc.pid, extra=policy.cgroup_pids(self.cgroups))
+        try:
+            status = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            status = None
+        for fd in (self.to_worker, self.from_worker):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self.drain:
+            self.drain.join(timeout=2)
+        policy.remove_cgroups(self.cgroups)
+        self.proc, self.cgroups = None, []
+        return status
+
+
+def _describe_exit(status):
+    if status is None:
+        return "stopped"
+    if status < 0:
+        return f"was killed by signal {-status}"
+    return f"exited with status {status}"

@@ -1,0 +1,103 @@
+"""What confinement a worker gets on this machine: the user, hidden paths, cgroups and
+rlimits handed to the launcher. Decided once per grading run by the trusted side."""
+import dataclasses
+import os
+import pwd
+import stat
+import sys
+import sysconfig
+from pathlib import Path
+
+UNPRIVILEGED_USER = "nobody"
+
+
+@dataclasses.dataclass
+class Limits:
+    memory_mb: int = 1024
+    address_space_mb: int = 6144
+    processes: int = 64
+    file_mb: int = 64
+    output_kb: int = 64
+    startup_s: float = 60.0
+
+
+def _world_reachable(path):
+    """Can a user with no relation to the owners read ``path`` (every parent traversable)?"""
+    path = Path(path).resolve()
+    for parent in [*reversed(path.parents)]:
+        if not os.stat(parent).st_mode & stat.S_IXOTH:
+            return False
+    return bool(os.stat(path).st_mode & stat.S_IROTH)
+
+
+def unprivileged_ids():
+    """(uid, gid) to run the worker as when we are root, or None when that cannot work
+    (not root, or the interpreter and torch are not readable by an unrelated user)."""
+    if os.geteuid() != 0:
+        return None
+    import torch
+
+    needed = [os.path.realpath(sys.executable), sysconfig.get_paths()["stdlib"], torch.__file__]
+    if not all(_world_reachable(p) for p in needed):
+        return None
+    try:
+        entry = pwd.getpwnam(UNPRIVILEGED_USER)
+        return entry.pw_uid, entry.pw_gid
+    except KeyError:
+        return 65534, 65534
+
+
+def _current_cgroup(controller):
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            if controller in controllers.split(",") or (controllers == "" and controller == "unified"):
+                return path
+    return None
+
+
+def make_cgroups(name, limits):
+    """Create memory and pids cgroups below our own; returns their paths ([] if the tree
+    is not writable, as for non-root users)."""
+    created = []
+    v1 = {"memory": ("memory.limit_in_bytes", limits.memory_mb << 20), "pids": ("pids.max", limits.processes)}
+    for controller, (knob, value) in v1.items():
+        base = Path("/sys/fs/cgroup") / controller
+        current = _current_cgroup(controller)
+        if current is None or not base.is_dir():
+            continue
+        path = base / current.lstrip("/") / name
+        try:
+            path.mkdir()
+            (path / knob).write_text(str(value))
+            created.append(str(path))
+        except OSError:
+            remove_cgroups([str(path)])
+    if not created and Path("/sys/fs/cgroup/cgroup.controllers").exists():
+        path = Path("/sys/fs/cgroup") / (_current_cgroup("unified") or "/").lstrip("/") / name
+        try:
+            path.mkdir()
+            (path / "memory.max").write_text(str(limits.memory_mb << 20))
+            (path / "pids.max").write_text(str(limits.processes))
+            created.append(str(path))
+        except OSError:
+            remove_cgroups([str(path)])
+    return created
+
+
+def cgroup_pids(paths):
+    pids = set()
+    for path in paths:
+        try:
+            pids.update(int(p) for p in Path(path, "cgroup.procs").read_text().split())
+        except OSError:
+            pass
+    return pids
+
+
+def remove_cgroups(paths):
+    for path in paths:
+        try:
+            os.rmdir(path)
+        except OSError:
+            pass

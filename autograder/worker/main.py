@@ -1,0 +1,64 @@
+"""Worker entry point: ``python -I -B main.py IN_FD OUT_FD MODULES_JSON``.
+
+Answers one request frame at a time. Every exception of student code, SystemExit
+included, becomes an error answer; the grader decides what it costs.
+"""
+import json
+import os
+import sys
+import traceback
+
+STAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MAX_MESSAGE = 2000
+
+
+def describe(exc):
+    """Type, message and the innermost frame inside the submission, as plain strings."""
+    try:
+        message = str(exc)[:MAX_MESSAGE]
+    except BaseException:  # a hostile __str__
+        message = "<unprintable>"
+    where = None
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = {"file": os.path.basename(exc.filename), "line": exc.lineno,
+                 "code": (exc.text or "").strip()[:200]}
+    else:
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if os.sep + "submission" + os.sep in frame.filename:
+                where = {"file": os.path.basename(frame.filename), "line": frame.lineno,
+                         "code": (frame.line or "")[:200]}
+                break
+    return {"type": type(exc).__name__, "message": message, "where": where}
+
+
+def main():
+    in_fd, out_fd = int(sys.argv[1]), int(sys.argv[2])
+    sys.path[:0] = [STAGE, os.path.join(STAGE, "submission")]
+    import torch
+
+    from agworker import probes, wire
+
+    torch.set_num_threads(1)
+    reader, writer = os.fdopen(in_fd, "rb", buffering=0), os.fdopen(out_fd, "wb", buffering=0)
+    session = probes.Session(json.loads(sys.argv[3]))
+    writer.write(wire.encode({"event": "ready", "torch": torch.__version__,
+                              "cuda": torch.cuda.is_available()}))
+    while True:
+        try:
+            request, arrays = wire.decode(reader.read)
+        except EOFError:
+            return
+        try:
+            if request.get("op") == "import":
+                session.load(request["module"])
+                answer, out = {}, []
+            else:
+                answer, out = session.call(request, arrays)
+            frame = wire.encode({"ok": True, **answer}, out)
+        except BaseException as exc:  # noqa: B036 - student code may raise anything
+            frame = wire.encode({"ok": False, "error": describe(exc)})
+        writer.write(frame)
+
+
+if __name__ == "__main__":
+    main()
