@@ -1,0 +1,121 @@
+"""The pytest plugin that turns the checks into Gradescope test results.
+
+Checks are ordinary pytest tests carrying gradescope-utils' decorators. At collection,
+the assignment file's values (points, number, visibility, tags) are applied through the
+same decorators, so instructors set them in YAML. Every collected test yields exactly one
+record — passed, failed, errored in setup, or skipped — and none can vanish.
+"""
+import pytest
+from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
+
+from .draw import Draw
+
+MAX_TEST_OUTPUT = 64 * 1024
+
+
+class GradescopePlugin:
+    def __init__(self, assignment, remote, secret_seed, answers=None):
+        self.assignment, self.remote, self.secret_seed = assignment, remote, secret_seed
+        self.answer_verdicts = answers
+        self.records, self._base_weight, self._failures, self._functions = {}, {}, {}, {}
+        self.leaderboard = []
+
+    # fixtures -------------------------------------------------------------------------
+    @pytest.fixture(scope="session")
+    def remote_session(self):
+        return self.remote
+
+    @pytest.fixture
+    def spec(self, request):
+        return self.assignment.tests[request.node.originalname]
+
+    @pytest.fixture
+    def draw(self, request):
+        return Draw(self.secret_seed, request.node.originalname)
+
+    @pytest.fixture
+    def answer_verdicts(self):
+        return self.answer_verdicts
+
+    @pytest.fixture
+    def remote(self, spec, remote_session):
+        remote_session.timeout, remote_session.stopped = spec.timeout_s, {}
+        return remote_session
+
+    # collection -----------------------------------------------------------------------
+    def pytest_collection_modifyitems(self, session, config, items):
+        found = {item.originalname for item in items}
+        missing = [t for t in self.assignment.tests if t not in found]
+        unknown = sorted(found - set(self.assignment.tests))
+        if unknown:
+            raise pytest.UsageError(f"checks not listed in the assignment file: {', '.join(unknown)}")
+        for test_id in missing:  # listed but absent: reported, never silently worth 0
+            spec = self.assignment.tests[test_id]
+            self.records[test_id] = self._record(spec, 0.0, f"Internal: no check named {test_id} exists.")
+        for item in items:
+            spec = self.assignment.tests[item.originalname]
+            function = item.obj
+            self._base_weight[item.originalname] = getattr(function, "__weight__", None)
+            for decorate in (weight(spec.points), number(spec.number), visibility(spec.visibility),
+                             tags(spec.problem, *spec.covers)):
+                decorate(function)
+        items.sort(key=lambda item: [int(n) for n in self.assignment.tests[item.originalname].number.split(".")])
+
+    # outcomes -------------------------------------------------------------------------
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.failed and item.originalname not in self._failures:
+            self._failures[item.originalname] = _failure_message(report, call)
+        elif report.skipped and item.originalname not in self._failures:
+            self._failures[item.originalname] = f"Not run: {_skip_reason(report)}"
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        test_id = nodeid.rsplit("::", 1)[-1].split("[")[0]
+        spec = self.assignment.tests[test_id]
+        function = self._functions.get(test_id)
+        failure = self._failures.get(test_id)
+        score = self._score(test_id, function, failure)
+        if failure and getattr(function, "__hide_errors__", None):
+            failure = function.__hide_errors__
+        printed = self.remote.output() if self.remote else ""
+        text = failure or "All checks passed."
+        if printed.strip():
+            text += "\n\nOutput of your code during this test:\n" + printed
+        self.records[test_id] = self._record(spec, score, text[:MAX_TEST_OUTPUT], passed=failure is None)
+        column = getattr(function, "__leaderboard_column__", None)
+        if column is not None and getattr(function, "__leaderboard_value__", None) is not None:
+            self.leaderboard.append({"name": column, "value": function.__leaderboard_value__,
+                                     "order": getattr(function, "__leaderboard_sort_order__", "desc")})
+
+    def pytest_itemcollected(self, item):
+        self._functions[item.originalname] = item.obj
+
+    def _score(self, test_id, function, failure):
+        spec = self.assignment.tests[test_id]
+        partial = getattr(function, "__score__", None)
+        base = self._base_weight.get(test_id)
+        if partial is not None and base:
+            return max(0.0, min(spec.points, spec.points * float(partial) / float(base)))
+        return spec.points if failure is None else 0.0
+
+    def _record(self, spec, score, output, passed=False):
+        return {"name": f"{spec.id.removeprefix('test_')} ({', '.join(spec.covers)})",
+                "number": spec.number, "score": round(score, 4), "max_score": spec.points,
+                "status": "passed" if passed and score >= spec.points else "failed",
+                "output": output, "visibility": spec.visibility, "tags": [spec.problem, *spec.covers]}
+
+
+def _failure_message(report, call):
+    excinfo = call.excinfo
+    if excinfo is not None and isinstance(excinfo.value, AssertionError):
+        message = str(excinfo.value)
+        return message if report.when == "call" else f"Could not run: {message}"
+    where = "while preparing the test" if report.when == "setup" else ""
+    return f"Internal error in the grader {where}: {report.longreprtext[-3000:]}".replace("  ", " ")
+
+
+def _skip_reason(report):
+    longrepr = report.longrepr
+    return longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)

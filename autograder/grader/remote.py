@@ -1,0 +1,180 @@
+"""Calling a contract function on both sides: the submission in the worker and the
+reference here, with the same plain-data request, decoded the same way."""
+import dataclasses
+
+import torch
+
+from ..sandbox.client import WorkerDied, WorkerTimeout
+from ..worker import probes
+from .values import unpack
+
+REFERENCE_MODULES = {name: f"reference.{name}" for name in
+                     ("vae", "iwae", "wake_sleep", "gmvae", "pixelcnn", "discriminator", "divergences", "gan", "bigan")}
+
+
+class StudentError(AssertionError):
+    """The submission raised, is missing, or did not finish; the message says which."""
+
+    def __init__(self, message, kind="error"):
+        super().__init__(message)
+        self.kind = kind  # "error", "missing", "not_implemented", "timeout", "crash"
+
+
+@dataclasses.dataclass
+class Net:
+    """A network the grader builds on both sides from the same weights."""
+    name: str
+    layers: list  # [(weight, bias)] as tensors
+    kind: str = "mlp"
+    head: str | None = None
+    out_shape: list | None = None
+    pair: bool = False
+    padding: int = 0
+
+
+@dataclasses.dataclass
+class Opt:
+    kind: str
+    lr: float
+    over: list
+
+
+@dataclasses.dataclass
+class Reply:
+    value: object
+    modified: list
+    grads: dict | None = None
+    params: dict | None = None
+
+
+@dataclasses.dataclass
+class Outcome:
+    got: Reply
+    want: Reply
+
+
+class _Encoder:
+    def __init__(self):
+        self.arrays = []
+
+    def array(self, tensor, **extra):
+        self.arrays.append(tensor.detach().cpu().numpy().copy())
+        node = {"$t": len(self.arrays) - 1, **extra}
+        if tensor.is_floating_point():
+            node["dtype"] = str(tensor.dtype).removeprefix("torch.")
+        return node
+
+    def encode(self, value):
+        if isinstance(value, torch.Tensor):
+            return self.array(value, requires_grad=value.requires_grad)
+        if isinstance(value, Net):
+            return {"$module": value.kind, "name": value.name, "head": value.head, "out_shape": value.out_shape,
+                    "pair": value.pair, "padding": value.padding,
+                    "layers": [[self.array(w), self.array(b)] for w, b in value.layers]}
+        if isinstance(value, Opt):
+            return {"$optimizer": value.kind, "lr": value.lr, "over": value.over}
+        if isinstance(value, tuple):
+            return {"$tuple": [self.encode(v) for v in value]}
+        if isinstance(value, list):
+            return [self.encode(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.encode(v) for k, v in value.items()}
+        return value
+
+
+def _reply(answer, arrays):
+    def maybe(node):
+        return None if node is None else unpack(node, arrays)
+    return Reply(unpack(answer.get("value"), arrays), list(answer.get("modified", [])),
+                 maybe(answer.get("grads")), maybe(answer.get("params")))
+
+
+class Remote:
+    """The checks' handle on the submission. Restarts the worker after a crash or a
+    timeout, and remembers modules whose import failed so that each failure costs one
+    import, not one per test."""
+
+    def __init__(self, submission, start_worker, device="cpu"):
+        self.submission, self.start_worker, self.device = submission, start_worker, device
+        self.worker, self.imported, self.broken = None, set(), {}
+        self.reference = probes.Session(REFERENCE_MODULES)
+        self.timeout = 20.0
+        self.layers = None
+        self.stopped = {}  # function -> error, for the rest of the current test
+
+    def _ensure_worker(self):
+        if self.worker is None or not self.worker.alive:
+            self.worker = self.start_worker()
+            self.layers = self.worker.layers
+            self.imported = set()
+        return self.worker
+
+    def _import(self, module, qualified):
+        if module in self.broken:
+            raise StudentError(f"{qualified}: {self.broken[module]}", "missing")
+        if self.submission.notebook is None and module not in self.submission.modules:
+            self.broken[module] = f"{module}.py was not found ({self.submission.where(module)})"
+            return self._import(module, qualified)
+        worker = self._ensure_worker()
+        if module in self.imported:
+            return
+        where = self.submission.where(module)
+        try:
+            answer, _ = worker.request({"op": "import", "module": module}, timeout=self.timeout)
+        except WorkerDied as exc:
+            self.broken[module] = f"importing {where} stopped the worker: {exc}"
+            return self._import(module, qualified)
+        if not answer.get("ok"):
+            self.broken[module] = f"importing {where} failed: {_format_error(answer.get('error', {}))}"
+            return self._import(module, qualified)
+        self.imported.add(module)
+
+    def output(self):
+        return self.worker.output() if self.worker is not None else ""
+
+    def run(self, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False,
+            op=None, extra=None, **kwargs):
+        """Call ``function`` ("module.name") on both sides; returns an Outcome."""
+        encoder = _Encoder()
+        header = {"function": function, "args": encoder.encode(list(args)), "kwargs": encoder.encode(kwargs),
+                  "device": self.device, "dtype": dtype, "seed": int(seed), "report_params": report_params}
+        if op is not None:
+            header["op"] = op
+        if extra:
+            header.update(encoder.encode(extra))
+        if cotangents is not None:
+            header["cotangents"] = [encoder.array(c) for c in cotangents]
+        if function in self.stopped:
+            raise self.stopped[function]
+        want = _reply(*self.reference.call(dict(header), [a.copy() for a in encoder.arrays]))
+        module = function.split(".")[0]
+        self._import(module, function)
+        try:
+            answer, arrays = self.worker.request(header, encoder.arrays, timeout=self.timeout)
+        except WorkerTimeout:
+            self.stopped[function] = StudentError(
+                f"{function} did not finish within {self.timeout:g} s; it was stopped "
+                "(the remaining tests run in a fresh worker)", "timeout")
+            raise self.stopped[function] from None
+        except WorkerDied as exc:
+            self.stopped[function] = StudentError(f"{function} crashed the worker process: {exc}", "crash")
+            raise self.stopped[function] from None
+        if not answer.get("ok"):
+            error = answer.get("error", {})
+            kind = "not_implemented" if error.get("type") == "NotImplementedError" else "error"
+            raise StudentError(f"{function} raised {_format_error(error)}", kind)
+        return Outcome(_reply(answer, arrays), want)
+
+    def close(self):
+        if self.worker is not None:
+            self.worker.stop()
+
+
+def _format_error(error):
+    text = f"{error.get('type', 'an error')}: {error.get('message', '')}".rstrip(": ")
+    where = error.get("where")
+    if where:
+        text += f" ({where.get('file')}, line {where.get('line')}"
+        text += f": `{where['code']}`)" if where.get("code") else ")"
+    return text
+

@@ -1,0 +1,51 @@
+"""Gradescope's results.json: built from test records, validated, written atomically."""
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import jsonschema
+
+SCHEMA = json.loads(Path(__file__).with_name("results_schema.json").read_text())
+
+
+def validate(results):
+    """Raise jsonschema.ValidationError unless ``results`` follows the schema."""
+    jsonschema.validate(results, SCHEMA)
+
+
+def build(tests, *, output, visibility, stdout_visibility, execution_time, leaderboard=()):
+    """The results document; ``tests`` are dicts with the per-test fields of the schema."""
+    ordered = sorted(tests, key=lambda t: [int(n) if n.isdigit() else n for n in t["number"].split(".")])
+    results = {
+        "score": round(sum(t["score"] for t in ordered), 4),
+        "execution_time": round(execution_time, 2),
+        "output": output,
+        "output_format": "text",
+        "test_output_format": "text",
+        "visibility": visibility,
+        "stdout_visibility": stdout_visibility,
+        "tests": ordered,
+    }
+    if leaderboard:
+        results["leaderboard"] = list(leaderboard)
+    validate(results)
+    return results
+
+
+def write(results, path):
+    """Write atomically (a temporary file renamed over the target), so that a reader never
+    sees a partial file and nothing written there earlier survives."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        json.dump(results, f, indent=2)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+
+
+def crash_results(message, execution_time=0.0):
+    """What is written when grading itself failed: a valid file that says so."""
+    return build([], output=message, visibility="visible", stdout_visibility="hidden",
+                 execution_time=execution_time)

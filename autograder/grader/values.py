@@ -1,0 +1,63 @@
+"""Values that came back from a call, decoded from plain data into inert Python objects.
+
+A tensor comes back as a ``Returned``: the array plus what the worker said about it
+(dtype, device, whether it requires grad). Whatever was not plain data comes back as a
+``Foreign`` holding only its type's name.
+"""
+import dataclasses
+
+import numpy as np
+import torch
+
+
+@dataclasses.dataclass(frozen=True)
+class Returned:
+    array: np.ndarray
+    dtype: str
+    device: str
+    requires_grad: bool
+
+    @property
+    def shape(self):
+        return tuple(self.array.shape)
+
+    def tensor(self):
+        return torch.from_numpy(np.array(self.array))
+
+
+@dataclasses.dataclass(frozen=True)
+class Foreign:
+    type_name: str
+
+
+def unpack(node, arrays):
+    """Invert ``probes.pack``: a JSON tree with array references -> Python values."""
+    if isinstance(node, list):
+        return [unpack(item, arrays) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$t" in node:
+        array = arrays[int(node["$t"])]
+        return Returned(array, str(node.get("dtype")), str(node.get("device")), bool(node.get("requires_grad")))
+    if "$tuple" in node:
+        return tuple(unpack(item, arrays) for item in node["$tuple"])
+    if "$list" in node:
+        return [unpack(item, arrays) for item in node["$list"]]
+    if "$float" in node:
+        return float(node["$float"])
+    if "$other" in node:
+        return Foreign(str(node["$other"]))
+    return {str(key): unpack(value, arrays) for key, value in node.items()}
+
+
+def describe(value):
+    """A short, student-facing description of what came back."""
+    if isinstance(value, Returned):
+        return f"a {value.dtype} tensor of shape {list(value.shape)} on {value.device}"
+    if isinstance(value, Foreign):
+        return f"an object of type {value.type_name}"
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return f"{type(value).__name__} {value!r}"[:80]
