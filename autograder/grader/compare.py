@@ -86,7 +86,8 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None, ch
         lines.append(f"largest error{where}: got {g[worst]:.6g}, expected {w[worst]:.6g}")
     hint = None
     for description, value in (mistakes or {}).items():
-        if value is not None and value.shape == got.shape and np.allclose(g, value.array.astype(np.float64), rtol=1e-4, atol=1e-5, equal_nan=True):
+        value = np.asarray(value.detach().cpu() if hasattr(value, "detach") else value, dtype=np.float64)
+        if value.shape == got.shape and np.allclose(g, value, rtol=1e-4, atol=1e-5, equal_nan=True):
             hint = f"your values match a known mistake: {description}"
             break
     hint = hint or _pattern_hint(g, w, offsets or {})

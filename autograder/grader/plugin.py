@@ -8,9 +8,8 @@ record — passed, failed, errored in setup, or skipped — and none can vanish.
 import pytest
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
-from .draw import Draw
-
 MAX_TEST_OUTPUT = 64 * 1024
+STATE = pytest.StashKey()
 
 
 class GradescopePlugin:
@@ -20,27 +19,8 @@ class GradescopePlugin:
         self.records, self._base_weight, self._failures, self._functions = {}, {}, {}, {}
         self.leaderboard = []
 
-    # fixtures -------------------------------------------------------------------------
-    @pytest.fixture(scope="session")
-    def remote_session(self):
-        return self.remote
-
-    @pytest.fixture
-    def spec(self, request):
-        return self.assignment.tests[request.node.originalname]
-
-    @pytest.fixture
-    def draw(self, request):
-        return Draw(self.secret_seed, request.node.originalname)
-
-    @pytest.fixture
-    def answer_verdicts(self):
-        return self.answer_verdicts
-
-    @pytest.fixture
-    def remote(self, spec, remote_session):
-        remote_session.timeout, remote_session.stopped = spec.timeout_s, {}
-        return remote_session
+    def pytest_configure(self, config):
+        config.stash[STATE] = self
 
     # collection -----------------------------------------------------------------------
     def pytest_collection_modifyitems(self, session, config, items):

@@ -1,11 +1,12 @@
 """Calling a contract function on both sides: the submission in the worker and the
 reference here, with the same plain-data request, decoded the same way."""
 import dataclasses
+import io
 
 import torch
 
 from ..sandbox.client import WorkerDied, WorkerTimeout
-from ..worker import probes
+from ..worker import probes, wire
 from .values import unpack
 
 REFERENCE_MODULES = {name: f"reference.{name}" for name in
@@ -15,9 +16,10 @@ REFERENCE_MODULES = {name: f"reference.{name}" for name in
 class StudentError(AssertionError):
     """The submission raised, is missing, or did not finish; the message says which."""
 
-    def __init__(self, message, kind="error"):
+    def __init__(self, message, kind="error", error_type=None):
         super().__init__(message)
         self.kind = kind  # "error", "missing", "not_implemented", "timeout", "crash"
+        self.error_type = error_type
 
 
 @dataclasses.dataclass
@@ -132,9 +134,19 @@ class Remote:
     def output(self):
         return self.worker.output() if self.worker is not None else ""
 
-    def run(self, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False,
-            op=None, extra=None, **kwargs):
+    def run(self, function, *args, **kwargs):
         """Call ``function`` ("module.name") on both sides; returns an Outcome."""
+        header, arrays = self._request(function, *args, **kwargs)
+        # the reference's answer takes the same path through the codec as the worker's
+        frame = io.BytesIO(wire.encode(*self.reference.call(dict(header), [a.copy() for a in arrays])))
+        want = _reply(*wire.decode(frame.read))
+        return Outcome(self._call_student(function, header, arrays), want)
+
+    def run_student(self, function, *args, **kwargs):
+        return self._call_student(function, *self._request(function, *args, **kwargs))
+
+    def _request(self, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False,
+                 op=None, extra=None, **kwargs):
         encoder = _Encoder()
         header = {"function": function, "args": encoder.encode(list(args)), "kwargs": encoder.encode(kwargs),
                   "device": self.device, "dtype": dtype, "seed": int(seed), "report_params": report_params}
@@ -144,13 +156,14 @@ class Remote:
             header.update(encoder.encode(extra))
         if cotangents is not None:
             header["cotangents"] = [encoder.array(c) for c in cotangents]
+        return header, encoder.arrays
+
+    def _call_student(self, function, header, arrays):
         if function in self.stopped:
             raise self.stopped[function]
-        want = _reply(*self.reference.call(dict(header), [a.copy() for a in encoder.arrays]))
-        module = function.split(".")[0]
-        self._import(module, function)
+        self._import(function.split(".")[0], function)
         try:
-            answer, arrays = self.worker.request(header, encoder.arrays, timeout=self.timeout)
+            answer, arrays = self.worker.request(header, arrays, timeout=self.timeout)
         except WorkerTimeout:
             self.stopped[function] = StudentError(
                 f"{function} did not finish within {self.timeout:g} s; it was stopped "
@@ -162,8 +175,22 @@ class Remote:
         if not answer.get("ok"):
             error = answer.get("error", {})
             kind = "not_implemented" if error.get("type") == "NotImplementedError" else "error"
-            raise StudentError(f"{function} raised {_format_error(error)}", kind)
-        return Outcome(_reply(answer, arrays), want)
+            raise StudentError(f"{function} raised {_format_error(error)}", kind, error.get("type"))
+        return _reply(answer, arrays)
+
+    def reference_only(self, function, *args, **kwargs):
+        """The reference's reply alone, for building hints; never touches the worker."""
+        return _reply(*self.reference.call(*self._request(function, *args, **kwargs)))
+
+    def student_error(self, function, *args, **kwargs):
+        """Call the submission alone; the error it raised as {"type", "message"}, or None."""
+        try:
+            self.run_student(function, *args, **kwargs)
+        except StudentError as exc:
+            if exc.kind in ("missing", "timeout", "crash"):
+                raise
+            return {"type": exc.error_type, "message": str(exc)}
+        return None
 
     def close(self):
         if self.worker is not None:

@@ -9,7 +9,8 @@ from scipy import stats
 ALPHA = 1e-6
 
 
-def _two_sided_chi2(value, dof):
+def chi2_pvalue(value, dof):
+    """Two-sided p-value of a χ²_dof statistic."""
     return min(1.0, 2 * min(stats.chi2.cdf(value, dof), stats.chi2.sf(value, dof)))
 
 
@@ -34,7 +35,7 @@ def gaussian_pvalue(samples, mean, cov):
                 v[i], v[j] = 1.0, sign
                 directions.append(v / np.sqrt(2.0))
     for v in directions:
-        pvalues.append(_two_sided_chi2(np.sum((w @ v) ** 2), n))
+        pvalues.append(chi2_pvalue(np.sum((w @ v) ** 2), n))
     return min(1.0, min(pvalues) * len(pvalues))
 
 

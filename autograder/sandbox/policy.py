@@ -101,3 +101,25 @@ def remove_cgroups(paths):
             os.rmdir(path)
         except OSError:
             pass
+
+
+def protect(paths):
+    """When the worker runs as another user: make ``paths`` private to their owner.
+    Returns the previous modes, for ``restore``."""
+    previous = {}
+    for path in paths:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            continue
+        previous[path] = stat.S_IMODE(mode)
+        os.chmod(path, stat.S_IMODE(mode) & ~0o077)
+    return previous
+
+
+def restore(previous):
+    for path, mode in previous.items():
+        try:
+            os.chmod(path, mode)
+        except OSError:
+            pass

@@ -192,13 +192,16 @@ class Session:
         leaves = tensor_leaves(value)
         cotangents = [builder.tensor(node) for node in request["cotangents"]]
         wrt = [a for a in inputs if a.requires_grad]
-        params = [p for net in builder.modules.values() for p in net.parameters()]
+        named = [(name, p) for name, net in builder.modules.items() for p in net.parameters()]
         total = sum((leaf * cot).sum() for leaf, cot in zip(leaves, cotangents) if leaf.requires_grad)
         if not torch.is_tensor(total):
             return {"error": "the output does not depend differentiably on any input"}
-        grads = torch.autograd.grad(total, wrt + params, allow_unused=True)
+        grads = torch.autograd.grad(total, wrt + [p for _, p in named], allow_unused=True)
         packed = [None if g is None else pack(g, out) for g in grads]
-        return {"inputs": packed[:len(wrt)], "params": packed[len(wrt):]}
+        params = {}
+        for (name, _), g in zip(named, packed[len(wrt):]):
+            params.setdefault(name, []).append(g)
+        return {"inputs": packed[:len(wrt)], "params": params}
 
     def masked_conv(self, request, builder):
         """Construct MaskedConv2d, load weights, and record outputs and input gradients
@@ -219,4 +222,4 @@ class Session:
             (y * cot).sum().backward()
             trace.append({"output": pack(y.detach(), out), "grad_x": pack(x.grad, out)})
             opt.step()
-        return {"is_conv2d": isinstance(conv, nn.Conv2d), "trace": trace}, out
+        return {"value": {"is_conv2d": isinstance(conv, nn.Conv2d), "trace": trace}, "modified": []}, out

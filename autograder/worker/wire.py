@@ -26,7 +26,7 @@ def encode(header, arrays=()):
     parts = [LENGTH.pack(len(body)), body]
     for array in arrays:
         buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+        np.save(buffer, np.asarray(array), allow_pickle=False)  # keeps 0-d arrays 0-d
         parts += [LENGTH.pack(buffer.tell()), buffer.getvalue()]
     return b"".join(parts)
 

@@ -1,0 +1,77 @@
+"""pixelcnn.py: causal masks, MaskedConv2d and receptive fields."""
+import torch
+from gradescope_utils.autograder_utils.decorators import partial_credit
+
+from autograder.checks.helpers import check
+from autograder.grader.compare import Mismatch, assert_close
+from autograder.grader.parts import Parts
+from autograder.grader.remote import Net
+from reference.pixelcnn import causal_mask
+
+OTHER = {"A": "B", "B": "A"}
+
+
+@partial_credit(1.0)
+def test_causal_mask(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    for size in (3, 5, 7):
+        with parts(f"masks A and B, {size}×{size}"):
+            for kind in "AB":
+                check(remote, spec, "pixelcnn.causal_mask", size, kind,
+                      mistakes={"masks A and B are swapped (only B includes the centre)": causal_mask(size, OTHER[kind])})
+    with parts("ValueError for an even or non-positive size, or a type other than A/B"):
+        for args in [(4, "A"), (0, "B"), (3, "C")]:
+            error = remote.student_error("pixelcnn.causal_mask", *args)
+            if error is None or error["type"] != "ValueError":
+                raise Mismatch(f"causal_mask{args}: expected ValueError, got "
+                               f"{'no error' if error is None else error['type']}")
+    parts.finish()
+
+
+def _trace(outcome, what, spec):
+    got, want = outcome.got.value, outcome.want.value
+    if not isinstance(got, dict) or not got.get("is_conv2d"):
+        raise Mismatch(f"{what}: MaskedConv2d must be a subclass of torch.nn.Conv2d")
+    for step, (g, w) in enumerate(zip(got["trace"], want["trace"])):
+        label = "before any step" if step == 0 else f"after {step} SGD step{'s' * (step > 1)}"
+        assert_close(g["output"], w["output"], f"{what}: output {label}", **spec.tolerance("float32"))
+        assert_close(g["grad_x"], w["grad_x"], f"{what}: gradient w.r.t. the input {label}",
+                     **spec.tolerance("float32"))
+
+
+@partial_credit(1.0)
+def test_masked_conv2d(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    for kind, steps, name in [("A", 0, "type A: outputs and input gradients"),
+                              ("B", 0, "type B: outputs and input gradients"),
+                              ("A", 2, "still masked after optimizer steps (mask in every forward)")]:
+        with parts(name):
+            size = 5
+            extra = {"ctor": [2, 3, size, kind], "weight": draw.normal(3, 2, size, size), "bias": draw.normal(3),
+                     "x": draw.normal(2, 2, 7, 7), "cotangent": draw.normal(2, 3, 7, 7), "lr": 0.5, "steps": steps}
+            outcome = remote.run("pixelcnn.MaskedConv2d", op="masked_conv", extra=extra)
+            _trace(outcome, f"MaskedConv2d({', '.join(map(repr, extra['ctor']))})", spec)
+    parts.finish()
+
+
+def conv_stack(draw, kinds, channels=(1, 3, 2)):
+    """Plain convolutions whose weights are already masked: the check does not depend on
+    the student's MaskedConv2d."""
+    layers = []
+    for kind, c_in, c_out in zip(kinds, channels[:-1], channels[1:]):
+        weight = (draw.normal(c_out, c_in, 3, 3).abs() + 0.1) * causal_mask(3, kind)
+        layers.append((weight, draw.normal(c_out, scale=0.1).abs()))
+    return Net("model", layers, kind="conv", padding=1)
+
+
+@partial_credit(1.0)
+def test_receptive_field(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    with parts("the four two-layer fields of the contract (5×5, pixel 33)", 2):
+        for kinds in ("AA", "AB", "BA", "BB"):
+            check(remote, spec, "pixelcnn.receptive_field", conv_stack(draw, kinds), 1, 5, 5, 2, 2,
+                  what=f"receptive_field of {kinds[0]} then {kinds[1]}")
+    with parts("three layers, another pixel, a non-square image"):
+        row, col = draw.integers(2, 6), draw.integers(1, 8)
+        check(remote, spec, "pixelcnn.receptive_field", conv_stack(draw, "ABB", (2, 3, 3, 2)), 2, 7, 9, row, col)
+    parts.finish()

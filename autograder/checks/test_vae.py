@@ -1,0 +1,189 @@
+"""vae.py: reparameterization, Gaussian densities, KL, Bernoulli likelihood, ELBO."""
+import math
+
+import numpy as np
+import torch
+from gradescope_utils.autograder_utils.decorators import partial_credit
+
+from autograder.checks.helpers import (check, check_gradients, expect_statistics, samples_of, vae_nets)
+from autograder.grader import stats
+from autograder.grader.parts import Parts
+from autograder.grader.remote import Net
+
+LOG_2PI = math.log(2 * math.pi)
+N_SAMPLES = 20000
+
+
+@partial_credit(1.0)
+def test_sample_gaussian(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    mu, logvar, eps = draw.normal(6, 4), draw.normal(6, 4), draw.normal(6, 4)
+    with parts("values with given eps", 2):
+        check(remote, spec, "vae.sample_gaussian", mu, logvar, eps=eps, mistakes={
+            "exp(logvar) used as the standard deviation; the standard deviation is exp(logvar / 2)":
+                mu + logvar.exp() * eps,
+            "logvar used as the standard deviation": mu + logvar * eps})
+    with parts("float64"):
+        check(remote, spec, "vae.sample_gaussian", mu.double(), logvar.double(), eps=eps.double())
+    with parts("gradients reach mu and logvar"):
+        check_gradients(remote, spec, "vae.sample_gaussian", [mu.requires_grad_(), logvar.requires_grad_(), ],
+                        ["mu", "logvar"], [draw.normal(6, 4)], eps=eps)
+    with parts("distribution when eps is omitted (exact test, false-fail rate 1e-6)"):
+        mu0, logvar0 = draw.normal(3), draw.normal(3, scale=0.5)
+        reply = remote.run_student("vae.sample_gaussian", mu0.expand(N_SAMPLES, 3), logvar0.expand(N_SAMPLES, 3),
+                                   seed=draw.seed())
+        samples = samples_of(reply.value, "sample_gaussian", (N_SAMPLES, 3))
+        expect_statistics(stats.gaussian_pvalue(samples, mu0.numpy(), np.diag(logvar0.exp().numpy())),
+                          "sample_gaussian", "N(mu, diag(exp(logvar)))")
+    parts.finish()
+
+
+@partial_credit(1.0)
+def test_sample_gaussian_full(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    k = 3
+    mu, eps = draw.normal(5, k), draw.normal(5, k)
+    scale = draw.normal(5, k, k) + 2 * torch.eye(k)
+    with parts("values with given eps", 2):
+        check(remote, spec, "vae.sample_gaussian_full", mu, scale, eps=eps, mistakes={
+            "scale transposed (use scale @ eps, not eps @ scale)": mu + (scale.mT @ eps.unsqueeze(-1)).squeeze(-1),
+            "the covariance scale·scaleᵀ used where its square root belongs":
+                mu + (scale @ scale.mT @ eps.unsqueeze(-1)).squeeze(-1)})
+    with parts("float64"):
+        check(remote, spec, "vae.sample_gaussian_full", mu.double(), scale.double(), eps=eps.double())
+    with parts("gradients reach mu and scale"):
+        check_gradients(remote, spec, "vae.sample_gaussian_full", [mu.requires_grad_(), scale.requires_grad_()],
+                        ["mu", "scale"], [draw.normal(5, k)], eps=eps)
+    with parts("distribution when eps is omitted (exact test, false-fail rate 1e-6)"):
+        mu0 = draw.normal(k)
+        scale0 = torch.linalg.cholesky(torch.eye(k) + 0.5 * torch.ones(k, k)) @ torch.linalg.qr(draw.normal(k, k))[0]
+        reply = remote.run_student("vae.sample_gaussian_full", mu0.expand(N_SAMPLES, k),
+                                   scale0.expand(N_SAMPLES, k, k), seed=draw.seed())
+        samples = samples_of(reply.value, "sample_gaussian_full", (N_SAMPLES, k))
+        cov = (scale0.double() @ scale0.double().T).numpy()
+        expect_statistics(stats.gaussian_pvalue(samples, mu0.numpy(), cov), "sample_gaussian_full",
+                          "N(mu, scale scaleᵀ)")
+    parts.finish()
+
+
+@partial_credit(1.0)
+def test_log_normal_diag(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    x, mu, logvar = draw.normal(7, 4), draw.normal(7, 4), draw.normal(7, 4)
+    with parts("values", 2):
+        check(remote, spec, "vae.log_normal_diag", x, mu, logvar,
+              offsets={"the constant ½·K·log(2π) (was the 2π term dropped?)": 0.5 * 4 * LOG_2PI},
+              mistakes={"exp(logvar / 2) used where the variance exp(logvar) belongs":
+                        -0.5 * (LOG_2PI + logvar + (x - mu) ** 2 / logvar.mul(0.5).exp()).sum(-1)})
+    with parts("float64"):
+        check(remote, spec, "vae.log_normal_diag", x.double(), mu.double(), logvar.double())
+    with parts("stable at logvar = ±30"):
+        check(remote, spec, "vae.log_normal_diag", x, mu, torch.full((7, 4), 30.0) * torch.sign(logvar))
+    with parts("gradients"):
+        check_gradients(remote, spec, "vae.log_normal_diag",
+                        [x, mu.requires_grad_(), logvar.requires_grad_()], ["mu", "logvar"], [draw.normal(7)])
+    parts.finish()
+
+
+@partial_credit(1.0)
+def test_log_normal_full(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    k = 3
+    x, mu = draw.normal(6, k), draw.normal(6, k)
+    scale = draw.normal(6, k, k) + 2.5 * torch.eye(k)
+    cov = scale @ scale.mT
+    diff = (x - mu).unsqueeze(-1)
+    quad = (diff.mT @ torch.linalg.solve(cov, diff)).squeeze(-1).squeeze(-1)
+    logdet = torch.linalg.slogdet(scale).logabsdet
+    with parts("values", 2):
+        check(remote, spec, "vae.log_normal_full", x, mu, scale, mistakes={
+            "the log-determinant term −log|det scale| is missing": -0.5 * (k * LOG_2PI + quad),
+            "scale used as the covariance (it is its square root)":
+                -0.5 * (k * LOG_2PI + (diff.mT @ torch.linalg.solve(scale, diff)).squeeze(-1).squeeze(-1))
+                - 0.5 * logdet})
+    with parts("float64"):
+        check(remote, spec, "vae.log_normal_full", x.double(), mu.double(), scale.double())
+    with parts("one scale shared by a batch ([K, K] with x [B, K])"):
+        check(remote, spec, "vae.log_normal_full", x, mu, scale[0])
+    with parts("gradients reach mu and scale"):
+        check_gradients(remote, spec, "vae.log_normal_full", [x, mu.requires_grad_(), scale.requires_grad_()],
+                        ["mu", "scale"], [draw.normal(6)])
+    parts.finish()
+
+
+@partial_credit(1.0)
+def test_kl_standard_normal(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    mu, logvar = draw.normal(8, 5), draw.normal(8, 5)
+    with parts("values", 2):
+        check(remote, spec, "vae.kl_standard_normal", mu, logvar)
+    with parts("the worked example KL(N([1, −0.5], diag[0.5, 2]) ‖ N(0, I)) = 0.875"):
+        check(remote, spec, "vae.kl_standard_normal", torch.tensor([1.0, -0.5]), torch.tensor([0.5, 2.0]).log())
+    with parts("float64"):
+        check(remote, spec, "vae.kl_standard_normal", mu.double(), logvar.double())
+    with parts("stable at logvar = ±30"):
+        check(remote, spec, "vae.kl_standard_normal", mu, 30.0 * torch.sign(logvar))
+    with parts("gradients"):
+        check_gradients(remote, spec, "vae.kl_standard_normal", [mu.requires_grad_(), logvar.requires_grad_()],
+                        ["mu", "logvar"], [draw.normal(8)])
+    parts.finish()
+
+
+@partial_credit(1.0)
+def test_kl_diag_gaussians(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    args = [draw.normal(8, 5) for _ in range(4)]
+    with parts("values", 2):
+        check(remote, spec, "vae.kl_diag_gaussians", *args)
+    with parts("KL(q ‖ q) = 0"):
+        check(remote, spec, "vae.kl_diag_gaussians", args[0], args[1], args[0], args[1])
+    with parts("float64"):
+        check(remote, spec, "vae.kl_diag_gaussians", *(a.double() for a in args))
+    with parts("stable at logvar = ±30"):
+        check(remote, spec, "vae.kl_diag_gaussians", args[0], 30 * torch.sign(args[1]), args[2],
+              30 * torch.sign(args[3]) * 0.9)
+    with parts("gradients"):
+        check_gradients(remote, spec, "vae.kl_diag_gaussians", [a.requires_grad_() for a in args],
+                        ["q_mu", "q_logvar", "p_mu", "p_logvar"], [draw.normal(8)])
+    parts.finish()
+
+
+@partial_credit(1.0)
+def test_bernoulli_log_likelihood(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    x, logits = draw.binary(6, 10), draw.normal(6, 10, scale=3.0)
+    with parts("values on binary x", 2):
+        check(remote, spec, "vae.bernoulli_log_likelihood", x, logits)
+    with parts("x in [0, 1] (soft targets)"):
+        check(remote, spec, "vae.bernoulli_log_likelihood", draw.uniform(6, 10), logits)
+    with parts("images [B, C, H, W]: sum over every non-batch dimension"):
+        check(remote, spec, "vae.bernoulli_log_likelihood", draw.binary(4, 1, 3, 5), draw.normal(4, 1, 3, 5))
+    with parts("stable at logits ±100"):
+        check(remote, spec, "vae.bernoulli_log_likelihood", x, 100.0 * torch.sign(logits))
+    with parts("float64"):
+        check(remote, spec, "vae.bernoulli_log_likelihood", x.double(), logits.double())
+    parts.finish()
+
+
+@partial_credit(1.0)
+def test_elbo(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    encoder, decoder = vae_nets(draw)
+    x = draw.binary(5, 6)
+    with parts("(elbo, rec, kl) with given eps", 2):
+        check(remote, spec, "vae.elbo", x, encoder, decoder, eps=draw.normal(1, 5, 2))
+    with parts("n_samples = 4: rec is the mean over samples"):
+        check(remote, spec, "vae.elbo", x, encoder, decoder, n_samples=4, eps=draw.normal(4, 5, 2))
+    with parts("float64"):
+        check(remote, spec, "vae.elbo", x.double(), encoder, decoder, eps=draw.normal(1, 5, 2).double())
+    with parts("image-shaped data"):
+        image_encoder, image_decoder = vae_nets(draw, data_dim=9, image_shape=[1, 3, 3])
+        check(remote, spec, "vae.elbo", draw.binary(3, 1, 3, 3), image_encoder, image_decoder,
+              eps=draw.normal(2, 3, 2), n_samples=2)
+    with parts("gradients reach the encoder and decoder parameters"):
+        check_gradients(remote, spec, "vae.elbo", [x, encoder, decoder], [], [draw.normal(5), draw.normal(5),
+                        draw.normal(5)], params=True, eps=draw.normal(1, 5, 2))
+    with parts("without eps (a decoder that ignores z makes the value exact)"):
+        flat = Net("decoder", [(torch.zeros(8, 2), draw.normal(8)), (draw.normal(6, 8), draw.normal(6))])
+        check(remote, spec, "vae.elbo", x, encoder, flat, n_samples=3, seed=draw.seed())
+    parts.finish()

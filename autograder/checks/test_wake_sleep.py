@@ -1,0 +1,104 @@
+"""wake_sleep.py: the wake and sleep losses, their gradient routing, and the steps."""
+import math
+
+import torch
+from gradescope_utils.autograder_utils.decorators import partial_credit
+
+from autograder.checks.helpers import (check, check_gradients, compare_params, expect_statistics, samples_of,
+                                       vae_nets)
+from autograder.checks.test_iwae import constant_decoder
+from autograder.grader import stats
+from autograder.grader.parts import Parts
+from autograder.grader.remote import Net, Opt
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+@partial_credit(1.0)
+def test_wake_loss(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    encoder, decoder = vae_nets(draw)
+    x = draw.binary(5, 6)
+    with parts("values with given eps", 2):
+        check(remote, spec, "wake_sleep.wake_loss", x, encoder, decoder, eps=draw.normal(1, 5, 2))
+    with parts("n_samples = 3"):
+        check(remote, spec, "wake_sleep.wake_loss", x, encoder, decoder, n_samples=3, eps=draw.normal(3, 5, 2))
+    with parts("float64"):
+        check(remote, spec, "wake_sleep.wake_loss", x.double(), encoder, decoder, eps=draw.normal(1, 5, 2).double())
+    with parts("gradients reach the decoder and never the encoder", 2):
+        check_gradients(remote, spec, "wake_sleep.wake_loss", [x, encoder, decoder], [], [torch.tensor(1.0)],
+                        params=True, eps=draw.normal(1, 5, 2))
+    with parts("without eps (a decoder that ignores z makes the value exact)"):
+        check(remote, spec, "wake_sleep.wake_loss", x, encoder, constant_decoder(draw), n_samples=2, seed=draw.seed())
+    parts.finish()
+
+
+@partial_credit(1.0)
+def test_sleep_loss(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    encoder, decoder = vae_nets(draw)
+    z, u = draw.normal(7, 2), draw.uniform(7, 6)
+    with parts("values with given z and u", 2):
+        check(remote, spec, "wake_sleep.sleep_loss", encoder, decoder, 7, 2, z=z, u=u)
+    with parts("float64"):
+        check(remote, spec, "wake_sleep.sleep_loss", encoder, decoder, 7, 2, z=z.double(), u=u.double())
+    with parts("gradients reach the encoder and never the decoder", 2):
+        check_gradients(remote, spec, "wake_sleep.sleep_loss", [encoder, decoder, 7, 2], [], [torch.tensor(1.0)],
+                        params=True, z=z, u=u)
+    with parts("without z and u: z ~ N(0, I) (exact chi-square test, false-fail rate 1e-6)"):
+        # an encoder with q(z|x) = N(0, I) makes 2L(loss − ½K log 2π) = Σ|z_l|² ~ χ²(L·K)
+        standard = Net("encoder", [(torch.zeros(8, 6), torch.zeros(8)), (torch.zeros(4, 8), torch.zeros(4))],
+                       head="gaussian")
+        n = 4000
+        loss = samples_of(remote.run_student("wake_sleep.sleep_loss", standard, decoder, n, 2, seed=draw.seed()).value,
+                          "sleep_loss", ())
+        statistic = 2 * n * (float(loss) - LOG_2PI)
+        expect_statistics(stats.chi2_pvalue(statistic, 2 * n), "sleep_loss", "z ~ N(0, I) of shape [L, K]")
+    parts.finish()
+
+
+def _step_nets(draw):
+    encoder, decoder = vae_nets(draw)
+    return encoder, decoder, Opt("sgd", 0.2, ["decoder"]), Opt("sgd", 0.2, ["encoder"])
+
+
+@partial_credit(1.0)
+def test_wake_sleep_step(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    encoder, decoder, wake_opt, sleep_opt = _step_nets(draw)
+    x, eps, z, u = draw.binary(5, 6), draw.normal(2, 5, 2), draw.normal(3, 2), draw.uniform(3, 6)
+    outcome = None
+    with parts("returns (wake_loss, sleep_loss) as floats, each before its update", 2):
+        outcome = check(remote, spec, "wake_sleep.wake_sleep_step", x, encoder, decoder, wake_opt, sleep_opt,
+                        latent_dim=2, n_samples=2, eps=eps, z=z, u=u, report_params=True)
+    with parts("parameters after the step: wake updates the decoder, then sleep dreams from it", 2):
+        outcome = outcome or remote.run("wake_sleep.wake_sleep_step", x, encoder, decoder, wake_opt, sleep_opt,
+                                        latent_dim=2, n_samples=2, eps=eps, z=z, u=u, report_params=True)
+        compare_params(outcome, spec, torch.float32, "wake_sleep_step", ["decoder", "encoder"])
+    with parts("runs without noise arguments"):
+        reply = remote.run_student("wake_sleep.wake_sleep_step", x, encoder, decoder, wake_opt, sleep_opt,
+                                   latent_dim=2, n_samples=2, seed=draw.seed())
+        values = reply.value
+        assert isinstance(values, tuple) and len(values) == 2 and all(
+            type(v) is float and math.isfinite(v) for v in values), \
+            f"wake_sleep_step: expected a tuple of two finite floats, got {values!r}"[:300]
+    parts.finish()
+
+
+@partial_credit(1.0)
+def test_aevb_step(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    encoder, decoder = vae_nets(draw)
+    opt = Opt("sgd", 0.2, ["encoder", "decoder"])
+    x, eps = draw.binary(5, 6), draw.normal(3, 5, 2)
+    outcome = None
+    with parts("returns the loss before the step, as a float", 2):
+        outcome = check(remote, spec, "wake_sleep.aevb_step", x, encoder, decoder, opt, n_samples=3, eps=eps,
+                        report_params=True)
+    with parts("parameters after one step on −mean ELBO", 2):
+        outcome = outcome or remote.run("wake_sleep.aevb_step", x, encoder, decoder, opt, n_samples=3, eps=eps,
+                                        report_params=True)
+        compare_params(outcome, spec, torch.float32, "aevb_step", ["encoder", "decoder"])
+    with parts("without eps (a decoder that ignores z makes the loss exact)"):
+        check(remote, spec, "wake_sleep.aevb_step", x, encoder, constant_decoder(draw), opt, seed=draw.seed())
+    parts.finish()

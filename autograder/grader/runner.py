@@ -1,0 +1,127 @@
+"""Grading one submission, end to end, in the trusted process.
+
+discover → stage → run the checks (pytest) against a confined worker → kill everything
+the worker left → write results.json last. Any failure of the grader itself still ends
+in a valid results file that says so, with no points.
+"""
+import contextlib
+import io
+import os
+import secrets
+import time
+import traceback
+from pathlib import Path
+
+import pytest
+
+from ..sandbox import policy, processes
+from ..sandbox.client import Worker
+from ..sandbox.stage import build_stage
+from . import assignment as assignment_file
+from . import results as results_file
+from .answers import grade_answers
+from .discovery import CONTRACT_MODULES, discover
+from . import fixtures
+from .plugin import GradescopePlugin
+from .remote import Remote
+
+PACKAGE = Path(__file__).resolve().parent.parent
+CHECKS = PACKAGE / "checks"
+REFERENCE = PACKAGE.parent / "reference"
+ANSWER_KEY = REFERENCE / "answers.yaml"
+
+
+def resolve_device(device):
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise SystemExit("--device cuda was asked for, but CUDA is not available here")
+    return device
+
+
+def describe_isolation(layers, as_root):
+    if not layers:
+        return "Isolation: no worker was started."
+    ns = layers.get("namespaces") or {}
+    bits = [f"worker ran as {layers.get('user')}",
+            "no network, private read-only filesystem view" if ns and "mount_error" not in ns
+            else f"namespaces unavailable ({layers.get('namespaces_error', ns.get('mount_error', 'unknown'))})",
+            "cgroup memory and process limits" if layers.get("cgroup") else "no cgroup (rlimits only)"]
+    text = "Isolation: " + "; ".join(bits) + "."
+    if not as_root:
+        text += " (Not run as root: the worker runs as the same user, so it is not kept from reading files that user can read.)"
+    return text
+
+
+def _summary(submission, remote, plugin, as_root):
+    lines = []
+    if submission.notebook is not None:
+        lines.append(f"Graded the notebook {submission.notebook.relative_to(submission.root)}.")
+    elif submission.modules:
+        lines.append("Graded " + ", ".join(f"{p.relative_to(submission.root)}" for p in submission.modules.values()) + ".")
+    missing = [m for m in CONTRACT_MODULES if m not in submission.modules] if submission.notebook is None else []
+    if missing:
+        lines.append("Not found in the submission: " + ", ".join(f"{m}.py" for m in missing)
+                     + " (their tests score 0).")
+    if submission.answers is None:
+        lines.append("Not found: answers.yaml (its tests score 0).")
+    lines += submission.notes
+    lines += [f"{m}.py: {reason}" for m, reason in sorted(remote.broken.items()) if m in submission.modules]
+    score = sum(r["score"] for r in plugin.records.values())
+    lines.append(f"Score: {score:g} / {plugin.assignment.total:g}")
+    return "\n".join(lines)
+
+
+def grade(submission_dir, results_path, *, device="auto", assignment_path=None, seed=None, log=print):
+    """Grade ``submission_dir`` into ``results_path``; returns the results document."""
+    started = time.monotonic()
+    try:
+        results = _grade(submission_dir, device, assignment_path, seed, log, started)
+    except BaseException as exc:  # noqa: B036 - the grade must be written whatever happened
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        log(traceback.format_exc())
+        results = results_file.crash_results(
+            f"The autograder failed while grading this submission ({type(exc).__name__}: {exc}). "
+            "No points were awarded; please tell the course staff.", time.monotonic() - started)
+    processes.kill_tree(os.getpid())  # nothing the worker left behind outlives the grading
+    results_file.write(results, results_path)
+    return results
+
+
+def _grade(submission_dir, device, assignment_path, seed, log, started):
+    processes.become_subreaper()
+    assignment = assignment_file.load(assignment_path or assignment_file.DEFAULT_PATH)
+    device = resolve_device(device)
+    seed = secrets.randbits(62) if seed is None else int(seed)
+    log(f"input seed: {seed} (rerun with --seed {seed} to reproduce these inputs)")
+    submission = discover(submission_dir)
+    as_root = os.geteuid() == 0
+    uid_gid = policy.unprivileged_ids()
+    hidden = [str(REFERENCE), str(PACKAGE), str(Path(submission_dir).resolve())]
+    restore = policy.protect(hidden) if uid_gid else {}
+    stage = build_stage(submission, CONTRACT_MODULES)
+    remote = Remote(submission, lambda: Worker(stage, assignment.limits, uid_gid=uid_gid, hide=hidden,
+                                               device=device).start(), device)
+    try:
+        verdicts = grade_answers(submission.answers, ANSWER_KEY)
+        plugin = GradescopePlugin(assignment, remote, seed, verdicts)
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        with contextlib.redirect_stdout(io.StringIO()) as pytest_output:
+            code = pytest.main([str(CHECKS), "-c", str(CHECKS / "pytest.ini"), "--rootdir", str(CHECKS),
+                                "-p", "no:cacheprovider", "--import-mode=importlib", "-q", "--tb=short",
+                                "-W", "ignore::DeprecationWarning"], plugins=[plugin, fixtures])
+        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            raise RuntimeError(f"pytest could not run the checks (exit {code}):\n{pytest_output.getvalue()[-3000:]}")
+    finally:
+        remote.close()
+        stage.remove()
+        policy.restore(restore)
+    isolation = describe_isolation(remote.layers, as_root)
+    log(isolation)
+    output = _summary(submission, remote, plugin, as_root) + "\n" + isolation
+    return results_file.build(list(plugin.records.values()), output=output, visibility=assignment.visibility,
+                              stdout_visibility=assignment.stdout_visibility,
+                              execution_time=time.monotonic() - started, leaderboard=plugin.leaderboard)
