@@ -37,13 +37,14 @@ class MaskedConv2d(nn.Conv2d):
     steps. ``padding`` defaults to ``kernel_size // 2`` so that spatial size is preserved.
     """
 
-    # SOLUTION
     def __init__(self, in_channels, out_channels, kernel_size, mask_type, **conv_kwargs):
+        # SOLUTION
         conv_kwargs.setdefault("padding", kernel_size // 2)
         super().__init__(in_channels, out_channels, kernel_size, **conv_kwargs)
         self.register_buffer("mask", causal_mask(kernel_size, mask_type))
 
     def forward(self, x):
+        # SOLUTION
         return self._conv_forward(x, self.weight * self.mask, self.bias)
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from .cli import run_autograder
+
+sys.exit(run_autograder())

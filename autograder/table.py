@@ -1,0 +1,21 @@
+"""The per-test table printed on the terminal after grading."""
+
+
+def render(results, width=100):
+    rows = [("#", "test", "score", "")]
+    for test in results["tests"]:
+        mark = "ok" if test["status"] == "passed" else "FAIL"
+        rows.append((test["number"], test["name"], f"{test['score']:g}/{test['max_score']:g}", mark))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths[1] = min(widths[1], width - 30)
+    lines = []
+    for row in rows:
+        name = row[1] if len(row[1]) <= widths[1] else row[1][:widths[1] - 1] + "…"
+        lines.append(f"{row[0]:<{widths[0]}}  {name:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
+    for test in results["tests"]:
+        if test["status"] != "passed":
+            first = test["output"].strip().splitlines()[0] if test["output"].strip() else ""
+            lines.append(f"  {test['number']} {first[:width]}")
+    total = sum(t["max_score"] for t in results["tests"])
+    lines.append(f"Total: {results['score']:g} / {total:g}")
+    return "\n".join(lines)
