@@ -1,5 +1,6 @@
 """Calling a contract function on both sides: the submission in the worker and the
 reference here, with the same plain-data request, decoded the same way."""
+import concurrent.futures
 import dataclasses
 import io
 
@@ -103,8 +104,20 @@ class Remote:
         self.timeout = 20.0
         self.layers = None
         self.stopped = {}  # function -> error, for the rest of the current test
+        self._starting = None
+
+    def prestart(self):
+        """Start the first worker in the background."""
+        self._starting = concurrent.futures.ThreadPoolExecutor(1).submit(self.start_worker)
 
     def _ensure_worker(self):
+        if self._starting is not None:
+            starting, self._starting = self._starting, None
+            try:
+                self.worker = starting.result()
+                self.layers, self.imported = self.worker.layers, set()
+            except WorkerDied:
+                self.worker = None
         if self.worker is None or not self.worker.alive:
             self.worker = self.start_worker()
             self.layers = self.worker.layers
@@ -193,6 +206,8 @@ class Remote:
         return None
 
     def close(self):
+        if self._starting is not None:
+            self._ensure_worker()
         if self.worker is not None:
             self.worker.stop()
 

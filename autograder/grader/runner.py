@@ -105,6 +105,7 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
     stage = build_stage(submission, CONTRACT_MODULES)
     remote = Remote(submission, lambda: Worker(stage, assignment.limits, uid_gid=uid_gid, hide=hidden,
                                                device=device).start(), device)
+    remote.prestart()  # the worker imports torch while the answers are judged and pytest starts
     try:
         verdicts = grade_answers(submission.answers, ANSWER_KEY)
         plugin = GradescopePlugin(assignment, remote, seed, verdicts)

@@ -54,7 +54,33 @@ class _ConvStack(nn.Sequential):
         super().__init__(*modules[:-1])
 
 
-OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
+class PlainSGD:
+    """The update of torch.optim.SGD (no momentum) with its interface (``zero_grad``,
+    ``step``, ``param_groups``). torch.optim's first step imports the compiler stack,
+    about two seconds in every fresh process; this does not."""
+
+    def __init__(self, params, lr):
+        self.param_groups = [{"params": list(params), "lr": lr}]
+
+    def zero_grad(self, set_to_none=True):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None and not set_to_none:
+                    p.grad.zero_()
+                elif p.grad is not None:
+                    p.grad = None
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None if closure is None else closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.add_(p.grad, alpha=-group["lr"])
+        return loss
+
+
+OPTIMIZERS = {"sgd": PlainSGD}
 
 
 class Builder:
@@ -213,7 +239,7 @@ class Session:
             conv.weight.copy_(builder.tensor(request["weight"]))
             conv.bias.copy_(builder.tensor(request["bias"]))
         x0, cot = builder.tensor(request["x"]), builder.tensor(request["cotangent"])
-        opt = torch.optim.SGD(conv.parameters(), lr=request["lr"])
+        opt = PlainSGD(conv.parameters(), lr=request["lr"])
         out, trace = [], []
         for step in range(request["steps"] + 1):
             x = x0.clone().requires_grad_(True)
