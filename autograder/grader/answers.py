@@ -116,7 +116,7 @@ def _flatten(mapping, prefix=""):
 
 
 def _verdict(key, given, expected):
-    if given is None:
+    if given is None or (isinstance(given, str) and not given.strip()):
         return False, "no answer given"
     if isinstance(expected, list):
         if not isinstance(given, list) or not all(type(v) is int for v in given):

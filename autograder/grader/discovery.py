@@ -2,6 +2,7 @@
 notebook. Reads files only; never imports or executes them."""
 import ast
 import dataclasses
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -101,7 +102,9 @@ def notebook_to_module(path):
     print) is left out, so nothing of the student's runs but definitions."""
     notes = []
     try:
-        notebook = nbformat.read(path, as_version=4)
+        with warnings.catch_warnings():  # notebooks from older Jupyter lack cell ids; harmless here
+            warnings.simplefilter("ignore")
+            notebook = nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises many kinds for a broken file
         return "", [f"Could not read the notebook {path.name}: {exc}"]
     pieces = []

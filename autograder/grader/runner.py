@@ -112,7 +112,7 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         with contextlib.redirect_stdout(io.StringIO()) as pytest_output:
             code = pytest.main([str(CHECKS), "-c", str(CHECKS / "pytest.ini"), "--rootdir", str(CHECKS),
-                                "-p", "no:cacheprovider", "--import-mode=importlib", "-q", "--tb=short",
+                                "-p", "no:cacheprovider", "--import-mode=importlib", "--assert=plain", "-q", "--tb=short",
                                 "-W", "ignore::DeprecationWarning"], plugins=[plugin, fixtures])
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             raise RuntimeError(f"pytest could not run the checks (exit {code}):\n{pytest_output.getvalue()[-3000:]}")

@@ -1,0 +1,29 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.grader.results import validate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def grade(tmp_path):
+    """Grade a folder through ./run_autograder; returns the validated results with
+    ``by_test`` (test id -> record) and ``stdout`` added."""
+    def run(submission, *args, seed=7, timeout=600):
+        results_path = tmp_path / "out" / "results.json"
+        process = subprocess.run([str(ROOT / "run_autograder"), "--submission", str(submission), "--results",
+                                  str(results_path), "--seed", str(seed), *args],
+                                 capture_output=True, text=True, timeout=timeout,
+                                 env={"PATH": "/usr/bin:/bin", "AUTOGRADER_PYTHON": sys.executable})
+        assert process.returncode == 0, process.stdout + process.stderr
+        results = json.loads(results_path.read_text())
+        validate(results)
+        results["by_test"] = {t["name"].split(" ")[0]: t for t in results["tests"]}
+        results["stdout"] = process.stdout
+        return results
+    return run

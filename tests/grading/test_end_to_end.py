@@ -1,0 +1,83 @@
+"""Whole submissions through ./run_autograder: the reference, the template, broken ones."""
+import shutil
+
+import pytest
+import torch
+
+from tests.submissions import ROOT, notebook_submission, reference_submission
+
+pytestmark = pytest.mark.slow
+
+
+def lost(results):
+    return {name for name, t in results["by_test"].items() if t["score"] < t["max_score"]}
+
+
+def test_reference_as_submitted_gets_full_marks(grade, tmp_path):
+    results = grade(reference_submission(tmp_path / "sub"))
+    assert results["score"] == 100, {n: t["output"] for n, t in results["by_test"].items() if t["score"] < t["max_score"]}
+    assert "Score: 100 / 100" in results["output"]
+    assert "input seed: 7" in results["stdout"] and "Total: 100 / 100" in results["stdout"]
+
+
+def test_template_gets_zero_and_says_not_implemented(grade, tmp_path):
+    shutil.copytree(ROOT / "student_template", tmp_path / "sub")
+    results = grade(tmp_path / "sub")
+    assert results["score"] == 0
+    for name, test in results["by_test"].items():
+        if name.startswith("answers_"):
+            assert "no answer given" in test["output"] or "cannot be read" in test["output"], test["output"]
+        else:
+            assert "NotImplementedError" in test["output"], (name, test["output"])
+
+
+def test_empty_folder_gets_zero_with_valid_results(grade, tmp_path):
+    (tmp_path / "sub").mkdir()
+    results = grade(tmp_path / "sub")
+    assert results["score"] == 0 and len(results["tests"]) == 40
+    assert "no file named vae.py anywhere in the submission" in results["by_test"]["elbo"]["output"]
+    assert "Not found: answers.yaml" in results["output"]
+
+
+def test_missing_folder_still_writes_results(grade, tmp_path):
+    results = grade(tmp_path / "does-not-exist")
+    assert results["score"] == 0 and "does not exist" in results["output"]
+
+
+def test_syntax_error_costs_only_that_module(grade, tmp_path):
+    broken = "import torch\n\ndef kl_conjugate(t)\n    return torch.exp(t - 1)\n"
+    results = grade(reference_submission(tmp_path / "sub", replace={"divergences": broken}))
+    divergence_tests = {n for n, t in results["by_test"].items() if "divergences." in t["name"]}
+    assert lost(results) == divergence_tests
+    message = results["by_test"]["kl_conjugate"]["output"]
+    assert "SyntaxError" in message and "divergences.py, line 3" in message
+    assert results["score"] == 100 - sum(results["by_test"][n]["max_score"] for n in divergence_tests)
+
+
+def test_missing_function_and_import_error_are_named(grade, tmp_path):
+    iwae = "import torch\nimport no_such_package\n"
+    gan = (ROOT / "reference" / "gan.py").read_text().split("def generator_loss_ml")[0] + "\nGENERATOR_LOSSES = {}\n"
+    results = grade(reference_submission(tmp_path / "sub", replace={"iwae": iwae, "gan": gan}))
+    assert "ModuleNotFoundError: No module named 'no_such_package'" in results["by_test"]["iwae_bound"]["output"]
+    assert "gan.py defines no `generator_loss_ml`" in results["by_test"]["generator_loss_ml"]["output"]
+
+
+def test_notebook_of_the_reference_gets_full_marks(grade, tmp_path):
+    training = "for step in range(10**9):\n    pass\nprint('training done')"
+    results = grade(notebook_submission(tmp_path / "sub", extra_cells=[training, "EPOCHS = 10**9\nmodel = None"]))
+    assert results["score"] == 100, lost(results)
+    assert "Graded the notebook homework.ipynb" in results["output"]
+
+
+def test_macosx_copies_and_dotfiles_are_ignored(grade, tmp_path):
+    junk = "raise SystemExit('this copy must never be imported')\n"
+    sub = reference_submission(tmp_path / "sub", extra={"__MACOSX/hw3/vae.py": junk, ".hidden/iwae.py": junk})
+    results = grade(sub)
+    assert results["score"] == 100
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
+def test_reference_on_cuda_gets_full_marks(grade, tmp_path):
+    results = grade(reference_submission(tmp_path / "sub"), "--device", "cuda")
+    assert results["score"] == 100, lost(results)

@@ -1,0 +1,53 @@
+"""Building submissions for the project's tests: the reference laid out as a student
+would submit it, with files replaced, added or broken."""
+import json
+import re
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "reference"
+MODULES = ("vae", "iwae", "wake_sleep", "gmvae", "pixelcnn", "discriminator", "divergences", "gan", "bigan")
+
+
+def flat_source(module):
+    """A reference module as a student's flat file: sibling imports without the dot."""
+    return re.sub(r"^from \.(\w+) import", r"from \1 import", (REFERENCE / f"{module}.py").read_text(), flags=re.M)
+
+
+def reference_submission(folder, nested="hw3", replace=None, extra=None, answers=True):
+    """Write the reference into ``folder/nested`` as a student would; ``replace`` maps a
+    module name to new source (None removes it), ``extra`` maps a relative path to text."""
+    target = Path(folder) / nested
+    target.mkdir(parents=True, exist_ok=True)
+    replace = replace or {}
+    for module in MODULES:
+        source = replace.get(module, flat_source(module))
+        if source is not None:
+            (target / f"{module}.py").write_text(source)
+    if answers:
+        shutil.copyfile(REFERENCE / "answers.yaml", target / "answers.yaml")
+    for relative, text in (extra or {}).items():
+        path = Path(folder) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return Path(folder)
+
+
+def notebook_submission(folder, extra_cells=()):
+    """The reference as one notebook (plus a training loop and prints that must not run),
+    with answers.yaml beside it."""
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# Homework 3"}]
+    code = ["import math\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn"]
+    for module in MODULES:
+        body = re.sub(rf"^from ({'|'.join(MODULES)}) import .*$", "", flat_source(module), flags=re.M)
+        code.append(body)
+    code += list(extra_cells)
+    cells += [{"cell_type": "code", "id": f"cell-{i}", "metadata": {}, "execution_count": None, "outputs": [],
+               "source": c} for i, c in enumerate(code)]
+    cells[0]["id"] = "title"
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    (Path(folder) / "homework.ipynb").write_text(json.dumps(notebook))
+    shutil.copyfile(REFERENCE / "answers.yaml", Path(folder) / "answers.yaml")
+    return Path(folder)
