@@ -1,0 +1,68 @@
+"""Comparison messages: what a student reads when a value is wrong."""
+import math
+
+import numpy as np
+import pytest
+
+from autograder.grader.compare import Mismatch, assert_close, expect_tensor
+from autograder.grader.values import Foreign, Returned
+
+
+def returned(values, dtype="float32", device="cpu"):
+    return Returned(np.asarray(values, dtype=np.float64 if dtype == "float64" else np.float32), dtype, device, False)
+
+
+WANT = returned([[0.5, 1.5, -2.0], [3.0, 0.25, 1.0]])
+
+
+def message(got, want=WANT, **kwargs):
+    with pytest.raises(Mismatch) as info:
+        assert_close(got, want, "f", rtol=1e-5, atol=1e-6, **kwargs)
+    return str(info.value)
+
+
+def test_equal_values_pass():
+    assert_close(returned(WANT.array.copy()), WANT, "f", rtol=1e-5, atol=1e-6)
+
+
+def test_factor_two_is_named():
+    text = message(returned(WANT.array * 2))
+    assert "off by a factor 2" in text and "6 of 6 values differ" in text and "max abs error" in text
+
+
+def test_sign_and_offset_are_named():
+    assert "the sign is flipped" in message(returned(-WANT.array))
+    assert "off by log k" in message(returned(WANT.array + math.log(5)), offsets={"log k": math.log(5)})
+    assert "off by a constant 0.3" in message(returned(WANT.array + 0.3))
+
+
+def test_transpose_is_named():
+    square = returned([[1.0, 2.0], [3.0, 4.0]])
+    assert "transposed" in message(returned(square.array.T), want=square)
+
+
+def test_known_mistake_is_named_and_expected_values_are_not_printed_in_full():
+    text = message(returned(WANT.array * 3 + 1), mistakes={"variance used as std": WANT.array * 3 + 1})
+    assert "known mistake: variance used as std" in text
+    assert text.count("expected") <= 2  # one worst element, never the whole tensor
+
+
+def test_nan_is_reported():
+    got = WANT.array.copy()
+    got[0, 1] = np.nan
+    assert "NaN or inf where the expected value is finite: 1" in message(returned(got))
+
+
+def test_type_dtype_device_and_shape():
+    with pytest.raises(Mismatch, match="tensor subclass, NumPy array or other object is not accepted"):
+        expect_tensor(Foreign("numpy.ndarray"), "f")
+    assert "expected dtype float32" in message(returned(WANT.array, dtype="float64"))
+    assert "expected the result on cuda" in message(returned(WANT.array), want=returned(WANT.array, device="cuda:0"))
+    assert "expected shape [2, 3], got [3]" in message(returned([1.0, 2.0, 3.0]))
+
+
+def test_infinities_must_match():
+    want = returned([math.inf, 1.0])
+    assert_close(returned([math.inf, 1.0]), want, "f", rtol=1e-5, atol=1e-6)
+    with pytest.raises(Mismatch):
+        assert_close(returned([-math.inf, 1.0]), want, "f", rtol=1e-5, atol=1e-6)

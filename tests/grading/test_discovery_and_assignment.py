@@ -1,0 +1,81 @@
+"""Finding a submission's files, the assignment file's rules, and the template's sync."""
+import ast
+import inspect
+import json
+
+import pytest
+import yaml
+
+from autograder import template
+from autograder.grader import assignment
+from autograder.grader.discovery import discover, notebook_to_module
+from tests.submissions import MODULES, REFERENCE, reference_submission
+
+
+def test_modules_found_at_any_depth_shallowest_wins(tmp_path):
+    reference_submission(tmp_path, nested="a/b/c")
+    (tmp_path / "a" / "b" / "c" / "d").mkdir()
+    (tmp_path / "a" / "b" / "c" / "d" / "vae.py").write_text("# a stray copy")
+    (tmp_path / "__MACOSX" ).mkdir()
+    (tmp_path / "__MACOSX" / "gan.py").write_text("junk")
+    (tmp_path / "a" / ".ipynb_checkpoints").mkdir()
+    (tmp_path / "a" / ".ipynb_checkpoints" / "iwae.py").write_text("junk")
+    found = discover(tmp_path)
+    assert set(found.modules) == set(MODULES)
+    assert found.modules["vae"] == tmp_path / "a/b/c/vae.py"
+    assert found.answers == tmp_path / "a/b/c/answers.yaml"
+    assert any("Ignored a/b/c/d/vae.py" in note for note in found.notes)
+
+
+def test_notebook_keeps_definitions_only(tmp_path):
+    cells = ["import torch\n%matplotlib inline", "def f(x):\n    return x + 1", "f(2)\nprint('hi')",
+             "N = 3\nSCALE = torch.ones(2)\nmodel = train()", "@torch.no_grad()\ndef g():\n    return 1",
+             "def broken(:\n    pass", "class A:\n    pass\nfor i in range(10):\n    pass"]
+    notebook = {"cells": [{"cell_type": "code", "id": str(i), "metadata": {}, "outputs": [], "execution_count": None,
+                           "source": c} for i, c in enumerate(cells)], "metadata": {}, "nbformat": 4,
+                "nbformat_minor": 5}
+    path = tmp_path / "hw.ipynb"
+    path.write_text(json.dumps(notebook))
+    source, notes = notebook_to_module(path)
+    tree = ast.parse(source)
+    kept = [type(node).__name__ for node in tree.body]
+    assert kept == ["Import", "FunctionDef", "Assign", "Assign", "FunctionDef", "ClassDef"]
+    assert "train()" not in source and "print" not in source and "@torch.no_grad()" in source
+    assert any("cell 6 has a syntax error" in note for note in notes)
+
+
+def test_points_must_add_up(tmp_path):
+    raw = yaml.safe_load(assignment.DEFAULT_PATH.read_text())
+    raw["problems"][0]["tests"]["test_elbo"]["points"] = 6
+    path = tmp_path / "a.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(assignment.AssignmentError, match="add up to 101"):
+        assignment.load(path)
+
+
+def test_bundled_assignment_covers_every_contract_name():
+    loaded = assignment.load()
+    covered = {name for spec in loaded.tests.values() for name in spec.covers}
+    for module in MODULES:
+        source = ast.parse((REFERENCE / f"{module}.py").read_text())
+        public = {node.name for node in source.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        for name in public:
+            if name.isupper():
+                continue
+            assert f"{module}.{name}" in covered, f"{module}.{name} has no test"
+    assert sum(spec.points for spec in loaded.tests.values()) == 100
+
+
+def test_committed_template_matches_the_generator():
+    assert template.drift() == [], "run: python -c 'from autograder import template; template.write()'"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_template_signatures_match_the_reference(module):
+    namespace = {}
+    exec(compile(template.render()[f"{module}.py"], module, "exec"), namespace)  # our own generated stubs
+    reference = __import__(f"reference.{module}", fromlist=["x"])
+    for name, obj in vars(reference).items():
+        if inspect.isfunction(obj) and obj.__module__ == reference.__name__:
+            assert inspect.signature(namespace[name]) == inspect.signature(obj), name
+            assert namespace[name].__doc__ == obj.__doc__

@@ -1,0 +1,44 @@
+"""The plain-data codec: what crosses the boundary is numbers and JSON, nothing else."""
+import io
+import pickle
+import struct
+
+import numpy as np
+import pytest
+
+from autograder.worker import wire
+
+
+def roundtrip(data):
+    return wire.decode(io.BytesIO(data).read)
+
+
+def test_roundtrip_keeps_shapes_dtypes_and_0d():
+    arrays = [np.arange(6, dtype=np.float32).reshape(2, 3), np.array(2.5), np.array([True, False])]
+    header, back = roundtrip(wire.encode({"ok": True, "value": {"$t": 0}}, arrays))
+    assert header == {"ok": True, "value": {"$t": 0}}
+    for a, b in zip(arrays, back):
+        assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+
+
+def frame_with_blob(blob):
+    body = b'{"n_arrays": 1}'
+    return struct.pack("!Q", len(body)) + body + struct.pack("!Q", len(blob)) + blob
+
+
+def test_object_arrays_and_pickles_are_refused():
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([object()], dtype=object), allow_pickle=True)
+    with pytest.raises(wire.WireError):
+        roundtrip(frame_with_blob(buffer.getvalue()))
+    with pytest.raises(wire.WireError):
+        roundtrip(frame_with_blob(pickle.dumps({"a": 1})))
+
+
+def test_oversized_and_truncated_frames_are_refused():
+    with pytest.raises(wire.WireError, match="larger than"):
+        roundtrip(struct.pack("!Q", wire.MAX_FRAME_BYTES + 1))
+    with pytest.raises(EOFError):
+        roundtrip(wire.encode({"a": 1})[:-2])
+    with pytest.raises(wire.WireError, match="malformed header"):
+        roundtrip(struct.pack("!Q", 3) + b"{{{")
