@@ -8,7 +8,7 @@ record — passed, failed, errored in setup, or skipped — and none can vanish.
 import pytest
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
-MAX_TEST_OUTPUT = 64 * 1024
+MAX_MESSAGE = 8 * 1024  # the student's own output is capped separately, by the worker's drain
 STATE = pytest.StashKey()
 
 
@@ -60,10 +60,10 @@ class GradescopePlugin:
         if failure and getattr(function, "__hide_errors__", None):
             failure = function.__hide_errors__
         printed = self.remote.output() if self.remote else ""
-        text = failure or "All checks passed."
+        text = (failure or "All checks passed.")[:MAX_MESSAGE]
         if printed.strip():
             text += "\n\nOutput of your code during this test:\n" + printed
-        self.records[test_id] = self._record(spec, score, text[:MAX_TEST_OUTPUT], passed=failure is None)
+        self.records[test_id] = self._record(spec, score, text, passed=failure is None)
         column = getattr(function, "__leaderboard_column__", None)
         if column is not None and getattr(function, "__leaderboard_value__", None) is not None:
             self.leaderboard.append({"name": column, "value": function.__leaderboard_value__,
