@@ -45,9 +45,14 @@ def describe_isolation(layers, as_root):
     if not layers:
         return "Isolation: no worker was started."
     ns = layers.get("namespaces") or {}
-    bits = [f"worker ran as {layers.get('user')}",
-            "no network, private read-only filesystem view" if ns and "mount_error" not in ns
-            else f"namespaces unavailable ({layers.get('namespaces_error', ns.get('mount_error', 'unknown'))})",
+    if ns and "mount_error" not in ns:
+        namespaces = "no network, private read-only filesystem view"
+    elif ns or layers.get("namespaces_error"):
+        namespaces = ("namespaces unavailable, network not blocked "
+                      f"({layers.get('namespaces_error') or ns.get('mount_error')})")
+    else:
+        namespaces = "namespaces turned off in the assignment file, network not blocked"
+    bits = [f"worker ran as {layers.get('user')}", namespaces,
             "cgroup memory and process limits" if layers.get("cgroup") else "no cgroup (rlimits only)"]
     text = "Isolation: " + "; ".join(bits) + "."
     if not as_root:
@@ -99,12 +104,14 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
     log(f"input seed: {seed} (rerun with --seed {seed} to reproduce these inputs)")
     submission = discover(submission_dir)
     as_root = os.geteuid() == 0
-    uid_gid = policy.unprivileged_ids()
-    hidden = [str(REFERENCE), str(PACKAGE), str(Path(submission_dir).resolve())]
+    uid_gid = policy.unprivileged_ids(assignment.limits)
+    hidden = [str(p) for p in (REFERENCE, PACKAGE, PACKAGE.parent / ".git", Path(submission_dir).resolve())
+              if p.exists()]
     restore = policy.protect(hidden) if uid_gid else {}
-    stage = build_stage(submission, CONTRACT_MODULES)
+    stage = build_stage(submission, CONTRACT_MODULES, owner=uid_gid)
     remote = Remote(submission, lambda: Worker(stage, assignment.limits, uid_gid=uid_gid, hide=hidden,
-                                               device=device).start(), device)
+                                               namespaces=assignment.limits.namespaces, device=device).start(),
+                    device)
     remote.prestart()  # the worker imports torch while the answers are judged and pytest starts
     try:
         verdicts = grade_answers(submission.answers, ANSWER_KEY)
@@ -118,6 +125,8 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
             raise RuntimeError(f"pytest could not run the checks (exit {code}):\n{pytest_output.getvalue()[-3000:]}")
     finally:
         remote.close()
+        if uid_gid:
+            policy.sweep_user(uid_gid[0])
         stage.remove()
         policy.restore(restore)
     isolation = describe_isolation(remote.layers, as_root)

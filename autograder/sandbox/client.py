@@ -82,9 +82,12 @@ class Worker:
         self.to_worker, self.from_worker = to_worker_w, from_worker_r
         self.drain = _Drain(output_r, self.limits.output_kb << 10)
         self.drain.start()
-        confined, _ = self._receive(self.limits.startup_s)
-        self.layers = confined.get("layers", {})
-        ready, _ = self._receive(self.limits.startup_s)
+        try:
+            confined, _ = self._receive(self.limits.startup_s)
+            self.layers = confined.get("layers", {})
+            ready, _ = self._receive(self.limits.startup_s)
+        except WorkerDied as exc:  # only our code has run yet: its output is ours to show
+            raise WorkerDied(f"{exc}; worker output: {self.output()[-2000:]}") from None
         if ready.get("event") != "ready":
             raise WorkerDied("the worker did not start")
         return self
@@ -100,9 +103,13 @@ class Worker:
         deadline = time.monotonic() + timeout
 
         def read(n):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self.from_worker], [], [], remaining)[0]:
-                raise WorkerTimeout(f"no answer within {timeout:g} s")
+            # a descendant of the worker may hold the pipe open after the worker died, so
+            # its death is watched directly rather than waited for as end-of-file
+            while not select.select([self.from_worker], [], [], 0.1)[0]:
+                if self.proc.poll() is not None:
+                    raise EOFError("the worker process ended")
+                if time.monotonic() > deadline:
+                    raise WorkerTimeout(f"no answer within {timeout:g} s")
             return os.read(self.from_worker, min(n, 1 << 20))
 
         try:

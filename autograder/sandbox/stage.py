@@ -28,8 +28,10 @@ class Stage:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def build_stage(submission, contract_modules):
-    """Stage ``submission`` (a discovery.Submission) for a worker; returns a Stage."""
+def build_stage(submission, contract_modules, owner=None):
+    """Stage ``submission`` (a discovery.Submission) for a worker; returns a Stage.
+    Everything is readable by the worker; only the scratch folder is writable, by
+    ``owner`` (uid, gid) when the worker runs as another user."""
     root = Path(tempfile.mkdtemp(prefix="agworker-"))
     shutil.copytree(WORKER_PACKAGE, root / "agworker", ignore=shutil.ignore_patterns("__pycache__"))
     package = root / "submission"
@@ -47,5 +49,7 @@ def build_stage(submission, contract_modules):
         os.chmod(directory, 0o755)
         for name in files:
             os.chmod(os.path.join(directory, name), 0o644)
-    os.chmod(root / "scratch", 0o1777)
+    os.chmod(root / "scratch", 0o700)
+    if owner is not None:
+        os.chown(root / "scratch", *owner)
     return Stage(root, modules)

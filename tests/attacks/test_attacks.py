@@ -7,6 +7,9 @@ process of the submission outlives it.
 import json
 import os
 import secrets
+import shutil
+import sysconfig
+import tempfile
 import socket
 import subprocess
 import sys
@@ -36,7 +39,7 @@ class Listener(threading.Thread):
     def run(self):
         while not self.stopped:
             try:
-                self.connections.append(self.server.accept()[1].recv(100))
+                self.connections.append(self.server.accept()[0].recv(100))
             except OSError:
                 pass
 
@@ -57,12 +60,33 @@ def markers(token):
     return sorted(str(p) for place in places if place.is_dir() for p in place.glob(f"{token}*"))
 
 
-@pytest.fixture(scope="module")
-def attacked(tmp_path_factory):
+def gradescope_like(folder):
+    """(python, assignment) for grading as root with the worker under its own uid and no
+    namespaces, as in a Docker container that blocks unshare. The worker's interpreter must
+    be reachable by that uid: a venv of the system Python that borrows our site-packages."""
+    system_python = shutil.which("python3.11", path="/usr/bin:/usr/local/bin")
+    if os.geteuid() != 0 or system_python is None:
+        pytest.skip("needs root and a system Python 3.11")
+    venv = Path(tempfile.mkdtemp(prefix="agvenv-")) / "venv"  # reachable by the worker's uid
+    os.chmod(venv.parent, 0o755)
+    subprocess.run([system_python, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = subprocess.run([str(venv / "bin/python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    Path(site, "project.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    assignment = (ROOT / "autograder" / "assignment.yaml").read_text()
+    (folder / "no-namespaces.yaml").write_text(assignment.replace("  namespaces: true", "  namespaces: false"))
+    return str(venv / "bin/python"), ["--assignment", str(folder / "no-namespaces.yaml")]
+
+
+@pytest.fixture(scope="module", params=["default", "gradescope-like"])
+def attacked(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("attack")
+    python, arguments = sys.executable, []
+    if request.param == "gradescope-like":
+        python, arguments = gradescope_like(folder)
     token = f"agattack-{secrets.token_hex(4)}"
     listener = Listener()
     listener.start()
-    folder = tmp_path_factory.mktemp("attack")
     results_path = folder / "results" / "results.json"
     planted = planted_files(token)
     extra = {**planted, **{f"hw3/{name}": text for name, text in planted.items()}}
@@ -70,14 +94,16 @@ def attacked(tmp_path_factory):
                                                                                     listener.port, ROOT), extra=extra)
     started = time.monotonic()
     process = subprocess.run([str(ROOT / "run_autograder"), "--submission", str(submission), "--results",
-                              str(results_path), "--seed", "11"], capture_output=True, text=True,
-                             timeout=TIME_BOUND_S + 60, env={"PATH": "/usr/bin:/bin", "AUTOGRADER_PYTHON": sys.executable})
+                              str(results_path), "--seed", "11", *arguments], capture_output=True, text=True,
+                             timeout=TIME_BOUND_S + 60, env={"PATH": "/usr/bin:/bin", "AUTOGRADER_PYTHON": python})
     elapsed = time.monotonic() - started
     written = results_path.read_text()
     time.sleep(2)  # a surviving daemon would rewrite the file by now
     listener.stopped = True
     results = json.loads(results_path.read_text())
-    return {"process": process, "elapsed": elapsed, "written": written, "results": results, "token": token,
+    if request.param == "gradescope-like":
+        assert "worker ran as uid 64321; namespaces turned off" in process.stdout, process.stdout
+    return {"mode": request.param, "process": process, "elapsed": elapsed, "written": written, "results": results, "token": token,
             "listener": listener, "results_dir": results_path.parent, "submission": submission,
             "by_test": {t["name"].split(" ")[0]: t for t in results["tests"]}}
 
@@ -137,9 +163,12 @@ def test_no_code_ran_from_unpickling_planted_files_or_reading_the_reference(atta
     assert attacked["by_test"]["causal_mask"]["score"] == 0
 
 
-def test_no_network(attacked):
-    assert attacked["listener"].connections == []
+def test_no_network_where_namespaces_are_available(attacked):
     assert attacked["by_test"]["wasserstein_1d"]["score"] == 0
+    if "no network" in attacked["process"].stdout:
+        assert attacked["listener"].connections == []
+    else:  # documented: without a network namespace the grader says so and cannot block it
+        assert "network not blocked" in attacked["results"]["output"]
 
 
 def test_no_process_outlives_grading(attacked):
