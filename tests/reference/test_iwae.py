@@ -1,6 +1,9 @@
 """iwae.py on a model whose log p(x) is exact: a 1-D latent, a Bernoulli decoder, and the
 marginal by Gauss–Hermite quadrature."""
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,3 +112,16 @@ def test_stable_with_log_weights_near_minus_1e4():
     value = iwae.log_mean_exp(lw, 0)
     assert torch.isfinite(value).all()
     assert value.item() == pytest.approx(-1e4 + math.log((1 + math.e + math.exp(-3)) / 3), abs=1e-2)
+
+
+def test_large_k_stays_under_one_gigabyte():
+    """k = 5000 on 200 MNIST-sized inputs: [k, B, 784] alone would take 3.1 GB."""
+    script = ("import resource, torch, benchmarks.iwae_memory as b\n"
+              "from reference import iwae\n"
+              "enc, dec = b.model(); x = (torch.rand(200, 784) < 0.3).float()\n"
+              "with torch.no_grad(): value = iwae.iwae_bound(x, enc, dec, 5000)\n"
+              "assert torch.isfinite(value).all() and value.shape == (200,)\n"
+              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert int(done.stdout.strip()) < 1024
