@@ -58,15 +58,19 @@ def _pattern_hint(got, want, offsets):
     return None
 
 
-def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None, check_dtype=True):
-    """Fail with an actionable message unless ``got`` matches ``want`` (both Returned).
+def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None):
+    """Fail with an actionable message unless ``got`` matches ``want`` (both Returned):
+    |got − want| ≤ atol·max(1, max|want|) + rtol·|want| elementwise, non-finite values equal.
 
     ``mistakes`` maps a description of a known mistake to the value that mistake gives;
     a match is reported as a hint. ``offsets`` names constants to recognise in a shift.
     """
-    expect_tensor(got, what, dtype=want.dtype if check_dtype else None, device=want.device, shape=want.shape)
+    expect_tensor(got, what, dtype=want.dtype, device=want.device, shape=want.shape)
     g, w = got.array.astype(np.float64), want.array.astype(np.float64)
     bad_g, bad_w = ~np.isfinite(g), ~np.isfinite(w)
+    # roundoff grows with the magnitude of the values around an element, not only its own
+    magnitude = np.abs(w[~bad_w]).max() if (~bad_w).any() else 1.0
+    atol = atol * max(1.0, magnitude)
     same_nonfinite = np.array_equal(bad_g, bad_w) and np.array_equal(g[bad_g], w[bad_w])
     ok = np.isclose(g, w, rtol=rtol, atol=atol) | (bad_g & bad_w & (g == w))
     if ok.all() and same_nonfinite:

@@ -97,7 +97,10 @@ def grade(submission_dir, results_path, *, device="auto", assignment_path=None, 
 
 
 def _grade(submission_dir, device, assignment_path, seed, log, started):
+    import torch
+
     processes.become_subreaper()
+    torch.set_num_threads(1)  # as in the worker: the same reduction order on both sides
     assignment = assignment_file.load(assignment_path or assignment_file.DEFAULT_PATH)
     device = resolve_device(device)
     seed = secrets.randbits(62) if seed is None else int(seed)

@@ -41,7 +41,9 @@ class _MLP(nn.Module):
 
 
 class _ConvStack(nn.Sequential):
-    """Plain Conv2d layers (weights already masked by the grader) with ReLUs between."""
+    """Plain Conv2d layers, weights already masked by the grader, and nothing between them:
+    in a linear stack which inputs an output depends on cannot vary with the input (a ReLU
+    could hide a dependence at some inputs)."""
 
     def __init__(self, layers, padding):
         modules = []
@@ -50,8 +52,8 @@ class _ConvStack(nn.Sequential):
             with torch.no_grad():
                 conv.weight.copy_(weight)
                 conv.bias.copy_(bias)
-            modules += [conv, nn.ReLU()]
-        super().__init__(*modules[:-1])
+            modules.append(conv)
+        super().__init__(*modules)
 
 
 class PlainSGD:

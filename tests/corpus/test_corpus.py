@@ -1,0 +1,39 @@
+"""Do the checks discriminate? Every single-mistake variant loses points on the functions it
+declares and nowhere else; every alternative correct submission gets full marks."""
+import pytest
+
+from tests.corpus.corpus import alternative_submissions, grade_all, lost_functions, variant_submissions
+from tests.corpus.variants import VARIANTS, WRONG_ANSWERS_LOSE
+
+pytestmark = pytest.mark.slow
+DECLARED = {v.name: (v.must, v.must | v.may) for v in VARIANTS}
+DECLARED["wrong closed-form answers"] = (WRONG_ANSWERS_LOSE, WRONG_ANSWERS_LOSE)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    submissions = {**variant_submissions(folder / "variants"), **alternative_submissions(folder / "alternatives")}
+    return grade_all(submissions, folder)
+
+
+def test_corpus_is_large_enough():
+    assert len(DECLARED) >= 30
+
+
+@pytest.mark.parametrize("name", sorted(DECLARED))
+def test_variant_loses_points_on_its_functions_only(graded, name):
+    must, allowed = DECLARED[name]
+    lost, outputs = lost_functions(graded[name])
+    assert must <= lost, f"not caught on {sorted(must - lost)}"
+    assert lost <= allowed, f"also lost points on {sorted(lost - allowed)}: {[outputs[f][:300] for f in lost - allowed]}"
+    for function in must:
+        assert function.split(".")[1] in outputs[function] or function.startswith("answers."), outputs[function]
+
+
+@pytest.mark.parametrize("name", ["distributions", "float64_inside", "rearranged", "loops_and_einsum",
+                                  "self_contained", "notebook"])
+def test_alternative_gets_full_marks(graded, name):
+    results = graded[name]
+    lost, outputs = lost_functions(results)
+    assert results["score"] == 100, {f: outputs[f][:500] for f in lost}
