@@ -90,6 +90,15 @@ def samples_of(value, what, shape):
     return expect_tensor(value, what, shape=shape).array
 
 
+def well_conditioned(draw, *batch, k):
+    """Random [*batch, k, k] matrices U·diag(s)·Vᵀ with singular values s in [0.5, 2], so
+    that every reasonable way of inverting them is accurate in float32."""
+    u = torch.linalg.qr(draw.normal(*batch, k, k, dtype=torch.float64))[0]
+    v = torch.linalg.qr(draw.normal(*batch, k, k, dtype=torch.float64))[0]
+    s = draw.uniform(*batch, k, low=0.5, high=2.0, dtype=torch.float64)
+    return (u * s.unsqueeze(-2) @ v.mT).float()
+
+
 def linear(draw, n_in, n_out, scale=0.5):
     return (draw.normal(n_out, n_in, scale=scale / n_in ** 0.5), draw.normal(n_out, scale=0.1))
 

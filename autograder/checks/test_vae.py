@@ -5,7 +5,8 @@ import numpy as np
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import (check, check_gradients, expect_statistics, samples_of, vae_nets)
+from autograder.checks.helpers import (check, check_gradients, expect_statistics, samples_of, vae_nets,
+                                       well_conditioned)
 from autograder.grader import stats
 from autograder.grader.parts import Parts
 from autograder.grader.remote import Net
@@ -43,7 +44,7 @@ def test_sample_gaussian_full(remote, spec, draw, set_score=None):
     parts = Parts(set_score)
     k = 3
     mu, eps = draw.normal(5, k), draw.normal(5, k)
-    scale = draw.normal(5, k, k) + 2 * torch.eye(k)
+    scale = well_conditioned(draw, 5, k=k)
     with parts("values with given eps", 2):
         check(remote, spec, "vae.sample_gaussian_full", mu, scale, eps=eps, mistakes={
             "scale transposed (use scale @ eps, not eps @ scale)": mu + (scale.mT @ eps.unsqueeze(-1)).squeeze(-1),
@@ -56,7 +57,7 @@ def test_sample_gaussian_full(remote, spec, draw, set_score=None):
                         ["mu", "scale"], [draw.normal(5, k)], eps=eps)
     with parts("distribution when eps is omitted (exact test, false-fail rate 1e-6)"):
         mu0 = draw.normal(k)
-        scale0 = torch.linalg.cholesky(torch.eye(k) + 0.5 * torch.ones(k, k)) @ torch.linalg.qr(draw.normal(k, k))[0]
+        scale0 = well_conditioned(draw, k=k)
         reply = remote.run_student("vae.sample_gaussian_full", mu0.expand(N_SAMPLES, k),
                                    scale0.expand(N_SAMPLES, k, k), seed=draw.seed())
         samples = samples_of(reply.value, "sample_gaussian_full", (N_SAMPLES, k))
@@ -90,7 +91,7 @@ def test_log_normal_full(remote, spec, draw, set_score=None):
     parts = Parts(set_score)
     k = 3
     x, mu = draw.normal(6, k), draw.normal(6, k)
-    scale = draw.normal(6, k, k) + 2.5 * torch.eye(k)
+    scale = well_conditioned(draw, 6, k=k)
     cov = scale @ scale.mT
     diff = (x - mu).unsqueeze(-1)
     quad = (diff.mT @ torch.linalg.solve(cov, diff)).squeeze(-1).squeeze(-1)

@@ -35,7 +35,13 @@ class GradescopePlugin:
         for item in items:
             spec = self.assignment.tests[item.originalname]
             function = item.obj
-            self._base_weight[item.originalname] = getattr(function, "__weight__", None)
+            # the weight written in the code is the scale of set_score; the assignment's
+            # weight replaces it below, so keep the original (the module may be reused)
+            if not hasattr(function, "__code_weight__"):
+                function.__code_weight__ = getattr(function, "__weight__", None)
+            if hasattr(function, "__score__"):
+                del function.__score__  # partial credit of an earlier run in this process
+            self._base_weight[item.originalname] = function.__code_weight__
             for decorate in (weight(spec.points), number(spec.number), visibility(spec.visibility),
                              tags(spec.problem, *spec.covers)):
                 decorate(function)

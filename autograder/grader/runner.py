@@ -31,6 +31,16 @@ REFERENCE = PACKAGE.parent / "reference"
 ANSWER_KEY = REFERENCE / "answers.yaml"
 
 
+def hidden_paths(submission_dir):
+    """What the worker must not read: every folder of the project (the reference, the
+    checks, tests holding alternative solutions, .git) but its virtual environment, and
+    the submission as uploaded (the worker gets a copy of its contract files)."""
+    project = PACKAGE.parent
+    folders = [p for p in project.iterdir() if p.is_dir() and p.name != ".venv"]
+    submission = Path(submission_dir).resolve()
+    return [str(p) for p in [*folders, submission] if p.exists()]
+
+
 def resolve_device(device):
     import torch
 
@@ -108,8 +118,7 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
     submission = discover(submission_dir)
     as_root = os.geteuid() == 0
     uid_gid = policy.unprivileged_ids(assignment.limits)
-    hidden = [str(p) for p in (REFERENCE, PACKAGE, PACKAGE.parent / ".git", Path(submission_dir).resolve())
-              if p.exists()]
+    hidden = hidden_paths(submission_dir)
     restore = policy.protect(hidden) if uid_gid else {}
     stage = build_stage(submission, CONTRACT_MODULES, owner=uid_gid)
     remote = Remote(submission, lambda: Worker(stage, assignment.limits, uid_gid=uid_gid, hide=hidden,

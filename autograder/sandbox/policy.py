@@ -19,7 +19,8 @@ class Limits:
     output_kb: int = 64
     startup_s: float = 60.0
     namespaces: bool = True
-    # A uid of its own: nothing else runs as it, so its processes and files are the
+    # The worker's uid is this plus the grader's pid: nothing else runs as it, not even
+    # the worker of a grader running beside this one, so its processes and files are this
     # worker's alone, to be killed and removed after grading.
     worker_uid: int = 64321
 
@@ -44,7 +45,8 @@ def unprivileged_ids(limits):
               torch.__file__]
     if not all(_world_reachable(p) for p in needed):
         return None
-    return limits.worker_uid, limits.worker_uid
+    uid = limits.worker_uid + os.getpid()
+    return uid, uid
 
 
 def sweep_user(uid):
