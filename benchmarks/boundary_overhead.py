@@ -8,10 +8,14 @@ import argparse
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-from autograder.grader import runner
-from autograder.worker import probes
-from tests.submissions import reference_submission
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.submissions builds the submission
+
+from autograder.grader import runner  # noqa: E402
+from autograder.worker import probes  # noqa: E402
+from autograder.worker.main import describe  # noqa: E402
+from tests.submissions import reference_submission  # noqa: E402
 
 
 class InProcessWorker:
@@ -26,10 +30,13 @@ class InProcessWorker:
         return self
 
     def request(self, header, arrays=(), timeout=None):
-        if header.get("op") == "import":
-            self.session.load(header["module"])
-            return {"ok": True}, []
-        answer, out = self.session.call(header, arrays)
+        try:
+            if header.get("op") == "import":
+                self.session.load(header["module"])
+                return {"ok": True}, []
+            answer, out = self.session.call(header, arrays)
+        except Exception as exc:
+            return {"ok": False, "error": describe(exc)}, []
         return {"ok": True, **answer}, out
 
     def output(self):
