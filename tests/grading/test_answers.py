@@ -59,3 +59,15 @@ def test_unreadable_yaml_and_alias_bomb(tmp_path):
         f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
     verdicts = grade(tmp_path, bomb)
     assert not any(correct for correct, _ in verdicts.values())
+
+
+def test_answers_are_judged_when_the_grader_already_holds_much_address_space():
+    """Children inherit the grader's address space; their limit must be added to it."""
+    import mmap
+
+    reserved = mmap.mmap(-1, 3 << 30)  # 3 GB of address space, never touched
+    try:
+        verdicts = grade_answers(REFERENCE / "answers.yaml", REFERENCE / "answers.yaml")
+    finally:
+        reserved.close()
+    assert all(correct for correct, _ in verdicts.values())
