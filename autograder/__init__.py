@@ -8,5 +8,6 @@ The trust boundary is the layout:
   ``reference/`` on inputs drawn from a secret per-submission seed.
 - ``sandbox/`` trusted: starts and confines the worker and talks to it in plain data.
 - ``worker/``  untrusted side: the only code that runs next to student code. The trusted
-  side imports nothing from it but the plain-data codec ``worker/wire.py``.
+  side uses only its codec (``wire``) and its call harness (``probes``, run on the
+  reference), never anything that imports a submission.
 """

@@ -1,5 +1,4 @@
 """pixelcnn.py: causal masks, MaskedConv2d and receptive fields."""
-import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
 from autograder.checks.helpers import check

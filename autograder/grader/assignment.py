@@ -41,7 +41,6 @@ class Assignment:
     stdout_visibility: str
     tests: dict  # id -> TestSpec, in assignment order
     limits: Limits
-    leaderboard: tuple
 
 
 def load(path=DEFAULT_PATH):
@@ -67,4 +66,4 @@ def load(path=DEFAULT_PATH):
         raise AssignmentError(f"the tests' points add up to {points:g}, not the total {total:g}")
     limits = Limits(**raw.get("sandbox", {}))
     return Assignment(raw["title"], total, raw.get("visibility", "visible"),
-                      raw.get("stdout_visibility", "hidden"), tests, limits, tuple(raw.get("leaderboard", ())))
+                      raw.get("stdout_visibility", "hidden"), tests, limits)

@@ -243,7 +243,7 @@ class Session:
         x0, cot = builder.tensor(request["x"]), builder.tensor(request["cotangent"])
         opt = PlainSGD(conv.parameters(), lr=request["lr"])
         out, trace = [], []
-        for step in range(request["steps"] + 1):
+        for _ in range(request["steps"] + 1):
             x = x0.clone().requires_grad_(True)
             y = conv(x)
             opt.zero_grad()
