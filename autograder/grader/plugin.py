@@ -104,4 +104,5 @@ def _failure_message(report, call):
 
 def _skip_reason(report):
     longrepr = report.longrepr
-    return longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return reason.removeprefix("Skipped: ")

@@ -1,0 +1,95 @@
+"""The pytest plugin on synthetic checks: every test yields a record, whatever happens to it,
+and gradescope-utils' decorators mean what they mean there."""
+import textwrap
+
+import pytest
+
+from autograder.grader import assignment as assignment_file
+from autograder.grader.plugin import GradescopePlugin
+from autograder.grader.results import build
+from autograder.sandbox.policy import Limits
+
+CHECKS = '''
+import pytest
+from gradescope_utils.autograder_utils.decorators import hide_errors, leaderboard, partial_credit, weight
+
+
+@weight(99)  # the assignment file's points replace this
+def test_passes():
+    pass
+
+
+def test_fails():
+    assert False, "f: got 2, expected 1"
+
+
+@partial_credit(4.0)
+def test_partly(set_score=None):
+    set_score(1.0)  # a quarter of the code's weight
+    assert False, "three parts failed"
+
+
+@pytest.mark.skip(reason="needs CUDA")
+def test_skipped():
+    pass
+
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("fixture exploded")
+
+
+def test_setup_error(broken):
+    pass
+
+
+@hide_errors("Hidden test failed.")
+def test_hidden():
+    assert False, "secret detail"
+
+
+@leaderboard("L_100")
+def test_board(set_leaderboard_value=None):
+    set_leaderboard_value(-91.5)
+'''
+
+
+def spec(test_id, number, points, visibility="visible"):
+    return assignment_file.TestSpec(test_id, number, "p", points, ("m.f",), visibility, 5.0, 1e-4, 1e-5, 1e-9, 1e-10)
+
+
+@pytest.fixture
+def records(tmp_path):
+    (tmp_path / "test_synthetic.py").write_text(textwrap.dedent(CHECKS))
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    ids = ["test_passes", "test_fails", "test_partly", "test_skipped", "test_setup_error", "test_hidden",
+           "test_board", "test_listed_but_missing"]
+    tests = {t: spec(t, f"1.{i + 1}", 10.0, "hidden" if t == "test_hidden" else "visible") for i, t in enumerate(ids)}
+    assignment = assignment_file.Assignment("t", 80.0, "visible", "hidden", tests, Limits())
+    plugin = GradescopePlugin(assignment, remote=None, secret_seed=0)
+    pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider", "--assert=plain", "-c", str(tmp_path / "pytest.ini"),
+                 "--import-mode=importlib"], plugins=[plugin])
+    return plugin
+
+
+def test_every_test_yields_one_record(records):
+    assert len(records.records) == 8
+    by_id = records.records
+    assert by_id["test_passes"]["score"] == 10 and by_id["test_passes"]["status"] == "passed"
+    assert by_id["test_fails"]["score"] == 0 and "got 2, expected 1" in by_id["test_fails"]["output"]
+    assert by_id["test_partly"]["score"] == 2.5 and by_id["test_partly"]["status"] == "failed"
+    assert by_id["test_skipped"]["score"] == 0 and "Not run: needs CUDA" in by_id["test_skipped"]["output"]
+    assert by_id["test_setup_error"]["score"] == 0 and "fixture exploded" in by_id["test_setup_error"]["output"]
+    assert "no check named test_listed_but_missing" in by_id["test_listed_but_missing"]["output"]
+
+
+def test_hide_errors_and_visibility(records):
+    hidden = records.records["test_hidden"]
+    assert hidden["output"] == "Hidden test failed." and hidden["visibility"] == "hidden"
+
+
+def test_leaderboard_and_results_document(records):
+    assert records.leaderboard == [{"name": "L_100", "value": -91.5, "order": "desc"}]
+    results = build(list(records.records.values()), output="", visibility="visible", stdout_visibility="hidden",
+                    execution_time=1.0, leaderboard=records.leaderboard)
+    assert results["score"] == 22.5 and [t["number"] for t in results["tests"]][:2] == ["1.1", "1.2"]
