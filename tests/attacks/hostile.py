@@ -1,7 +1,8 @@
 """Source of a hostile submission: the reference with attacks appended to some modules.
 
 Each attack redefines one contract function. ``TOKEN`` marks every file an attack tries to
-create and ``RESULTS`` is the real results path (an attacker's best case: it knows it).
+create; ``RESULTS`` is the real results path and ``__PROJECT__`` the grader's folder (an
+attacker's best case: it knows both).
 """
 from tests.submissions import flat_source
 
@@ -157,12 +158,10 @@ def log_density_from_discriminator(log_f0, d):  # an object that runs code when 
     return _Evil()
 ''',
     "pixelcnn": '''
-def causal_mask(kernel_size, mask_type):  # read the reference from disk and use it
-    for top in ("/autograder/source", "/work", "/root", "/home", "/opt", "/srv", "/tmp", "/"):
+def causal_mask(kernel_size, mask_type):  # read the grader's reference (its path known) and use it
+    for top in ("/autograder/source", __PROJECT__):
         for folder, dirs, files in os.walk(top):
-            if folder.count(os.sep) > 6:
-                dirs[:] = []
-            if folder.endswith(os.sep + "reference") and "pixelcnn.py" in files:
+            if "pixelcnn.py" in files and not folder.startswith(os.getcwd()):
                 try:
                     source = open(os.path.join(folder, "pixelcnn.py")).read()
                 except OSError:
