@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 
 import pytest
+import torch
 
 from ..sandbox import policy, processes
 from ..sandbox.client import Worker
@@ -42,8 +43,6 @@ def hidden_paths(submission_dir):
 
 
 def resolve_device(device):
-    import torch
-
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -70,7 +69,7 @@ def describe_isolation(layers, as_root):
     return text
 
 
-def _summary(submission, remote, plugin, as_root):
+def _summary(submission, remote, plugin):
     lines = []
     if submission.notebook is not None:
         lines.append(f"Graded the notebook {submission.notebook.relative_to(submission.root)}.")
@@ -107,8 +106,6 @@ def grade(submission_dir, results_path, *, device="auto", assignment_path=None, 
 
 
 def _grade(submission_dir, device, assignment_path, seed, log, started):
-    import torch
-
     processes.become_subreaper()
     torch.set_num_threads(1)  # as in the worker: the same reduction order on both sides
     assignment = assignment_file.load(assignment_path or assignment_file.DEFAULT_PATH)
@@ -143,7 +140,7 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
         policy.restore(restore)
     isolation = describe_isolation(remote.layers, as_root)
     log(isolation)
-    output = _summary(submission, remote, plugin, as_root) + "\n" + isolation
+    output = _summary(submission, remote, plugin) + "\n" + isolation
     return results_file.build(list(plugin.records.values()), output=output, visibility=assignment.visibility,
                               stdout_visibility=assignment.stdout_visibility,
                               execution_time=time.monotonic() - started, leaderboard=plugin.leaderboard)
