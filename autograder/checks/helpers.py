@@ -48,6 +48,21 @@ def check(remote, spec, function, *args, mistakes=None, offsets=None, what=None,
     return outcome
 
 
+def _double(value):
+    if isinstance(value, torch.Tensor) and value.is_floating_point():
+        return value.double()
+    return value
+
+
+def values_and_float64(parts, remote, spec, function, *args, mistakes=None, offsets=None, **kwargs):
+    """The two parts most checks start with: values on the drawn float32 inputs (worth 2,
+    with hints), then the same inputs in float64."""
+    with parts("values", 2):
+        check(remote, spec, function, *args, mistakes=mistakes, offsets=offsets, **kwargs)
+    with parts("float64"):
+        check(remote, spec, function, *map(_double, args), **{k: _double(v) for k, v in kwargs.items()})
+
+
 def check_gradients(remote, spec, function, args, names, cotangents, what=None, params=False, **kwargs):
     """Gradients of Σ output·cotangent w.r.t. the tensor arguments named in ``names``
     (those with requires_grad) and, with ``params``, the networks' parameters, must match

@@ -3,7 +3,7 @@ import math
 
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import check, check_gradients
+from autograder.checks.helpers import check, check_gradients, values_and_float64
 from autograder.grader.parts import Parts
 
 
@@ -30,9 +30,6 @@ def test_gmvae_kl_estimate(remote, spec, draw, set_score=None):
     parts = Parts(set_score)
     args = [draw.normal(6, 3), draw.normal(6, 3), draw.normal(6, 3, scale=0.5), draw.normal(4, 3),
             draw.normal(4, 3, scale=0.5)]
-    with parts("values", 2):
-        check(remote, spec, "gmvae.gmvae_kl_estimate", *args,
-              offsets={"log M (the prior's components weigh 1/M each)": -math.log(4)})
-    with parts("float64"):
-        check(remote, spec, "gmvae.gmvae_kl_estimate", *(a.double() for a in args))
+    values_and_float64(parts, remote, spec, "gmvae.gmvae_kl_estimate", *args,
+                       offsets={"log M (the prior's components weigh 1/M each)": -math.log(4)})
     parts.finish()
