@@ -129,12 +129,8 @@ def vae_nets(draw, data_dim=6, latent_dim=2, hidden=8, image_shape=None):
     return encoder, decoder
 
 
-def params_after(outcome):
-    return outcome.got.params or {}, outcome.want.params or {}
-
-
 def compare_params(outcome, spec, dtype, what, nets):
-    got, want = params_after(outcome)
+    got, want = outcome.got.params or {}, outcome.want.params or {}
     tolerance = spec.tolerance(dtype)
     for net in nets:
         for i, (g, w) in enumerate(zip(got.get(net, []), want[net])):

@@ -2,21 +2,18 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import check, compare_params, mlp
+from autograder.checks.helpers import check, compare_params, mlp, values_and_float64
 from autograder.grader.parts import Parts
 from autograder.grader.remote import Opt
 
 
 def loss_parts(remote, spec, draw, set_score, function, arity, mistakes=lambda *logits: {}):
-    """The shared shape of a loss check: values, saturated logits, float64, gradients."""
+    """The shared shape of a loss check: values, float64, and saturated logits."""
     parts = Parts(set_score)
     logits = [draw.normal(16, scale=2.0) for _ in range(arity)]
-    with parts("values", 2):
-        check(remote, spec, function, *logits, mistakes=mistakes(*logits))
+    values_and_float64(parts, remote, spec, function, *logits, mistakes=mistakes(*logits))
     with parts("stable when D saturates (logits ±100)"):
         check(remote, spec, function, *(100.0 * torch.sign(lg) for lg in logits))
-    with parts("float64"):
-        check(remote, spec, function, *(lg.double() for lg in logits))
     parts.finish()
 
 
@@ -41,11 +38,8 @@ def test_generator_loss_nonsaturating(remote, spec, draw, set_score=None):
 def test_generator_loss_ml(remote, spec, draw, set_score=None):
     parts = Parts(set_score)
     logits = draw.normal(16)
-    with parts("values", 2):
-        check(remote, spec, "gan.generator_loss_ml", logits,
-              mistakes={"σ(a) used where the logit a = σ⁻¹(D) belongs": -0.5 * torch.sigmoid(logits).exp().mean()})
-    with parts("float64"):
-        check(remote, spec, "gan.generator_loss_ml", logits.double())
+    values_and_float64(parts, remote, spec, "gan.generator_loss_ml", logits, mistakes={
+        "σ(a) used where the logit a = σ⁻¹(D) belongs": -0.5 * torch.sigmoid(logits).exp().mean()})
     parts.finish()
 
 

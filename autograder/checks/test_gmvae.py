@@ -11,11 +11,8 @@ from autograder.grader.parts import Parts
 def test_log_normal_mixture(remote, spec, draw, set_score=None):
     parts = Parts(set_score)
     z, means, logvars = draw.normal(6, 3), draw.normal(5, 3), draw.normal(5, 3, scale=0.5)
-    with parts("values", 2):
-        check(remote, spec, "gmvae.log_normal_mixture", z, means, logvars,
-              offsets={"log M (the components weigh 1/M each: subtract log M)": math.log(5)})
-    with parts("float64"):
-        check(remote, spec, "gmvae.log_normal_mixture", z.double(), means.double(), logvars.double())
+    values_and_float64(parts, remote, spec, "gmvae.log_normal_mixture", z, means, logvars,
+                       offsets={"log M (the components weigh 1/M each: subtract log M)": math.log(5)})
     with parts("stable far from every component (log-sum-exp over components)"):
         check(remote, spec, "gmvae.log_normal_mixture", z * 40.0, means, logvars - 2.0)
     with parts("gradients"):

@@ -71,13 +71,10 @@ def test_sample_gaussian_full(remote, spec, draw, set_score=None):
 def test_log_normal_diag(remote, spec, draw, set_score=None):
     parts = Parts(set_score)
     x, mu, logvar = draw.normal(7, 4), draw.normal(7, 4), draw.normal(7, 4)
-    with parts("values", 2):
-        check(remote, spec, "vae.log_normal_diag", x, mu, logvar,
-              offsets={"the constant ½·K·log(2π) (was the 2π term dropped?)": 0.5 * 4 * LOG_2PI},
-              mistakes={"exp(logvar / 2) used where the variance exp(logvar) belongs":
-                        -0.5 * (LOG_2PI + logvar + (x - mu) ** 2 / logvar.mul(0.5).exp()).sum(-1)})
-    with parts("float64"):
-        check(remote, spec, "vae.log_normal_diag", x.double(), mu.double(), logvar.double())
+    values_and_float64(parts, remote, spec, "vae.log_normal_diag", x, mu, logvar,
+                       offsets={"the constant ½·K·log(2π) (was the 2π term dropped?)": 0.5 * 4 * LOG_2PI},
+                       mistakes={"exp(logvar / 2) used where the variance exp(logvar) belongs":
+                                 -0.5 * (LOG_2PI + logvar + (x - mu) ** 2 / logvar.mul(0.5).exp()).sum(-1)})
     with parts("stable at logvar = ±30"):
         check(remote, spec, "vae.log_normal_diag", x, mu, torch.full((7, 4), 30.0) * torch.sign(logvar))
     with parts("gradients"):

@@ -71,8 +71,6 @@ def test_steps_return_loss_before_update_and_update_the_right_nets(nets, gen):
     enc0 = [p.clone() for p in encoder.parameters()]
     wake_opt = torch.optim.SGD(decoder.parameters(), lr=0.1)
     sleep_opt = torch.optim.SGD(encoder.parameters(), lr=0.1)
-    dec_after_wake = nn.Linear(2, 6)
-    dec_after_wake.load_state_dict(decoder.state_dict())
     w, s = wake_sleep.wake_sleep_step(x, encoder, decoder, wake_opt, sleep_opt, latent_dim=2, eps=eps, z=z, u=u)
     assert w == pytest.approx(wake_before)
     # the sleep phase dreamed from the updated decoder, scored by the encoder before its update
