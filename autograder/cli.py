@@ -1,10 +1,11 @@
 """The command line: ``run_autograder`` (Gradescope's entry point) and ``autograder``."""
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
-GRADESCOPE_SUBMISSION = Path("/autograder/submission")
-GRADESCOPE_RESULTS = Path("/autograder/results/results.json")
+GRADESCOPE_ROOT = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
 
 
 def _grade_arguments(parser):
@@ -16,15 +17,15 @@ def _grade_arguments(parser):
     parser.add_argument("--quiet", action="store_true", help="do not print the per-test table")
 
 
-def _run(submission, results_path, args):
+def _grade(args):
     from .grader.runner import grade
     from .table import render
 
-    results = grade(submission, results_path, device=args.device, assignment_path=args.assignment,
+    results = grade(args.submission, args.results, device=args.device, assignment_path=args.assignment,
                     seed=args.seed, log=lambda line: print(line, flush=True))
     if not args.quiet:
         print(render(results))
-    print(f"results written to {results_path}")
+    print(f"results written to {args.results}")
     return 0
 
 
@@ -33,24 +34,151 @@ def run_autograder(argv=None):
     parser = argparse.ArgumentParser(
         prog="run_autograder",
         description="Grade a submission into a Gradescope results.json. Without arguments: "
-                    f"{GRADESCOPE_SUBMISSION} into {GRADESCOPE_RESULTS}. Exits 0 whenever it wrote results.")
-    parser.add_argument("--submission", type=Path, default=GRADESCOPE_SUBMISSION, help="the submission folder")
-    parser.add_argument("--results", type=Path, default=GRADESCOPE_RESULTS, help="where results.json goes")
+                    f"{GRADESCOPE_ROOT}/submission into {GRADESCOPE_ROOT}/results/results.json. "
+                    "Exits 0 whenever it wrote results.")
+    parser.add_argument("--submission", type=Path, default=GRADESCOPE_ROOT / "submission", help="the submission folder")
+    parser.add_argument("--results", type=Path, default=GRADESCOPE_ROOT / "results" / "results.json",
+                        help="where results.json goes")
     _grade_arguments(parser)
-    args = parser.parse_args(argv)
-    return _run(args.submission, args.results, args)
+    return _grade(parser.parse_args(argv))
+
+
+def _batch(args):
+    from .workflows.batch import Batch, find_submissions
+
+    submissions = find_submissions(args.folder)
+    if not submissions:
+        print(f"no submission folders in {args.folder}", file=sys.stderr)
+        return 1
+    batch = Batch(submissions, args.out, jobs=args.jobs, timeout=args.timeout, seed=args.seed, device=args.device,
+                  force=args.force, progress=not args.no_progress)
+    pending = len(batch.pending())
+    print(f"{len(submissions)} submissions, {len(submissions) - pending} already graded, {pending} to grade"
+          + (f" on {args.scheduler}" if args.scheduler else f" with {args.jobs} job(s)"))
+    scores = batch.run(scheduler=args.scheduler)
+    width = max(len(name) for name in scores)
+    for submission in submissions:
+        who = f"  {'; '.join(submission.submitters)}" if submission.submitters else ""
+        print(f"{submission.name:<{width}}  {scores[submission.name]:>6g}{who}")
+    print(f"results in {args.out}/<submission>/results.json; next: autograder report {args.out}")
+    return 0
+
+
+def _report(args):
+    from .workflows.report import load, render_summary, summarize, write_report
+
+    paths = write_report(args.batch, args.out)
+    graded = load(args.batch)
+    _, rates, failures = summarize(graded)
+    print(render_summary(graded, failures, rates))
+    for path in paths.values():
+        print(f"wrote {path}")
+    return 0
+
+
+def _build(args):
+    from .workflows.package import build_autograder
+
+    print(f"wrote {build_autograder(args.output, args.assignment)}: upload it as the autograder on Gradescope")
+    return 0
+
+
+def _student_kit(args):
+    from .workflows.package import build_student_kit
+
+    print(f"wrote {build_student_kit(args.output, args.assignment)}: hand it to students "
+          "(they unzip it, fill in the files, run `python check.py`)")
+    return 0
+
+
+def _check(args):
+    from .kit import public_cases
+    from .worker import selfcheck
+
+    with tempfile.TemporaryDirectory() as scratch:
+        public_cases.save(public_cases.record(assignment_path=args.assignment), scratch,
+                          public_cases.answer_keys())
+        return selfcheck.main([str(args.folder)] + (["-k", args.only] if args.only else []), cases_folder=Path(scratch))
+
+
+def _template(args):
+    from . import template
+
+    if args.check:
+        drifted = template.drift()
+        print("student_template/ is up to date" if not drifted else
+              f"student_template/ differs from the reference's stubs: {', '.join(drifted)}")
+        return 1 if drifted else 0
+    template.write()
+    print(f"wrote {template.TEMPLATE} from {template.REFERENCE}")
+    return 0
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="autograder", description="Grade deep-generative-model submissions.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="autograder", description=(
+        "Grade deep-generative-model submissions: one, or a whole class; build what Gradescope and students get."))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     grade = commands.add_parser("grade", help="grade one submission folder",
                                 description="Grade one submission: a per-test table and results.json.")
     grade.add_argument("submission", type=Path, help="the submission folder (module files, or a notebook)")
     grade.add_argument("--results", type=Path, default=Path("results.json"), help="default: ./results.json")
     _grade_arguments(grade)
+    grade.set_defaults(run=_grade)
+
+    batch = commands.add_parser("batch", help="grade a folder of submissions (or a Gradescope export)",
+                                description="Grade every sub-folder of FOLDER, each in its own isolated grader. "
+                                            "A Gradescope 'Export Submissions' folder works as is: its "
+                                            "submission_metadata.yml names the submitters. Already graded "
+                                            "submissions are skipped unless --force.")
+    batch.add_argument("folder", type=Path, help="folder of submission folders")
+    batch.add_argument("--out", type=Path, default=Path("graded"), help="where results go (default: ./graded)")
+    batch.add_argument("--jobs", "-j", type=int, default=max(1, (os.cpu_count() or 2) // 2),
+                       help="submissions graded at once (default: half the CPUs)")
+    batch.add_argument("--timeout", type=float, default=1800, help="seconds per submission before it gets 0 (1800)")
+    batch.add_argument("--seed", type=int, default=None, help="one input seed for all (default: a fresh one each)")
+    batch.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    batch.add_argument("--force", action="store_true", help="regrade submissions that already have results")
+    batch.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="grade on a Dask cluster (e.g. tcp://host:8786) instead of local processes")
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.set_defaults(run=_batch)
+
+    report = commands.add_parser("report", help="gradebook, pass rates, failures and charts of a batch",
+                                 description="From a batch folder: gradebook.csv, pass_rates.csv, failures.txt, "
+                                             "scores.png and pass_rates.png.")
+    report.add_argument("batch", type=Path, help="the --out folder of `autograder batch`")
+    report.add_argument("--out", type=Path, default=None, help="default: BATCH/report")
+    report.set_defaults(run=_report)
+
+    build = commands.add_parser("build", help="build Gradescope's autograder.zip",
+                                description="The zip to upload as a Gradescope programming assignment's "
+                                            "autograder: setup.sh and run_autograder at its root.")
+    build.add_argument("--output", "-o", type=Path, default=Path("autograder.zip"))
+    build.add_argument("--assignment", type=Path, default=None, help="assignment file to ship instead of the bundled one")
+    build.set_defaults(run=_build)
+
+    kit = commands.add_parser("student-kit", help="build the zip students start from",
+                              description="The template, the public cases and check.py; no reference code.")
+    kit.add_argument("--output", "-o", type=Path, default=Path("student_kit.zip"))
+    kit.add_argument("--assignment", type=Path, default=None, help="assignment file whose visible tests are public")
+    kit.set_defaults(run=_student_kit)
+
+    check = commands.add_parser("check", help="the students' self-check, on public cases",
+                                description="Run the public checks on a folder, as the kit's check.py does. "
+                                            "Exits 0 only when all pass.")
+    check.add_argument("folder", type=Path, nargs="?", default=Path("."))
+    check.add_argument("-k", dest="only", default=None, help="only checks whose name contains this")
+    check.add_argument("--assignment", type=Path, default=None)
+    check.set_defaults(run=_check)
+
+    template = commands.add_parser("template", help="regenerate student_template/ from the reference",
+                                   description="Write student_template/ from the reference's # SOLUTION markers.")
+    template.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
+    template.set_defaults(run=_template)
+
     args = parser.parse_args(argv)
-    return _run(args.submission, args.results, args)
+    return args.run(args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The student kit: public cases recorded from the reference, and the zip students download."""

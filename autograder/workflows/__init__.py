@@ -1,0 +1,1 @@
+"""Instructor and student workflows on top of the grader: batch, report, build, kit."""

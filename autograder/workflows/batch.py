@@ -1,0 +1,171 @@
+"""Grading a whole class: a folder of submission folders, or Gradescope's export.
+
+Every submission is graded by its own ``python -m autograder`` process, exactly as
+``run_autograder`` grades one on Gradescope, so a submission that crashes, hangs or
+attacks the grader costs only its own grade. The batch folder holds, per submission,
+``<name>/results.json`` and ``<name>/grader.log``, and ``batch.json`` lists who submitted
+what. A results file is written last and atomically, so a valid one means "graded".
+"""
+import concurrent.futures
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+from tqdm import tqdm
+
+from ..grader import results as results_file
+
+METADATA = "submission_metadata.yml"  # Gradescope's "Export Submissions" index
+INDEX = "batch.json"
+
+
+@dataclass(frozen=True)
+class Submission:
+    name: str                                   # folder name: unique within the batch
+    path: Path
+    submitters: tuple = field(default=())       # "Name <email> (sid)" from Gradescope's metadata
+
+
+def _submitters(record):
+    people = (record or {}).get(":submitters") or []
+    described = []
+    for person in people:
+        text = str(person.get(":name") or "").strip()
+        if person.get(":email"):
+            text += f" <{person[':email']}>"
+        if person.get(":sid"):
+            text += f" ({person[':sid']})"
+        described.append(text.strip())
+    return tuple(described)
+
+
+def find_submissions(folder):
+    """The submissions in ``folder``: each sub-folder is one (dotfiles and ``__MACOSX``
+    skipped). With Gradescope's ``submission_metadata.yml`` beside them, its submitters
+    are attached."""
+    folder = Path(folder)
+    metadata = {}
+    if (folder / METADATA).is_file():
+        metadata = yaml.safe_load((folder / METADATA).read_text()) or {}
+    return [Submission(p.name, p, _submitters(metadata.get(p.name)))
+            for p in sorted(folder.iterdir())
+            if p.is_dir() and not p.name.startswith(".") and p.name != "__MACOSX"]
+
+
+def is_graded(results_path):
+    try:
+        results_file.validate(json.loads(Path(results_path).read_text()))
+        return True
+    except (OSError, ValueError, results_file.jsonschema.ValidationError):
+        return False
+
+
+def grade_command(submission, results_path, *, seed=None, device="cpu", python=sys.executable):
+    return ([python, "-m", "autograder", "--submission", str(submission), "--results", str(results_path),
+             "--device", device, "--quiet"] + ([] if seed is None else ["--seed", str(seed)]))
+
+
+def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", python=sys.executable):
+    """Grade one submission folder in a process of its own; returns its grader log.
+
+    Whatever that process does, ``results_path`` ends up holding a valid results file:
+    when it timed out or died without writing one, a file with no points says so."""
+    started = time.monotonic()
+    process = subprocess.Popen(grade_command(submission, results_path, seed=seed, device=device, python=python),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    try:
+        log, _ = process.communicate(timeout=timeout)
+        problem = f"the grader exited with status {process.returncode}"
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        log, _ = process.communicate()
+        problem = f"grading did not finish within {timeout:g} s"
+    if not is_graded(results_path):
+        results_file.write(results_file.crash_results(
+            f"This submission could not be graded: {problem}. No points were awarded; "
+            "please tell the course staff.", time.monotonic() - started), results_path)
+        log += f"\n[batch] {problem}; wrote a results file with no points\n"
+    return log
+
+
+def grade_archive(archive, *, timeout, seed=None, device="cpu"):
+    """Grade a zipped submission (bytes) on any machine with the autograder installed:
+    the task a distributed worker runs. Returns ``(results_text, log)``."""
+    import shutil
+    with tempfile.TemporaryDirectory(prefix="batch-") as scratch:
+        archive_path = Path(scratch) / "submission.zip"
+        archive_path.write_bytes(archive)
+        shutil.unpack_archive(archive_path, Path(scratch) / "submission")
+        results_path = Path(scratch) / "results.json"
+        log = grade_folder(Path(scratch) / "submission", results_path, timeout=timeout, seed=seed, device=device)
+        return results_path.read_text(), log
+
+
+@dataclass
+class Batch:
+    """Grades ``submissions`` into ``out``; ``jobs`` at a time, or on a Dask cluster."""
+    submissions: list
+    out: Path
+    jobs: int = 1
+    timeout: float = 1800.0
+    seed: int = None
+    device: str = "cpu"
+    force: bool = False
+    progress: bool = True
+
+    def results_path(self, submission):
+        return self.out / submission.name / "results.json"
+
+    def pending(self):
+        return [s for s in self.submissions if self.force or not is_graded(self.results_path(s))]
+
+    def write_index(self):
+        self.out.mkdir(parents=True, exist_ok=True)
+        index = [{**asdict(s), "path": str(s.path.resolve()), "submitters": list(s.submitters)}
+                 for s in self.submissions]
+        (self.out / INDEX).write_text(json.dumps(index, indent=2))
+
+    def run(self, scheduler=None):
+        """Grade what is pending; returns {name: score} for every submission."""
+        self.write_index()
+        todo = self.pending()
+        bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not self.progress)
+        grade = self._on_dask(todo, scheduler) if scheduler else self._locally(todo)
+        for submission, log in grade:
+            (self.out / submission.name / "grader.log").write_text(log)
+            bar.update()
+            bar.set_postfix_str(submission.name)
+        bar.close()
+        return {s.name: json.loads(self.results_path(s).read_text())["score"] for s in self.submissions}
+
+    def _locally(self, todo):
+        def one(submission):
+            self.results_path(submission).parent.mkdir(parents=True, exist_ok=True)
+            return submission, grade_folder(submission.path, self.results_path(submission), timeout=self.timeout,
+                                            seed=self.seed, device=self.device)
+
+        with concurrent.futures.ThreadPoolExecutor(max(1, self.jobs)) as pool:
+            yield from (f.result() for f in concurrent.futures.as_completed([pool.submit(one, s) for s in todo]))
+
+    def _on_dask(self, todo, scheduler):
+        from .distributed import grade_on_cluster
+
+        for submission, results_text, log in grade_on_cluster(todo, scheduler, timeout=self.timeout,
+                                                               seed=self.seed, device=self.device):
+            try:  # a cluster worker's answer is checked like any other
+                results = json.loads(results_text)
+                results_file.validate(results)
+            except (ValueError, results_file.jsonschema.ValidationError) as exc:
+                results = results_file.crash_results(f"This submission could not be graded: the cluster returned "
+                                                     f"an invalid results file ({type(exc).__name__}). No points "
+                                                     "were awarded; please tell the course staff.")
+            results_file.write(results, self.results_path(submission))
+            yield submission, log
