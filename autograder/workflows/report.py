@@ -32,11 +32,25 @@ def _columns(graded):
     return [(n, *seen[n]) for n in order]
 
 
+def _without_parts(line):
+    """``failed (part, part (…)): message`` → ``message``."""
+    if not line.startswith("failed ("):
+        return line
+    depth = 0
+    for i, char in enumerate(line[len("failed "):], len("failed ")):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return line[i + 1:].lstrip(": ")
+    return line
+
+
 def failure_key(output):
-    """A failure message's first line with its numbers masked, so that the same mistake
-    on different inputs counts once."""
-    first = output.strip().splitlines()[0] if output.strip() else "(no message)"
-    return NUMBER.sub("#", first)[:160]
+    """What a failure says, numbers masked so that the same mistake on different inputs
+    counts once: its first line without the list of failed parts, and its hint if any."""
+    lines = output.strip().splitlines() or ["(no message)"]
+    key = _without_parts(lines[0])[:120]
+    hint = next((line.strip() for line in lines if line.strip().startswith("hint:")), None)
+    return NUMBER.sub("#", key + (f" | {hint[:80]}" if hint else ""))
 
 
 def summarize(graded):

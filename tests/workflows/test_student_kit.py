@@ -1,0 +1,123 @@
+"""`autograder student-kit` and `check`: the kit works, and holds nothing it must not."""
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+import yaml
+
+from autograder.kit import public_cases
+from tests.corpus.variants import VARIANTS
+from tests.submissions import MODULES, REFERENCE, ROOT, flat_source
+from tests.workflows.conftest import autograder
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("kit")
+    process = autograder("student-kit", "--output", folder / "kit.zip")
+    assert process.returncode == 0, process.stderr
+    with zipfile.ZipFile(folder / "kit.zip") as archive:
+        archive.extractall(folder / "unpacked")
+    return folder / "unpacked"
+
+
+def check(folder, *args):
+    return subprocess.run([sys.executable, "check.py", *args], cwd=folder, capture_output=True, text=True,
+                          timeout=600, env={"PATH": "/usr/bin:/bin"})
+
+
+def solved(kit, tmp_path, replace=None):
+    shutil.copytree(kit, tmp_path / "work")
+    for module in MODULES:
+        (tmp_path / "work" / f"{module}.py").write_text((replace or {}).get(module, flat_source(module)))
+    shutil.copy(REFERENCE / "answers.yaml", tmp_path / "work" / "answers.yaml")
+    return tmp_path / "work"
+
+
+def solution_lines():
+    """Lines of the reference that the template does not show (long enough to be its own:
+    shorter ones are idioms such as `opt.zero_grad()` that the harness uses too)."""
+    template = {line.strip() for p in (ROOT / "student_template").glob("*.py") for line in p.read_text().splitlines()}
+    lines = set()
+    for path in REFERENCE.glob("*.py"):
+        for line in path.read_text().splitlines():
+            text = line.strip()
+            if text not in template and len(text) >= 24 and not text.startswith(("#", "import ", "from ")):
+                lines.add(text)
+    return lines
+
+
+def test_the_kit_holds_no_line_of_the_solution(kit):
+    secret = solution_lines()
+    assert len(secret) > 80
+    for path in kit.rglob("*"):
+        if path.suffix in (".py", ".md", ".yaml", ".json"):
+            text = path.read_text()
+            leaked = [line for line in secret if line in text]
+            assert not leaked, (path.name, leaked[:5])
+
+
+def test_the_kit_holds_no_answer(kit):
+    assert (kit / "answers.yaml").read_text() == (ROOT / "student_template" / "answers.yaml").read_text()
+
+    def leaves(tree):
+        return [v for value in tree.values() for v in (leaves(value) if isinstance(value, dict) else [value])]
+    answers = [str(a) for a in leaves(yaml.safe_load((REFERENCE / "answers.yaml").read_text())) if len(str(a)) > 4]
+    for path in kit.rglob("*"):
+        if path.suffix in (".py", ".md", ".yaml", ".json"):
+            text = path.read_text()
+            assert not [a for a in answers if a in text], path.name
+
+
+def test_the_kit_holds_no_grader_reference_or_hidden_cases(kit, tmp_path):
+    names = {str(p.relative_to(kit)) for p in kit.rglob("*") if p.is_file()}
+    assert not [n for n in names if n.startswith(("reference", "autograder", "tests")) or "checks" in n]
+    assert {f"{m}.py" for m in MODULES} | {"check.py", "answers.yaml", "README.md"} <= names
+    # a test the assignment marks hidden has no public case
+    assignment = (ROOT / "autograder" / "assignment.yaml").read_text()
+    hidden = tmp_path / "assignment.yaml"
+    hidden.write_text(assignment.replace("test_kl_standard_normal: {points: 3,",
+                                         "test_kl_standard_normal: {visibility: hidden, points: 3,"))
+    tests = {case["test"] for case in public_cases.record(assignment_path=hidden)}
+    assert "kl_standard_normal" not in tests and "kl_diag_gaussians" in tests
+
+
+def test_template_fails_every_check_and_says_not_implemented(kit):
+    process = check(kit)
+    assert process.returncode == 1
+    assert "0 of 37 public checks pass." in process.stdout
+    assert "case 1: not implemented yet" in process.stdout
+
+
+def test_reference_passes_every_public_check(kit, tmp_path):
+    process = check(solved(kit, tmp_path))
+    assert process.returncode == 0, process.stdout
+    assert "37 of 37 public checks pass. All public checks pass." in process.stdout
+
+
+def test_a_mistake_fails_its_own_check_only(kit, tmp_path):
+    variant = next(v for v in VARIANTS if v.name == "the ½ missing in the Gaussian KL")
+    process = check(solved(kit, tmp_path, {variant.module: variant.source()}))
+    assert process.returncode == 1
+    failing = set(re.findall(r"^FAIL  (\w+)", process.stdout, flags=re.M))
+    assert {f.split(".")[1] for f in variant.must} <= failing <= {f.split(".")[1] for f in variant.must | variant.may}
+    assert "values differ; largest error" in process.stdout
+
+
+def test_the_check_works_only_through_the_public_cases(kit, tmp_path):
+    work = solved(kit, tmp_path)
+    (work / "checker" / "public_cases.npz").unlink()
+    process = check(work)
+    assert process.returncode != 0 and "public_cases.npz" in process.stderr
+
+
+def test_autograder_check_is_the_same_self_check(tmp_path):
+    shutil.copytree(ROOT / "student_template", tmp_path / "template")
+    process = autograder("check", tmp_path / "template", "-k", "kl_")
+    assert process.returncode == 1 and "FAIL  kl_standard_normal" in process.stdout, process.stdout + process.stderr
+    assert "0 of 5 public checks pass." in process.stdout  # the five with "kl_" in their names
