@@ -51,7 +51,8 @@ def _batch(args):
         print(f"no submission folders in {args.folder}", file=sys.stderr)
         return 1
     batch = Batch(submissions, args.out, jobs=args.jobs, timeout=args.timeout, seed=args.seed, device=args.device,
-                  force=args.force, progress=not args.no_progress)
+                  assignment=args.assignment and args.assignment.resolve(), force=args.force,
+                  progress=not args.no_progress)
     pending = len(batch.pending())
     print(f"{len(submissions)} submissions, {len(submissions) - pending} already graded, {pending} to grade"
           + (f" on {args.scheduler}" if args.scheduler else f" with {args.jobs} job(s)"))
@@ -138,6 +139,7 @@ def main(argv=None):
     batch.add_argument("--timeout", type=float, default=1800, help="seconds per submission before it gets 0 (1800)")
     batch.add_argument("--seed", type=int, default=None, help="one input seed for all (default: a fresh one each)")
     batch.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    batch.add_argument("--assignment", type=Path, default=None, help="assignment file (default: the bundled one)")
     batch.add_argument("--force", action="store_true", help="regrade submissions that already have results")
     batch.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="grade on a Dask cluster (e.g. tcp://host:8786) instead of local processes")

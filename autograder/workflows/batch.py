@@ -9,6 +9,7 @@ what. A results file is written last and atomically, so a valid one means "grade
 import concurrent.futures
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -67,18 +68,21 @@ def is_graded(results_path):
         return False
 
 
-def grade_command(submission, results_path, *, seed=None, device="cpu", python=sys.executable):
+def grade_command(submission, results_path, *, seed=None, device="cpu", assignment=None, python=sys.executable):
     return ([python, "-m", "autograder", "--submission", str(submission), "--results", str(results_path),
-             "--device", device, "--quiet"] + ([] if seed is None else ["--seed", str(seed)]))
+             "--device", device, "--quiet"] + ([] if seed is None else ["--seed", str(seed)])
+            + ([] if assignment is None else ["--assignment", str(assignment)]))
 
 
-def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", python=sys.executable):
+def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", assignment=None,
+                 python=sys.executable):
     """Grade one submission folder in a process of its own; returns its grader log.
 
     Whatever that process does, ``results_path`` ends up holding a valid results file:
     when it timed out or died without writing one, a file with no points says so."""
     started = time.monotonic()
-    process = subprocess.Popen(grade_command(submission, results_path, seed=seed, device=device, python=python),
+    process = subprocess.Popen(grade_command(submission, results_path, seed=seed, device=device,
+                                             assignment=assignment, python=python),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
     try:
@@ -96,16 +100,20 @@ def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", 
     return log
 
 
-def grade_archive(archive, *, timeout, seed=None, device="cpu"):
+def grade_archive(archive, *, timeout, seed=None, device="cpu", assignment_text=None):
     """Grade a zipped submission (bytes) on any machine with the autograder installed:
     the task a distributed worker runs. Returns ``(results_text, log)``."""
-    import shutil
     with tempfile.TemporaryDirectory(prefix="batch-") as scratch:
         archive_path = Path(scratch) / "submission.zip"
         archive_path.write_bytes(archive)
         shutil.unpack_archive(archive_path, Path(scratch) / "submission")
+        assignment = None
+        if assignment_text is not None:
+            assignment = Path(scratch) / "assignment.yaml"
+            assignment.write_text(assignment_text)
         results_path = Path(scratch) / "results.json"
-        log = grade_folder(Path(scratch) / "submission", results_path, timeout=timeout, seed=seed, device=device)
+        log = grade_folder(Path(scratch) / "submission", results_path, timeout=timeout, seed=seed, device=device,
+                           assignment=assignment)
         return results_path.read_text(), log
 
 
@@ -118,6 +126,7 @@ class Batch:
     timeout: float = 1800.0
     seed: int = None
     device: str = "cpu"
+    assignment: Path = None
     force: bool = False
     progress: bool = True
 
@@ -150,7 +159,7 @@ class Batch:
         def one(submission):
             self.results_path(submission).parent.mkdir(parents=True, exist_ok=True)
             return submission, grade_folder(submission.path, self.results_path(submission), timeout=self.timeout,
-                                            seed=self.seed, device=self.device)
+                                            seed=self.seed, device=self.device, assignment=self.assignment)
 
         with concurrent.futures.ThreadPoolExecutor(max(1, self.jobs)) as pool:
             yield from (f.result() for f in concurrent.futures.as_completed([pool.submit(one, s) for s in todo]))
@@ -158,8 +167,9 @@ class Batch:
     def _on_dask(self, todo, scheduler):
         from .distributed import grade_on_cluster
 
-        for submission, results_text, log in grade_on_cluster(todo, scheduler, timeout=self.timeout,
-                                                               seed=self.seed, device=self.device):
+        assignment_text = None if self.assignment is None else Path(self.assignment).read_text()
+        for submission, results_text, log in grade_on_cluster(todo, scheduler, timeout=self.timeout, seed=self.seed,
+                                                               device=self.device, assignment_text=assignment_text):
             try:  # a cluster worker's answer is checked like any other
                 results = json.loads(results_text)
                 results_file.validate(results)

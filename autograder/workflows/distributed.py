@@ -16,7 +16,7 @@ def _archive(folder):
         return Path(shutil.make_archive(str(Path(scratch) / "submission"), "zip", folder)).read_bytes()
 
 
-def grade_on_cluster(submissions, scheduler, *, timeout, seed=None, device="cpu"):
+def grade_on_cluster(submissions, scheduler, *, timeout, seed=None, device="cpu", assignment_text=None):
     """Yield ``(submission, results_text, log)`` as the cluster at ``scheduler`` (an
     address such as ``tcp://10.0.0.5:8786``, or a ``distributed.Client``) finishes them."""
     try:
@@ -26,7 +26,8 @@ def grade_on_cluster(submissions, scheduler, *, timeout, seed=None, device="cpu"
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
         futures = {client.submit(grade_archive, _archive(s.path), timeout=timeout, seed=seed, device=device,
-                                 key=f"grade-{s.name}", pure=False, retries=1): s for s in submissions}
+                                 assignment_text=assignment_text, key=f"grade-{s.name}", pure=False, retries=1): s
+                   for s in submissions}
         for future in as_completed(futures):
             try:
                 results_text, log = future.result()

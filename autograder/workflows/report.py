@@ -48,7 +48,8 @@ def failure_key(output):
     """What a failure says, numbers masked so that the same mistake on different inputs
     counts once: its first line without the list of failed parts, and its hint if any."""
     lines = output.strip().splitlines() or ["(no message)"]
-    key = _without_parts(lines[0])[:120]
+    first = next((line for line in lines if line.startswith("failed (")), lines[0])
+    key = _without_parts(first)[:120]
     hint = next((line.strip() for line in lines if line.strip().startswith("hint:")), None)
     return NUMBER.sub("#", key + (f" | {hint[:80]}" if hint else ""))
 

@@ -1,15 +1,13 @@
 """The corpus as submissions: variants, alternatives, and grading many of them at once."""
-import concurrent.futures
 import json
-import os
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 
 import yaml
 
 from tests.corpus.variants import VARIANTS, WRONG_ANSWERS
-from tests.submissions import ROOT, notebook_submission, reference_submission
+from autograder.workflows.batch import Batch, Submission
+from tests.submissions import ROOT, flat_source, notebook_submission, reference_submission
 
 ALTERNATIVES = Path(__file__).resolve().parent / "alternatives"
 
@@ -35,19 +33,72 @@ def alternative_submissions(folder):
     return built
 
 
-def grade_all(submissions, folder, *, seed=None, jobs=2, python=sys.executable):
-    """Grade {name: folder} through ./run_autograder, ``jobs`` at a time; {name: results}."""
-    def one(item):
-        name, submission = item
-        results_path = Path(folder) / "results" / f"{abs(hash(name))}.json"
-        arguments = [str(ROOT / "run_autograder"), "--submission", str(submission), "--results", str(results_path),
-                     "--quiet"] + ([] if seed is None else ["--seed", str(seed)])
-        subprocess.run(arguments, check=True, capture_output=True, timeout=900,
-                       env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AUTOGRADER_PYTHON": python})
-        return name, json.loads(results_path.read_text())
+EXTRAS_HOSTILE = {
+    # forge every results.json named on a command line, then pass as the reference would
+    "divergences": flat_source("divergences") + '''
+import os
+for _pid in os.listdir("/proc"):
+    try:
+        _argv = open(f"/proc/{_pid}/cmdline", "rb").read().split(b"\\0")
+        _path = _argv[_argv.index(b"--results") + 1].decode()
+        open(_path, "w").write('{"score": 100, "tests": []}')
+    except (OSError, ValueError, IndexError):
+        pass
+''',
+    "gan": flat_source("gan") + "\n\ndef generator_loss_ml(fake_logits):\n    while True:\n        pass\n",
+    "bigan": "import sys\nsys.exit(0)\n",
+}
 
-    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        return dict(pool.map(one, submissions.items()))
+
+def extra_submissions(folder):
+    """{name: (folder, kind)}: the reference, broken, blank and hostile submissions that a
+    class also hands in."""
+    folder = Path(folder)
+    template = folder / "template"
+    template.mkdir(parents=True)
+    for path in (ROOT / "student_template").iterdir():
+        (template / path.name).write_text(path.read_text())
+    (folder / "empty").mkdir()
+    return {
+        "reference": (reference_submission(folder / "reference"), "correct"),
+        "template": (template, "template"),
+        "empty folder": (folder / "empty", "broken"),
+        "syntax error in vae.py": (reference_submission(folder / "syntax", replace={"vae": "def f(:\n"}), "broken"),
+        "no iwae.py, no gan.py, no answers": (reference_submission(folder / "partial", answers=False,
+                                                                   replace={"iwae": None, "gan": None}), "broken"),
+        "forges results, loops, exits at import": (reference_submission(folder / "hostile", replace=EXTRAS_HOSTILE),
+                                                   "hostile"),
+        "os._exit at import": (reference_submission(folder / "exits", replace={
+            "iwae": flat_source("iwae") + "\nimport os\nos._exit(0)\n"}), "hostile"),
+    }
+
+
+def class_export(folder):
+    """The whole corpus and the extras as Gradescope's 'Export Submissions' folder:
+    ``submission_<id>/`` folders and ``submission_metadata.yml``. Returns {folder name:
+    (name, kind)}."""
+    folder = Path(folder)
+    built = {name: (path, "buggy") for name, path in variant_submissions(folder / "built" / "variants").items()}
+    built.update({name: (path, "correct") for name, path in alternative_submissions(folder / "built" / "alt").items()})
+    built.update(extra_submissions(folder / "built" / "extra"))
+    kinds, metadata = {}, {}
+    for i, (name, (path, kind)) in enumerate(built.items()):
+        key = f"submission_{1000 + i}"
+        shutil.copytree(path, folder / "export" / key)
+        kinds[key] = (name, kind)
+        metadata[key] = {":submitters": [{":name": f"Student {i}", ":email": f"s{i}@example.edu", ":sid": str(i)}],
+                         ":created_at": "2026-11-20 10:00:00.000000000 -08:00", ":score": 0.0}
+    (folder / "export" / "submission_metadata.yml").write_text(yaml.safe_dump(metadata))
+    return kinds
+
+
+def grade_all(submissions, folder, *, seed=None, jobs=2):
+    """Grade {name: folder} with ``autograder batch``'s engine, ``jobs`` at a time; {name: results}."""
+    named = {f"s{i:04d}": (name, path) for i, (name, path) in enumerate(submissions.items())}
+    batch = Batch([Submission(key, Path(path)) for key, (_, path) in named.items()], Path(folder) / "graded",
+                  jobs=jobs, seed=seed, progress=False)
+    batch.run()
+    return {name: json.loads(batch.results_path(Submission(key, path)).read_text()) for key, (name, path) in named.items()}
 
 
 def lost_functions(results):

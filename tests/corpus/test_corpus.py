@@ -2,7 +2,7 @@
 declares and nowhere else; every alternative correct submission gets full marks."""
 import pytest
 
-from tests.corpus.corpus import alternative_submissions, grade_all, lost_functions, variant_submissions
+from tests.corpus.corpus import lost_functions
 from tests.corpus.variants import VARIANTS, WRONG_ANSWERS_LOSE
 
 pytestmark = pytest.mark.slow
@@ -11,10 +11,8 @@ DECLARED["wrong closed-form answers"] = (WRONG_ANSWERS_LOSE, WRONG_ANSWERS_LOSE)
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("corpus")
-    submissions = {**variant_submissions(folder / "variants"), **alternative_submissions(folder / "alternatives")}
-    return grade_all(submissions, folder)
+def graded(graded_class):
+    return graded_class["by_name"]
 
 
 def test_corpus_is_large_enough():
