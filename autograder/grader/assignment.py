@@ -41,6 +41,7 @@ class Assignment:
     stdout_visibility: str
     tests: dict  # id -> TestSpec, in assignment order
     limits: Limits
+    leaderboard: tuple = ()  # ({"name", "metric", "order"}, ...): measured values shown on Gradescope
 
 
 def load(path=DEFAULT_PATH):
@@ -65,5 +66,10 @@ def load(path=DEFAULT_PATH):
     if abs(points - total) > 1e-9:
         raise AssignmentError(f"the tests' points add up to {points:g}, not the total {total:g}")
     limits = Limits(**raw.get("sandbox", {}))
+    leaderboard = tuple(raw.get("leaderboard") or ())
+    for entry in leaderboard:
+        if set(entry) - {"name", "metric", "order"} or entry.get("order", "desc") not in ("asc", "desc") \
+                or not entry.get("name") or not entry.get("metric"):
+            raise AssignmentError(f"leaderboard entry {entry}: needs name and metric, and order asc or desc")
     return Assignment(raw["title"], total, raw.get("visibility", "visible"),
-                      raw.get("stdout_visibility", "hidden"), tests, limits)
+                      raw.get("stdout_visibility", "hidden"), tests, limits, leaderboard)

@@ -29,3 +29,14 @@ def remote(request, spec):
 def answer_verdicts(request):
     """{answer key: (correct, message)} for the submission's answers.yaml."""
     return request.config.stash[STATE].answer_verdicts
+
+
+@pytest.fixture
+def metric(request):
+    """``metric(name, value)``: a value a check measured, for the leaderboard entries the
+    assignment file lists (none by default)."""
+    metrics = request.config.stash[STATE].metrics
+
+    def record(name, value):
+        metrics[name] = round(float(value), 4)
+    return record

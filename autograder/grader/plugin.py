@@ -17,7 +17,7 @@ class GradescopePlugin:
         self.assignment, self.remote, self.secret_seed = assignment, remote, secret_seed
         self.answer_verdicts = answers
         self.records, self._base_weight, self._failures, self._functions = {}, {}, {}, {}
-        self.leaderboard = []
+        self.leaderboard, self.metrics = [], {}
 
     def pytest_configure(self, config):
         config.stash[STATE] = self
@@ -74,6 +74,13 @@ class GradescopePlugin:
         if column is not None and getattr(function, "__leaderboard_value__", None) is not None:
             self.leaderboard.append({"name": column, "value": function.__leaderboard_value__,
                                      "order": getattr(function, "__leaderboard_sort_order__", "desc")})
+
+    def pytest_sessionfinish(self, session):
+        """The assignment's leaderboard entries whose metric a check measured."""
+        for entry in self.assignment.leaderboard:
+            if entry["metric"] in self.metrics:
+                self.leaderboard.append({"name": entry["name"], "value": self.metrics[entry["metric"]],
+                                         "order": entry.get("order", "desc")})
 
     def pytest_itemcollected(self, item):
         self._functions[item.originalname] = item.obj
