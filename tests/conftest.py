@@ -25,21 +25,26 @@ def gen():
 def graded_class(tmp_path_factory):
     """The corpus, with broken, blank and hostile extras, as a Gradescope export graded by
     ``autograder batch -j 2``, as an instructor runs it: shared by the corpus's tests and
-    the batch's. Returns the folders, {folder: (name, kind)}, {name: results}, the process."""
+    the batch's. The training problem is left out (tests/training covers it; it would
+    double the time). Returns the folders, {folder: (name, kind)}, {name: results}, the
+    full score, the process."""
     import json
     import os
     import subprocess
     import sys
 
     from tests.corpus.corpus import class_export
-    from tests.submissions import ROOT
+    from tests.submissions import ROOT, assignment_file
 
     folder = tmp_path_factory.mktemp("class")
     kinds = class_export(folder)
+    assignment = assignment_file(folder, drop=["training"])
     process = subprocess.run([sys.executable, "-m", "autograder.cli", "batch", str(folder / "export"), "--out",
-                              str(folder / "graded"), "-j", "2", "--no-progress"], capture_output=True, text=True,
+                              str(folder / "graded"), "-j", "2", "--no-progress", "--assignment", str(assignment)],
+                             capture_output=True, text=True,
                              timeout=3600, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert process.returncode == 0, process.stdout + process.stderr
     results = {name: json.loads((folder / "graded" / key / "results.json").read_text())
                for key, (name, _) in kinds.items()}
-    return {"folder": folder, "kinds": kinds, "by_name": results, "process": process}
+    full = sum(t["max_score"] for t in results["reference"]["tests"])
+    return {"folder": folder, "kinds": kinds, "by_name": results, "full": full, "process": process}

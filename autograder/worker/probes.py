@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 
-class _MLP(nn.Module):
+class MLP(nn.Module):
     """Linear layers with tanh between them; the head shapes the output as a contract
     callable returns it."""
 
@@ -82,7 +82,32 @@ class PlainSGD:
         return loss
 
 
-OPTIMIZERS = {"sgd": PlainSGD}
+class PlainAdam(PlainSGD):
+    """The update of torch.optim.Adam (no weight decay, no amsgrad), without its import cost."""
+
+    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(params, lr)
+        self.betas, self.eps, self.state = betas, eps, {}
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None if closure is None else closure()
+        beta1, beta2 = self.betas
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.setdefault(p, {"t": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)})
+                state["t"] += 1
+                state["m"].mul_(beta1).add_(p.grad, alpha=1 - beta1)
+                state["v"].mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
+                m_hat = state["m"] / (1 - beta1 ** state["t"])
+                v_hat = state["v"] / (1 - beta2 ** state["t"])
+                p.addcdiv_(m_hat, v_hat.sqrt().add_(self.eps), value=-group["lr"])
+        return loss
+
+
+OPTIMIZERS = {"sgd": PlainSGD, "adam": PlainAdam}
 
 
 class Builder:
@@ -103,7 +128,7 @@ class Builder:
         if node["$module"] == "conv":
             net = _ConvStack(layers, node["padding"])
         else:
-            net = _MLP(layers, node.get("head"), node.get("out_shape"), node.get("pair", False))
+            net = MLP(layers, node.get("head"), node.get("out_shape"), node.get("pair", False))
         net = net.to(device=self.device, dtype=getattr(torch, self.dtype))
         self.modules[node["name"]] = net
         return net
@@ -198,6 +223,8 @@ class Session:
         builder = Builder(arrays, request.get("device", "cpu"), request.get("dtype", "float32"))
         if request.get("op") == "masked_conv":
             return self.masked_conv(request, builder)
+        if request.get("op") == "train":
+            return self.train(request, builder)
         args, kwargs = builder.build_call(request.get("args", []), request.get("kwargs", {}))
         inputs = [a for a in [*args, *kwargs.values()] if type(a) is torch.Tensor]
         snapshot = [a.detach().clone() for a in inputs]
@@ -251,3 +278,21 @@ class Session:
             trace.append({"output": pack(y.detach(), out), "grad_x": pack(x.grad, out)})
             opt.step()
         return {"value": {"is_conv2d": isinstance(conv, nn.Conv2d), "trace": trace}, "modified": []}, out
+
+    def train(self, request, builder):
+        """Call a step function once per row of ``batches`` (indices into ``data``), with
+        per-step keyword arguments sliced from ``per_step``; answer the returned losses and
+        the networks' parameters after the last step."""
+        args, kwargs = builder.build_call(request.get("args", []), request.get("kwargs", {}))
+        data, batches = builder.tensor(request["data"]), builder.tensor(request["batches"])
+        per_step = {key: builder.tensor(node) for key, node in request.get("per_step", {}).items()}
+        step = self.resolve(request["function"])
+        torch.manual_seed(request.get("seed", 0))
+        losses = []
+        for t in range(batches.shape[0]):
+            losses.append(step(data[batches[t]], *args, **kwargs, **{k: v[t] for k, v in per_step.items()}))
+        out = []
+        answer = {"value": pack(losses, out), "modified": []}
+        answer["params"] = {name: [pack(p.detach(), out) for p in net.parameters()]
+                            for name, net in builder.modules.items()}
+        return answer, out

@@ -92,11 +92,11 @@ def class_export(folder):
     return kinds
 
 
-def grade_all(submissions, folder, *, seed=None, jobs=2):
+def grade_all(submissions, folder, *, seed=None, jobs=2, assignment=None):
     """Grade {name: folder} with ``autograder batch``'s engine, ``jobs`` at a time; {name: results}."""
     named = {f"s{i:04d}": (name, path) for i, (name, path) in enumerate(submissions.items())}
     batch = Batch([Submission(key, Path(path)) for key, (_, path) in named.items()], Path(folder) / "graded",
-                  jobs=jobs, seed=seed, progress=False)
+                  jobs=jobs, seed=seed, assignment=assignment, progress=False)
     batch.run()
     return {name: json.loads(batch.results_path(Submission(key, path)).read_text()) for key, (name, path) in named.items()}
 

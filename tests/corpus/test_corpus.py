@@ -15,6 +15,11 @@ def graded(graded_class):
     return graded_class["by_name"]
 
 
+@pytest.fixture(scope="module")
+def full(graded_class):
+    return graded_class["full"]
+
+
 def test_corpus_is_large_enough():
     assert len(DECLARED) >= 30
 
@@ -31,7 +36,7 @@ def test_variant_loses_points_on_its_functions_only(graded, name):
 
 @pytest.mark.parametrize("name", ["distributions", "float64_inside", "rearranged", "loops_and_einsum",
                                   "self_contained", "notebook"])
-def test_alternative_gets_full_marks(graded, name):
+def test_alternative_gets_full_marks(graded, full, name):
     results = graded[name]
     lost, outputs = lost_functions(results)
-    assert results["score"] == 100, {f: outputs[f][:500] for f in lost}
+    assert results["score"] == full, {f: outputs[f][:500] for f in lost}

@@ -22,9 +22,9 @@ def test_every_submission_gets_a_valid_result(graded_class):
         document = results[name]
         validate(document)
         if kind == "correct":
-            assert document["score"] == 100, (name, document["output"])
+            assert document["score"] == graded_class["full"], (name, document["output"])
         else:
-            assert document["score"] < 100, (name, kind)
+            assert document["score"] < graded_class["full"], (name, kind)
     assert results["template"]["score"] == results["empty folder"]["score"] == 0
 
 
@@ -85,9 +85,9 @@ def test_report_writes_gradebook_statistics_and_charts(graded_class):
     by_name = {row["submission"]: row for row in rows}
     key = next(k for k, (name, _) in graded_class["kinds"].items() if name == "reference")
     i = int(key.split("_")[1]) - 1000
-    assert float(by_name[key]["total"]) == 100
+    assert float(by_name[key]["total"]) == graded_class["full"]
     assert by_name[key]["submitters"] == f"Student {i} <s{i}@example.edu> ({i})"
-    assert sum(float(v) for k, v in by_name[key].items() if k[0].isdigit()) == 100
+    assert sum(float(v) for k, v in by_name[key].items() if k[0].isdigit()) == graded_class["full"]
     with open(report / "pass_rates.csv") as f:
         rates = {row["test"]: float(row["pass_rate"]) for row in csv.DictReader(f)}
     assert len(rates) == len(graded_class["by_name"]["template"]["tests"])

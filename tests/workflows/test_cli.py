@@ -3,7 +3,7 @@ import pytest
 
 from tests.workflows.conftest import autograder
 
-COMMANDS = ["grade", "batch", "report", "build", "student-kit", "check", "template"]
+COMMANDS = ["grade", "batch", "report", "build", "student-kit", "check", "template", "experiment"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -1,0 +1,131 @@
+"""Training runs the grader hands to a submission: networks, budgets, data, and scores.
+
+The grader builds the networks and their initialisation, the minibatch order and the
+optimizer (Adam, same update as torch.optim.Adam); the submission's step function runs
+``STEPS`` times in the worker, drawing its own noise for the VAEs (and given z for the
+GANs, whose steps require it). The trained VAE is scored here, with the reference
+``iwae_bound`` (k = 100) on held-out digits; a GAN run by its losses. Pass marks come from
+reference runs with other seeds (``training_calibration.yaml``, written by
+``benchmarks/calibrate_training.py``).
+"""
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from ..data import mnist
+from ..worker.probes import MLP
+from .remote import Net, Opt
+
+CALIBRATION = Path(__file__).resolve().parent.parent / "checks" / "training_calibration.yaml"
+PIXELS, HIDDEN, LATENT = 784, 200, 2
+VAE = {"steps": 150, "batch": 100, "lr": 3e-3, "k": 100, "heldout": 500}
+GAN = {"steps": 300, "batch": 128, "lr": 2e-3, "hidden": 64, "modes": 8, "radius": 2.0, "spread": 0.1, "last": 100}
+
+
+def _linear(draw, fan_in, fan_out):
+    """nn.Linear's default initialisation, from the grader's draw."""
+    bound = 1 / math.sqrt(fan_in)
+    return draw.uniform(fan_out, fan_in, low=-bound, high=bound), draw.uniform(fan_out, low=-bound, high=bound)
+
+
+def mlp(draw, name, sizes, head=None, out_shape=None, pair=False):
+    return Net(name, [_linear(draw, a, b) for a, b in zip(sizes[:-1], sizes[1:])], head=head,
+               out_shape=out_shape, pair=pair)
+
+
+def vae_networks(draw, data_mean):
+    encoder = mlp(draw, "encoder", [PIXELS, HIDDEN, 2 * LATENT], head="gaussian")
+    decoder = mlp(draw, "decoder", [LATENT, HIDDEN, PIXELS])
+    weight, _ = decoder.layers[-1]  # start from the pixel means, as is customary
+    decoder.layers[-1] = (weight, torch.logit(data_mean.clamp(1e-3, 1 - 1e-3)))
+    return encoder, decoder
+
+
+def vae_run(draw, kind):
+    """(function, args, kwargs, extra) of a training run of ``kind`` "aevb" or "wake_sleep"."""
+    x_train, _, _, _ = mnist.load_subset()
+    data = torch.from_numpy(x_train)
+    encoder, decoder = vae_networks(draw, data.mean(0))
+    batches = torch.stack([torch.randperm(len(data), generator=draw.generator)[:VAE["batch"]]
+                           for _ in range(VAE["steps"])])
+    extra = {"data": data, "batches": batches}
+    if kind == "aevb":
+        return "wake_sleep.aevb_step", [encoder, decoder, Opt("adam", VAE["lr"], ["encoder", "decoder"])], {}, extra
+    opts = [Opt("adam", VAE["lr"], ["decoder"]), Opt("adam", VAE["lr"], ["encoder"])]
+    return "wake_sleep.wake_sleep_step", [encoder, decoder, *opts], {"latent_dim": LATENT, "n_samples": 1}, extra
+
+
+def trained_networks(params):
+    """The trained encoder and decoder, rebuilt here from the parameters the worker sent."""
+    def net(name, head):
+        tensors = [p.tensor().float() for p in params[name]]
+        return MLP(list(zip(tensors[0::2], tensors[1::2])), head, None, False)
+    return net("encoder", "gaussian"), net("decoder", None)
+
+
+@torch.no_grad()
+def heldout_bound(params, seed=0):
+    """Mean L_100 (nats per digit) of the trained model on the held-out digits, with the
+    reference ``iwae_bound`` and evaluation noise fixed by ``seed``."""
+    from reference.iwae import iwae_bound
+
+    _, _, x_heldout, _ = mnist.load_subset()
+    encoder, decoder = trained_networks(params)
+    x = torch.from_numpy(x_heldout[:VAE["heldout"]])
+    eps = torch.randn(VAE["k"], len(x), LATENT, generator=torch.Generator().manual_seed(seed))
+    return float(iwae_bound(x, encoder, decoder, VAE["k"], eps=eps).mean())
+
+
+def ring(draw, n):
+    """n points of a ring of 8 Gaussians (radius 2, sd 0.1)."""
+    angle = 2 * math.pi * torch.randint(0, GAN["modes"], (n,), generator=draw.generator) / GAN["modes"]
+    centres = GAN["radius"] * torch.stack([angle.cos(), angle.sin()], -1)
+    return centres + GAN["spread"] * draw.normal(n, 2)
+
+
+def gan_run(draw, kind):
+    """(function, args, kwargs, extra) of a short GAN ("gan") or BiGAN ("bigan") run on the ring."""
+    h, steps, batch = GAN["hidden"], GAN["steps"], GAN["batch"]
+    data = ring(draw, steps * batch)
+    extra = {"data": data, "batches": torch.arange(steps * batch).reshape(steps, batch),
+             "per_step": {"z": draw.normal(steps, batch, 2)}}
+    generator = mlp(draw, "generator", [2, h, h, 2])
+    if kind == "gan":
+        discriminator = mlp(draw, "discriminator", [2, h, 1], head="squeeze")
+        opts = [Opt("adam", GAN["lr"], ["discriminator"]), Opt("adam", GAN["lr"], ["generator"])]
+        return "gan.gan_step", [generator, discriminator, *opts], {"loss": "nonsaturating"}, extra
+    encoder = mlp(draw, "encoder", [2, h, 2])
+    discriminator = mlp(draw, "discriminator", [4, h, 1], head="squeeze", pair=True)
+    opts = [Opt("adam", GAN["lr"], ["discriminator"]), Opt("adam", GAN["lr"], ["generator", "encoder"])]
+    return "bigan.bigan_step", [generator, encoder, discriminator, *opts], {}, extra
+
+
+def loss_summary(losses):
+    """Mean discriminator and generator losses over the last ``GAN["last"]`` steps."""
+    tail = np.asarray(losses[-GAN["last"]:], dtype=np.float64)
+    return {"d_loss": float(tail[:, 0].mean()), "g_loss": float(tail[:, 1].mean())}
+
+
+@dataclasses.dataclass(frozen=True)
+class Band:
+    """Where a reference run's statistic falls: mean and sd over the calibration seeds,
+    and the bounds ``mean ± width·sd_upper`` (``sd_upper``: 99.9% upper confidence bound of
+    the sd from n runs), whose false-fail rate is stated in the calibration file."""
+    mean: float
+    sd: float
+    low: float
+    high: float
+    runs: int
+
+    def contains(self, value):
+        return self.low <= value <= self.high
+
+
+def calibration():
+    """{check: {statistic: Band}} from the calibration file."""
+    raw = yaml.safe_load(CALIBRATION.read_text())
+    return {check: {name: Band(**band) for name, band in stats.items()} for check, stats in raw["checks"].items()}
