@@ -3,6 +3,7 @@ reference here, with the same plain-data request, decoded the same way."""
 import concurrent.futures
 import dataclasses
 import io
+import time
 
 import torch
 
@@ -101,6 +102,9 @@ class Remote:
         self.submission, self.start_worker, self.device = submission, start_worker, device
         self.worker, self.imported, self.broken = None, set(), {}
         self.reference = probes.Session(REFERENCE_MODULES)
+        # for the grader's log and the benchmarks: the reference's calls here, the worker's
+        # start-up, and the training runs of the submission in the worker
+        self.seconds = {"reference": 0.0, "worker start": 0.0, "worker training": 0.0}
         self.timeout = 20.0
         self.layers = None
         self.stopped = {}  # function -> error, for the rest of the current test
@@ -108,7 +112,21 @@ class Remote:
 
     def prestart(self):
         """Start the first worker in the background."""
-        self._starting = concurrent.futures.ThreadPoolExecutor(1).submit(self.start_worker)
+        self._starting = concurrent.futures.ThreadPoolExecutor(1).submit(self._timed_start)
+
+    def _timed_start(self):
+        started = time.perf_counter()
+        try:
+            return self.start_worker()
+        finally:
+            self.seconds["worker start"] += time.perf_counter() - started
+
+    def _reference_call(self, header, arrays):
+        started = time.perf_counter()
+        try:
+            return self.reference.call(header, arrays)
+        finally:
+            self.seconds["reference"] += time.perf_counter() - started
 
     def _ensure_worker(self):
         if self._starting is not None:
@@ -119,7 +137,7 @@ class Remote:
             except WorkerDied:
                 self.worker = None
         if self.worker is None or not self.worker.alive:
-            self.worker = self.start_worker()
+            self.worker = self._timed_start()
             self.layers = self.worker.layers
             self.imported = set()
         return self.worker
@@ -151,7 +169,7 @@ class Remote:
         """Call ``function`` ("module.name") on both sides; returns an Outcome."""
         header, arrays = self._request(function, *args, **kwargs)
         # the reference's answer takes the same path through the codec as the worker's
-        frame = io.BytesIO(wire.encode(*self.reference.call(dict(header), [a.copy() for a in arrays])))
+        frame = io.BytesIO(wire.encode(*self._reference_call(dict(header), [a.copy() for a in arrays])))
         want = _reply(*wire.decode(frame.read))
         return Outcome(self._call_student(function, header, arrays), want)
 
@@ -175,8 +193,11 @@ class Remote:
         if function in self.stopped:
             raise self.stopped[function]
         self._import(function.split(".")[0], function)
+        started = time.perf_counter()
         try:
             answer, arrays = self.worker.request(header, arrays, timeout=self.timeout)
+            if header.get("op") == "train":
+                self.seconds["worker training"] += time.perf_counter() - started
         except WorkerTimeout:
             self.stopped[function] = StudentError(
                 f"{function} did not finish within {self.timeout:g} s; it was stopped "
@@ -193,7 +214,7 @@ class Remote:
 
     def reference_only(self, function, *args, **kwargs):
         """The reference's reply alone, for building hints; never touches the worker."""
-        return _reply(*self.reference.call(*self._request(function, *args, **kwargs)))
+        return _reply(*self._reference_call(*self._request(function, *args, **kwargs)))
 
     def student_error(self, function, *args, **kwargs):
         """Call the submission alone; the error it raised as {"type", "message"}, or None."""

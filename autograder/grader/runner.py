@@ -69,6 +69,17 @@ def describe_isolation(layers, as_root):
     return text
 
 
+def timing(assignment, test_seconds, remote_seconds):
+    """One log line: seconds per problem, the worker's start-up and the reference's compute."""
+    problems = {}
+    for test_id, seconds in test_seconds.items():
+        problem = assignment.tests[test_id].problem
+        problems[problem] = problems.get(problem, 0.0) + seconds
+    parts = [f"{name} {seconds:.2f}" for name, seconds in problems.items()]
+    parts += [f"{name} {seconds:.2f}" for name, seconds in remote_seconds.items()]
+    return "timing (s): " + ", ".join(parts)
+
+
 def _summary(submission, remote, plugin):
     lines = []
     if submission.notebook is not None:
@@ -140,6 +151,7 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
         policy.restore(restore)
     isolation = describe_isolation(remote.layers, as_root)
     log(isolation)
+    log(timing(assignment, plugin.seconds, remote.seconds))
     output = _summary(submission, remote, plugin) + "\n" + isolation
     return results_file.build(list(plugin.records.values()), output=output, visibility=assignment.visibility,
                               stdout_visibility=assignment.stdout_visibility,

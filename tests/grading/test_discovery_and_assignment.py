@@ -46,7 +46,7 @@ def test_notebook_keeps_definitions_only(tmp_path):
 
 def test_points_must_add_up(tmp_path):
     raw = yaml.safe_load(assignment.DEFAULT_PATH.read_text())
-    raw["problems"][0]["tests"]["test_elbo"]["points"] = 6
+    raw["problems"][0]["tests"]["test_elbo"]["points"] = 5  # one more than the bundled 4
     path = tmp_path / "a.yaml"
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(assignment.AssignmentError, match="add up to 101"):

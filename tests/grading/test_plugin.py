@@ -5,6 +5,7 @@ import textwrap
 import pytest
 
 from autograder.grader import assignment as assignment_file
+from autograder.grader import fixtures
 from autograder.grader.plugin import GradescopePlugin
 from autograder.grader.results import build
 from autograder.sandbox.policy import Limits
@@ -51,6 +52,14 @@ def test_hidden():
 @leaderboard("L_100")
 def test_board(set_leaderboard_value=None):
     set_leaderboard_value(-91.5)
+
+
+def test_unlisted():  # not in the assignment file: deselected, never run
+    raise SystemExit("an unlisted check ran")
+
+
+def test_measures(metric):
+    metric("heldout", -88.123456)
 '''
 
 
@@ -63,17 +72,18 @@ def records(tmp_path):
     (tmp_path / "test_synthetic.py").write_text(textwrap.dedent(CHECKS))
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     ids = ["test_passes", "test_fails", "test_partly", "test_skipped", "test_setup_error", "test_hidden",
-           "test_board", "test_listed_but_missing"]
+           "test_board", "test_listed_but_missing", "test_measures"]
     tests = {t: spec(t, f"1.{i + 1}", 10.0, "hidden" if t == "test_hidden" else "visible") for i, t in enumerate(ids)}
-    assignment = assignment_file.Assignment("t", 80.0, "visible", "hidden", tests, Limits())
+    assignment = assignment_file.Assignment("t", 90.0, "visible", "hidden", tests, Limits(),
+                                            leaderboard=({"name": "held-out L_100", "metric": "heldout"},))
     plugin = GradescopePlugin(assignment, remote=None, secret_seed=0)
     pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider", "--assert=plain", "-c", str(tmp_path / "pytest.ini"),
-                 "--import-mode=importlib"], plugins=[plugin])
+                 "--import-mode=importlib"], plugins=[plugin, fixtures])
     return plugin
 
 
 def test_every_test_yields_one_record(records):
-    assert len(records.records) == 8
+    assert len(records.records) == 9 and "test_unlisted" not in records.records
     by_id = records.records
     assert by_id["test_passes"]["score"] == 10 and by_id["test_passes"]["status"] == "passed"
     assert by_id["test_fails"]["score"] == 0 and "got 2, expected 1" in by_id["test_fails"]["output"]
@@ -89,7 +99,8 @@ def test_hide_errors_and_visibility(records):
 
 
 def test_leaderboard_and_results_document(records):
-    assert records.leaderboard == [{"name": "L_100", "value": -91.5, "order": "desc"}]
+    assert records.leaderboard == [{"name": "L_100", "value": -91.5, "order": "desc"},
+                                   {"name": "held-out L_100", "value": -88.1235, "order": "desc"}]
     results = build(list(records.records.values()), output="", visibility="visible", stdout_visibility="hidden",
                     execution_time=1.0, leaderboard=records.leaderboard)
-    assert results["score"] == 22.5 and [t["number"] for t in results["tests"]][:2] == ["1.1", "1.2"]
+    assert results["score"] == 32.5 and [t["number"] for t in results["tests"]][:2] == ["1.1", "1.2"]

@@ -1,0 +1,95 @@
+"""What grading the reference costs: under Gradescope's default limits and unconstrained,
+with a breakdown and the harness overhead; on CUDA too where there is one.
+
+    .venv/bin/python benchmarks/grading_cost.py [--limits PATH] [--runs 1]
+
+``--limits`` is a wrapper that runs a command under Gradescope's limits and prints a line
+``limits: ... wall_s=… cpu_s=… peak_mb=…`` (for example ``gradescope-limits``); without it
+the constrained rows are skipped. Prints a Markdown table.
+"""
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.submissions import assignment_file, reference_submission  # noqa: E402
+
+
+def grade(submission, results, assignment=None, wrapper=(), device="cpu"):
+    """(wall_s, cpu_s or None, peak_mb or None, score, timing {part: s}) of one grading."""
+    command = [*wrapper, str(ROOT / "run_autograder"), "--submission", str(submission), "--results", str(results),
+               "--seed", "1", "--quiet", "--device", device] + (["--assignment", str(assignment)] if assignment else [])
+    started = time.monotonic()
+    process = subprocess.run(command, capture_output=True, text=True)
+    wall = time.monotonic() - started
+    out = process.stdout + process.stderr
+    limits = dict(re.findall(r"(\w+)=([\d.]+)", next((l for l in out.splitlines() if l.startswith("limits:")), "")))
+    timing = dict((k.strip(), float(v)) for k, v in re.findall(r"([\w ]+?) ([\d.]+)(?:,|$)",
+                  next((l for l in out.splitlines() if l.startswith("timing (s):")), "").removeprefix("timing (s): ")))
+    score = json.loads(Path(results).read_text())["score"]
+    return (float(limits.get("wall_s", wall)), float(limits["cpu_s"]) if "cpu_s" in limits else None,
+            float(limits["peak_mb"]) if "peak_mb" in limits else None, score, timing)
+
+
+def torch_import_s(python):
+    runs = []
+    for _ in range(3):
+        started = time.monotonic()
+        subprocess.run([python, "-c", "import torch"], check=True)
+        runs.append(time.monotonic() - started)
+    return min(runs)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limits", default=None, help="the Gradescope-limits wrapper command")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="grading-cost-"))
+    submission = reference_submission(folder / "submission")
+    unit = assignment_file(folder, drop=["training"])
+    wrapper = [args.limits, "--"] if args.limits else None
+    rows = []
+    for label, assignment, wrap in [("Gradescope limits (768 MB, 0.5 CPU), everything", None, wrapper),
+                                    ("Gradescope limits, unit-level checks only", unit, wrapper),
+                                    ("2 unconstrained cores, everything", None, ()),
+                                    ("2 unconstrained cores, unit-level checks only", unit, ())]:
+        if wrap is None:
+            continue
+        wall, cpu, peak, score, timing = grade(submission, folder / "results.json", assignment, wrap)
+        rows.append((label, wall, cpu, peak, score, timing))
+    try:
+        import torch
+        if torch.cuda.is_available():
+            wall, cpu, peak, score, timing = grade(submission, folder / "results.json", None, (), device="cuda")
+            rows.append(("CUDA, everything", wall, cpu, peak, score, timing))
+    except ImportError:
+        pass
+
+    print("| run | wall s | CPU s | peak MB | score |")
+    print("|---|---|---|---|---|")
+    for label, wall, cpu, peak, score, _ in rows:
+        print(f"| {label} | {wall:.1f} | {'' if cpu is None else f'{cpu:.1f}'} | "
+              f"{'' if peak is None else f'{peak:.0f}'} | {score:g} |")
+
+    _, wall, _, _, _, timing = next(r for r in rows if r[0] == "2 unconstrained cores, everything")
+    imported = torch_import_s(sys.executable)
+    print("\nBreakdown of the unconstrained run (seconds; problems include the worker's side of each call):")
+    print("| part | s |\n|---|---|")
+    print(f"| torch import (one process) | {imported:.2f} |")
+    for part, seconds in timing.items():
+        print(f"| {part} | {seconds:.2f} |")
+    compute = timing.get("reference", 0.0) + timing.get("worker training", 0.0)
+    print(f"\nharness overhead = total / (torch import + the reference's compute: its calls in the grader and its "
+          f"training steps in the worker) = {wall:.1f} / ({imported:.2f} + {compute:.2f}) = "
+          f"{wall / (imported + compute):.2f}x")
+
+
+if __name__ == "__main__":
+    main()
