@@ -1,6 +1,6 @@
 """Calling a contract function on both sides: the submission in the worker and the
 reference here, with the same plain-data request, decoded the same way."""
-import concurrent.futures
+import contextlib
 import dataclasses
 import io
 import time
@@ -98,7 +98,7 @@ class Remote:
     timeout, and remembers modules whose import failed so that each failure costs one
     import, not one per test."""
 
-    def __init__(self, submission, start_worker, device="cpu"):
+    def __init__(self, submission, start_worker, device="cpu", starting=None):
         self.submission, self.start_worker, self.device = submission, start_worker, device
         self.worker, self.imported, self.broken = None, set(), {}
         self.reference = probes.Session(REFERENCE_MODULES)
@@ -108,11 +108,7 @@ class Remote:
         self.timeout = 20.0
         self.layers = None
         self.stopped = {}  # function -> error, for the rest of the current test
-        self._starting = None
-
-    def prestart(self):
-        """Start the first worker in the background."""
-        self._starting = concurrent.futures.ThreadPoolExecutor(1).submit(self._timed_start)
+        self._starting = starting  # a future of the first worker, started in the background
 
     def _timed_start(self):
         started = time.perf_counter()
@@ -121,12 +117,18 @@ class Remote:
         finally:
             self.seconds["worker start"] += time.perf_counter() - started
 
-    def _reference_call(self, header, arrays):
+    @contextlib.contextmanager
+    def timed(self, what):
+        """Count the time of a block under ``what`` (for the grader's log)."""
         started = time.perf_counter()
         try:
-            return self.reference.call(header, arrays)
+            yield
         finally:
-            self.seconds["reference"] += time.perf_counter() - started
+            self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - started
+
+    def _reference_call(self, header, arrays):
+        with self.timed("reference"):
+            return self.reference.call(header, arrays)
 
     def _ensure_worker(self):
         if self._starting is not None:

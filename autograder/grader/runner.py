@@ -4,7 +4,9 @@ discover → stage → run the checks (pytest) against a confined worker → kil
 the worker left → write results.json last. Any failure of the grader itself still ends
 in a valid results file that says so, with no points.
 """
+import concurrent.futures
 import contextlib
+import glob
 import io
 import os
 import secrets
@@ -13,8 +15,9 @@ import traceback
 from pathlib import Path
 
 import pytest
-import torch
 
+# nothing imported up to the worker's start imports torch: the worker's start-up (mostly
+# its own torch import) then overlaps the grader's
 from ..sandbox import policy, processes
 from ..sandbox.client import Worker
 from ..sandbox.stage import build_stage
@@ -22,9 +25,7 @@ from . import assignment as assignment_file
 from . import results as results_file
 from .answers import grade_answers
 from .discovery import CONTRACT_MODULES, discover
-from . import fixtures
 from .plugin import GradescopePlugin
-from .remote import Remote
 
 PACKAGE = Path(__file__).resolve().parent.parent
 CHECKS = PACKAGE / "checks"
@@ -43,6 +44,9 @@ def hidden_paths(submission_dir):
 
 
 def resolve_device(device):
+    if device == "auto" and not glob.glob("/dev/nvidia[0-9]*"):
+        return "cpu"  # without a GPU device node CUDA cannot be available: no need to import torch to know
+    import torch
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -70,14 +74,16 @@ def describe_isolation(layers, as_root):
 
 
 def timing(assignment, test_seconds, remote_seconds):
-    """One log line: seconds per problem, the worker's start-up and the reference's compute."""
+    """Log lines: seconds per problem, the worker's start-up, the reference's compute and
+    the training runs; then the tests that took a second or more."""
     problems = {}
     for test_id, seconds in test_seconds.items():
         problem = assignment.tests[test_id].problem
         problems[problem] = problems.get(problem, 0.0) + seconds
     parts = [f"{name} {seconds:.2f}" for name, seconds in problems.items()]
     parts += [f"{name} {seconds:.2f}" for name, seconds in remote_seconds.items()]
-    return "timing (s): " + ", ".join(parts)
+    slow = [f"{test_id.removeprefix('test_')} {seconds:.2f}" for test_id, seconds in test_seconds.items() if seconds >= 1]
+    return "timing (s): " + ", ".join(parts) + "\nslowest tests (s): " + (", ".join(slow) or "none over 1 s")
 
 
 def _summary(submission, remote, plugin):
@@ -118,7 +124,6 @@ def grade(submission_dir, results_path, *, device="auto", assignment_path=None, 
 
 def _grade(submission_dir, device, assignment_path, seed, log, started):
     processes.become_subreaper()
-    torch.set_num_threads(1)  # as in the worker: the same reduction order on both sides
     assignment = assignment_file.load(assignment_path or assignment_file.DEFAULT_PATH)
     device = resolve_device(device)
     seed = secrets.randbits(62) if seed is None else int(seed)
@@ -129,10 +134,25 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
     hidden = hidden_paths(submission_dir)
     restore = policy.protect(hidden) if uid_gid else {}
     stage = build_stage(submission, CONTRACT_MODULES, owner=uid_gid)
-    remote = Remote(submission, lambda: Worker(stage, assignment.limits, uid_gid=uid_gid, hide=hidden,
-                                               namespaces=assignment.limits.namespaces, device=device).start(),
-                    device)
-    remote.prestart()  # the worker imports torch while the answers are judged and pytest starts
+
+    def start_worker():
+        return Worker(stage, assignment.limits, uid_gid=uid_gid, hide=hidden, namespaces=assignment.limits.namespaces,
+                      device=device).start()
+    def start_first_worker():
+        started = time.perf_counter()
+        try:
+            return start_worker()
+        finally:
+            first_start.append(time.perf_counter() - started)
+    first_start = []
+    # the worker imports torch while the grader does, the answers are judged and pytest starts
+    starting = concurrent.futures.ThreadPoolExecutor(1).submit(start_first_worker)
+    import torch
+
+    from . import fixtures
+    from .remote import Remote
+    torch.set_num_threads(1)  # as in the worker: the same reduction order on both sides
+    remote = Remote(submission, start_worker, device, starting=starting)
     try:
         verdicts = grade_answers(submission.answers, ANSWER_KEY)
         plugin = GradescopePlugin(assignment, remote, seed, verdicts)
@@ -149,6 +169,7 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
             policy.sweep_user(uid_gid[0])
         stage.remove()
         policy.restore(restore)
+    remote.seconds["worker start"] += sum(first_start)
     isolation = describe_isolation(remote.layers, as_root)
     log(isolation)
     log(timing(assignment, plugin.seconds, remote.seconds))

@@ -34,7 +34,7 @@ def test_template_gets_zero_and_says_not_implemented(grade, tmp_path):
 def test_empty_folder_gets_zero_with_valid_results(grade, tmp_path):
     (tmp_path / "sub").mkdir()
     results = grade(tmp_path / "sub")
-    assert results["score"] == 0 and len(results["tests"]) == 40
+    assert results["score"] == 0 and len(results["tests"]) == 44
     assert "no file named vae.py anywhere in the submission" in results["by_test"]["elbo"]["output"]
     assert "Not found: answers.yaml" in results["output"]
 

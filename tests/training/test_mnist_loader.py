@@ -43,3 +43,13 @@ def test_uncompressed_files_and_bad_headers(tmp_path):
     with pytest.raises(ValueError, match="header says"):
         mnist.read_idx(tmp_path / "short")
     assert Path(mnist.SUBSET).stat().st_size < 200_000
+
+
+@pytest.mark.slow
+def test_reference_experiment_writes_its_figures(tmp_path):
+    from tests.workflows.conftest import autograder
+    process = autograder("experiment", "--epochs", "1", "--out", tmp_path)
+    assert process.returncode == 0, process.stderr
+    assert "aevb        held-out L_100 after 1 epochs" in process.stdout
+    for name in ("l100", "reconstructions_aevb", "latent_wake_sleep", "manifold_aevb"):
+        assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
