@@ -18,6 +18,7 @@ import yaml
 from ..grader import assignment as assignment_file
 from ..grader.plugin import GradescopePlugin
 from ..grader.remote import Outcome, Remote, StudentError
+from ..grader.remote import _reply as reply_of
 from ..grader import fixtures
 from ..grader.runner import ANSWER_KEY, CHECKS
 from ..worker import wire
@@ -55,8 +56,7 @@ class _Recorder(Remote):
 
     @staticmethod
     def _reply(answer, out):
-        from ..grader.remote import _reply
-        return _reply(answer, list(out))
+        return reply_of(answer, list(out))
 
     def _keep(self, function, header, arrays, answer, out):
         spec = self.assignment.tests.get(self.test)
