@@ -24,7 +24,8 @@ def gen():
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
     """The corpus, with broken, blank and hostile extras, as a Gradescope export graded by
-    ``autograder batch -j 2``, as an instructor runs it: shared by the corpus's tests and
+    ``autograder batch -j 3``, as an instructor runs it (a grading leaves a core
+    partly idle while its worker starts and answers, so 3 jobs keep 2 cores busy): shared by the corpus's tests and
     the batch's. The training problem is left out (tests/training covers it; it would
     double the time). Returns the folders, {folder: (name, kind)}, {name: results}, the
     full score, the process."""
@@ -40,7 +41,7 @@ def graded_class(tmp_path_factory):
     kinds = class_export(folder)
     assignment = assignment_file(folder, drop=["training"])
     process = subprocess.run([sys.executable, "-m", "autograder.cli", "batch", str(folder / "export"), "--out",
-                              str(folder / "graded"), "-j", "2", "--no-progress", "--assignment", str(assignment)],
+                              str(folder / "graded"), "-j", "3", "--no-progress", "--assignment", str(assignment)],
                              capture_output=True, text=True,
                              timeout=3600, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert process.returncode == 0, process.stdout + process.stderr

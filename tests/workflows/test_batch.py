@@ -41,7 +41,7 @@ def test_hostile_submissions_lose_only_what_they_attack(graded_class):
 
 def test_the_terminal_lists_scores_with_submitters(graded_class):
     out, n = graded_class["process"].stdout, len(graded_class["kinds"])
-    assert f"{n} submissions, 0 already graded, {n} to grade with 2 job(s)" in out
+    assert f"{n} submissions, 0 already graded, {n} to grade with 3 job(s)" in out
     assert re.search(r"^submission_1000 +[\d.]+  Student 0 <s0@example.edu> \(0\)$", out, flags=re.M), out
 
 
