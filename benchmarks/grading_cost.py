@@ -1,10 +1,10 @@
 """What grading the reference costs: under Gradescope's default limits and unconstrained,
 with a breakdown and the harness overhead; on CUDA too where there is one.
 
-    .venv/bin/python benchmarks/grading_cost.py [--limits PATH] [--runs 1]
+    .venv/bin/python benchmarks/grading_cost.py [--limits WRAPPER]
 
 ``--limits`` is a wrapper that runs a command under Gradescope's limits and prints a line
-``limits: ... wall_s=… cpu_s=… peak_mb=…`` (for example ``gradescope-limits``); without it
+``limits: ... wall_s=… cpu_s=… peak_mb=…`` (768 MB and half a CPU, as Gradescope sets them); without it
 the constrained rows are skipped. Prints a Markdown table.
 """
 import argparse
