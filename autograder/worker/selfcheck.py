@@ -151,11 +151,12 @@ def check_answers(folder, key_names):
     return [f"no answer yet for {', '.join(empty)}"] if empty else []
 
 
-def main(argv=None, cases_folder=None):
+def main(argv=None, cases_folder=None, default_folder="."):
     parser = argparse.ArgumentParser(prog="check", description=(
         "Run the public checks on your files. They use public inputs; the graded run uses other inputs "
         "and more checks, so passing here is necessary, not sufficient."))
-    parser.add_argument("folder", nargs="?", default=".", type=Path, help="folder with your .py files and answers.yaml")
+    parser.add_argument("folder", nargs="?", default=Path(default_folder), type=Path,
+                        help="folder with your .py files and answers.yaml (default: %(default)s)")
     parser.add_argument("-k", dest="only", default=None, help="only the checks whose name contains this")
     parser.add_argument("--cases", type=Path, default=cases_folder, help="folder of public_cases.json/.npz")
     args = parser.parse_args(argv)
@@ -168,6 +169,9 @@ def main(argv=None, cases_folder=None):
     for case in cases:
         if args.only is None or args.only in case["test"]:
             by_test[case["test"]].append(case)
+    if not by_test:
+        print(f"no public check has {args.only!r} in its name", file=sys.stderr)
+        return 2
     passed = 0
     for test, group in by_test.items():
         failures = [(n, p) for n, case in enumerate(group, 1) if (p := run_case(session, case))]

@@ -19,10 +19,11 @@ KIT_CHECKER = {"probes.py": ROOT / "autograder" / "worker" / "probes.py",
                "selfcheck.py": ROOT / "autograder" / "worker" / "selfcheck.py"}
 KIT_LAUNCHER = '''"""Run the public checks on your files: python check.py  (python check.py --help)"""
 import sys
+from pathlib import Path
 
 from checker.selfcheck import main
 
-sys.exit(main())
+sys.exit(main(default_folder=Path(__file__).resolve().parent))
 '''
 
 

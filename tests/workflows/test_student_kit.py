@@ -109,6 +109,17 @@ def test_a_mistake_fails_its_own_check_only(kit, tmp_path):
     assert "values differ; largest error" in process.stdout
 
 
+def test_a_filter_that_matches_nothing_is_an_error(kit):
+    process = check(kit, "-k", "no_such_function")
+    assert process.returncode == 2 and "no public check has 'no_such_function'" in process.stderr
+
+
+def test_the_check_can_be_run_from_anywhere(kit, tmp_path):
+    process = subprocess.run([sys.executable, str(kit / "check.py"), "-k", "kl_standard"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=600, env={"PATH": "/usr/bin:/bin"})
+    assert process.returncode == 1 and "FAIL  kl_standard_normal" in process.stdout
+
+
 def test_the_check_works_only_through_the_public_cases(kit, tmp_path):
     work = solved(kit, tmp_path)
     (work / "checker" / "public_cases.npz").unlink()
