@@ -10,20 +10,23 @@ from autograder.grader.results import validate
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def grade(tmp_path):
+def grade_through_run_autograder(submission, results_path, *args, seed=7, timeout=600):
     """Grade a folder through ./run_autograder; returns the validated results with
     ``by_test`` (test id -> record) and ``stdout`` added."""
-    def run(submission, *args, seed=7, timeout=600):
-        results_path = tmp_path / "out" / "results.json"
-        process = subprocess.run([str(ROOT / "run_autograder"), "--submission", str(submission), "--results",
-                                  str(results_path), "--seed", str(seed), *args],
-                                 capture_output=True, text=True, timeout=timeout,
-                                 env={"PATH": "/usr/bin:/bin", "AUTOGRADER_PYTHON": sys.executable})
-        assert process.returncode == 0, process.stdout + process.stderr
-        results = json.loads(results_path.read_text())
-        validate(results)
-        results["by_test"] = {t["name"].split(" ")[0]: t for t in results["tests"]}
-        results["stdout"] = process.stdout
-        return results
-    return run
+    process = subprocess.run([str(ROOT / "run_autograder"), "--submission", str(submission), "--results",
+                              str(results_path), "--seed", str(seed), *args],
+                             capture_output=True, text=True, timeout=timeout,
+                             env={"PATH": "/usr/bin:/bin", "AUTOGRADER_PYTHON": sys.executable})
+    assert process.returncode == 0, process.stdout + process.stderr
+    results = json.loads(Path(results_path).read_text())
+    validate(results)
+    results["by_test"] = {t["name"].split(" ")[0]: t for t in results["tests"]}
+    results["stdout"] = process.stdout
+    return results
+
+
+@pytest.fixture
+def grade(tmp_path):
+    """``grade(submission, *args)``: one grading through ./run_autograder."""
+    return lambda submission, *args, **kwargs: grade_through_run_autograder(
+        submission, tmp_path / "out" / "results.json", *args, **kwargs)

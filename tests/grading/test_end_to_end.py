@@ -1,9 +1,11 @@
 """Whole submissions through ./run_autograder: the reference, the template, broken ones."""
+import concurrent.futures
 import shutil
 
 import pytest
 import torch
 
+from tests.grading.conftest import grade_through_run_autograder
 from tests.submissions import ROOT, assignment_file, notebook_submission, reference_submission
 
 pytestmark = pytest.mark.slow
@@ -12,6 +14,7 @@ pytestmark = pytest.mark.slow
 def unit_level(folder):
     """Arguments that leave out the training problem (8 points; tests/training covers it),
     for tests about something else."""
+    folder.mkdir(parents=True, exist_ok=True)
     return ["--assignment", str(assignment_file(folder, drop=["training"]))]
 
 
@@ -19,16 +22,49 @@ def lost(results):
     return {name for name, t in results["by_test"].items() if t["score"] < t["max_score"]}
 
 
-def test_reference_as_submitted_gets_full_marks(grade, tmp_path):
-    results = grade(reference_submission(tmp_path / "sub"))
+TRAINING_LOOP = "for step in range(10**9):\n    pass\nprint('training done')"
+JUNK = "raise SystemExit('this copy must never be imported')\n"
+GAN_WITHOUT_ML = (ROOT / "reference" / "gan.py").read_text().split("def generator_loss_ml")[0] + "\nGENERATOR_LOSSES = {}\n"
+SUBMISSIONS = {  # name: (build the folder, grade the training problem too)
+    "reference": (lambda f: reference_submission(f), True),
+    "template": (lambda f: shutil.copytree(ROOT / "student_template", f), True),
+    "empty": (lambda f: f.mkdir(parents=True), True),
+    "missing": (lambda f: None, True),
+    "syntax error": (lambda f: reference_submission(f, replace={
+        "divergences": "import torch\n\ndef kl_conjugate(t)\n    return torch.exp(t - 1)\n"}), False),
+    "missing function, import error": (lambda f: reference_submission(f, replace={
+        "iwae": "import torch\nimport no_such_package\n", "gan": GAN_WITHOUT_ML}), False),
+    "notebook": (lambda f: notebook_submission(f, extra_cells=[TRAINING_LOOP, "EPOCHS = 10**9\nmodel = None"]), True),
+    "__MACOSX and dotfiles": (lambda f: reference_submission(f, extra={"__MACOSX/hw3/vae.py": JUNK,
+                                                                       ".hidden/iwae.py": JUNK}), False),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Every submission above, graded 3 at a time; {name: results}."""
+    folder = tmp_path_factory.mktemp("end-to-end")
+
+    def one(index, name):
+        build, with_training = SUBMISSIONS[name]
+        submission = folder / f"sub-{index}"
+        build(submission)
+        args = [] if with_training else unit_level(folder / f"sub-{index}-assignment")
+        return name, grade_through_run_autograder(submission, folder / f"results-{index}.json", *args)
+
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        return dict(pool.map(lambda item: one(*item), enumerate(SUBMISSIONS)))
+
+
+def test_reference_as_submitted_gets_full_marks(graded):
+    results = graded["reference"]
     assert results["score"] == 100, {n: t["output"] for n, t in results["by_test"].items() if t["score"] < t["max_score"]}
     assert "Score: 100 / 100" in results["output"]
     assert "input seed: 7" in results["stdout"] and "Total: 100 / 100" in results["stdout"]
 
 
-def test_template_gets_zero_and_says_not_implemented(grade, tmp_path):
-    shutil.copytree(ROOT / "student_template", tmp_path / "sub")
-    results = grade(tmp_path / "sub")
+def test_template_gets_zero_and_says_not_implemented(graded):
+    results = graded["template"]
     assert results["score"] == 0
     for name, test in results["by_test"].items():
         if name.startswith("answers_"):
@@ -37,22 +73,20 @@ def test_template_gets_zero_and_says_not_implemented(grade, tmp_path):
             assert "NotImplementedError" in test["output"], (name, test["output"])
 
 
-def test_empty_folder_gets_zero_with_valid_results(grade, tmp_path):
-    (tmp_path / "sub").mkdir()
-    results = grade(tmp_path / "sub")
+def test_empty_folder_gets_zero_with_valid_results(graded):
+    results = graded["empty"]
     assert results["score"] == 0 and len(results["tests"]) == 44
     assert "no file named vae.py anywhere in the submission" in results["by_test"]["elbo"]["output"]
     assert "Not found: answers.yaml" in results["output"]
 
 
-def test_missing_folder_still_writes_results(grade, tmp_path):
-    results = grade(tmp_path / "does-not-exist")
+def test_missing_folder_still_writes_results(graded):
+    results = graded["missing"]
     assert results["score"] == 0 and "does not exist" in results["output"]
 
 
-def test_syntax_error_costs_only_that_module(grade, tmp_path):
-    broken = "import torch\n\ndef kl_conjugate(t)\n    return torch.exp(t - 1)\n"
-    results = grade(reference_submission(tmp_path / "sub", replace={"divergences": broken}), *unit_level(tmp_path))
+def test_syntax_error_costs_only_that_module(graded):
+    results = graded["syntax error"]
     divergence_tests = {n for n, t in results["by_test"].items() if "divergences." in t["name"]}
     assert lost(results) == divergence_tests
     message = results["by_test"]["kl_conjugate"]["output"]
@@ -60,26 +94,20 @@ def test_syntax_error_costs_only_that_module(grade, tmp_path):
     assert results["score"] == 92 - sum(results["by_test"][n]["max_score"] for n in divergence_tests)
 
 
-def test_missing_function_and_import_error_are_named(grade, tmp_path):
-    iwae = "import torch\nimport no_such_package\n"
-    gan = (ROOT / "reference" / "gan.py").read_text().split("def generator_loss_ml")[0] + "\nGENERATOR_LOSSES = {}\n"
-    results = grade(reference_submission(tmp_path / "sub", replace={"iwae": iwae, "gan": gan}), *unit_level(tmp_path))
+def test_missing_function_and_import_error_are_named(graded):
+    results = graded["missing function, import error"]
     assert "ModuleNotFoundError: No module named 'no_such_package'" in results["by_test"]["iwae_bound"]["output"]
     assert "gan.py defines no `generator_loss_ml`" in results["by_test"]["generator_loss_ml"]["output"]
 
 
-def test_notebook_of_the_reference_gets_full_marks(grade, tmp_path):
-    training = "for step in range(10**9):\n    pass\nprint('training done')"
-    results = grade(notebook_submission(tmp_path / "sub", extra_cells=[training, "EPOCHS = 10**9\nmodel = None"]))
+def test_notebook_of_the_reference_gets_full_marks(graded):
+    results = graded["notebook"]
     assert results["score"] == 100, lost(results)
     assert "Graded the notebook homework.ipynb" in results["output"]
 
 
-def test_macosx_copies_and_dotfiles_are_ignored(grade, tmp_path):
-    junk = "raise SystemExit('this copy must never be imported')\n"
-    sub = reference_submission(tmp_path / "sub", extra={"__MACOSX/hw3/vae.py": junk, ".hidden/iwae.py": junk})
-    results = grade(sub, *unit_level(tmp_path))
-    assert results["score"] == 92
+def test_macosx_copies_and_dotfiles_are_ignored(graded):
+    assert graded["__MACOSX and dotfiles"]["score"] == 92
 
 
 @pytest.mark.cuda
