@@ -66,12 +66,10 @@ def _batch(args):
 
 
 def _report(args):
-    from .workflows.report import load, render_summary, summarize, write_report
+    from .workflows.report import write_report
 
-    paths = write_report(args.batch, args.out)
-    graded = load(args.batch)
-    _, rates, failures = summarize(graded)
-    print(render_summary(graded, failures, rates))
+    paths, summary = write_report(args.batch, args.out)
+    print(summary)
     for path in paths.values():
         print(f"wrote {path}")
     return 0

@@ -24,26 +24,21 @@ def gen():
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
     """The corpus, with broken, blank and hostile extras, as a Gradescope export graded by
-    ``autograder batch -j 3``, as an instructor runs it (a grading leaves a core
-    partly idle while its worker starts and answers, so 3 jobs keep 2 cores busy): shared by the corpus's tests and
-    the batch's. The training problem is left out (tests/training covers it; it would
-    double the time). Returns the folders, {folder: (name, kind)}, {name: results}, the
-    full score, the process."""
+    ``autograder batch -j 3``, as an instructor runs it (a grading leaves a core partly
+    idle while its worker starts and answers, so 3 jobs keep 2 cores busy); shared by
+    the corpus's tests and the batch's. The training problem is left out (tests/training
+    covers it; it would double the time). Returns the folders, {folder: (name, kind)},
+    {name: results}, the full score, the process."""
     import json
-    import os
-    import subprocess
-    import sys
 
     from tests.corpus.corpus import class_export
-    from tests.submissions import ROOT, assignment_file
+    from tests.submissions import assignment_file, autograder
 
     folder = tmp_path_factory.mktemp("class")
     kinds = class_export(folder)
     assignment = assignment_file(folder, drop=["training"])
-    process = subprocess.run([sys.executable, "-m", "autograder.cli", "batch", str(folder / "export"), "--out",
-                              str(folder / "graded"), "-j", "3", "--no-progress", "--assignment", str(assignment)],
-                             capture_output=True, text=True,
-                             timeout=3600, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    process = autograder("batch", folder / "export", "--out", folder / "graded", "-j", 3, "--no-progress",
+                         "--assignment", assignment, timeout=3600)
     assert process.returncode == 0, process.stdout + process.stderr
     results = {name: json.loads((folder / "graded" / key / "results.json").read_text())
                for key, (name, _) in kinds.items()}

@@ -64,3 +64,13 @@ def assignment_file(folder, keep=None, drop=()):
     path = Path(folder) / f"assignment-{'-'.join(keep or ['all'])}-{'-'.join(drop) or 'none'}.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
+
+
+def autograder(*args, timeout=900, cwd=None):
+    """The console script ``autograder``, as a user runs it; the completed process."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "autograder.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -86,7 +86,7 @@ class _Encoder:
         return value
 
 
-def _reply(answer, arrays):
+def decode_reply(answer, arrays):
     def maybe(node):
         return None if node is None else unpack(node, arrays)
     return Reply(unpack(answer.get("value"), arrays), list(answer.get("modified", [])),
@@ -167,12 +167,16 @@ class Remote:
     def output(self):
         return self.worker.output() if self.worker is not None else ""
 
+    def reference_answer(self, header, arrays):
+        """The reference's ``(answer, arrays)`` for a request, through the codec exactly as
+        the worker's answer travels."""
+        frame = io.BytesIO(wire.encode(*self._reference_call(dict(header), [a.copy() for a in arrays])))
+        return wire.decode(frame.read)
+
     def run(self, function, *args, **kwargs):
         """Call ``function`` ("module.name") on both sides; returns an Outcome."""
         header, arrays = self._request(function, *args, **kwargs)
-        # the reference's answer takes the same path through the codec as the worker's
-        frame = io.BytesIO(wire.encode(*self._reference_call(dict(header), [a.copy() for a in arrays])))
-        want = _reply(*wire.decode(frame.read))
+        want = decode_reply(*self.reference_answer(header, arrays))
         return Outcome(self._call_student(function, header, arrays), want)
 
     def run_student(self, function, *args, **kwargs):
@@ -212,11 +216,11 @@ class Remote:
             error = answer.get("error", {})
             kind = "not_implemented" if error.get("type") == "NotImplementedError" else "error"
             raise StudentError(f"{function} raised {_format_error(error)}", kind, error.get("type"))
-        return _reply(answer, arrays)
+        return decode_reply(answer, arrays)
 
     def reference_only(self, function, *args, **kwargs):
         """The reference's reply alone, for building hints; never touches the worker."""
-        return _reply(*self._reference_call(*self._request(function, *args, **kwargs)))
+        return decode_reply(*self._reference_call(*self._request(function, *args, **kwargs)))
 
     def student_error(self, function, *args, **kwargs):
         """Call the submission alone; the error it raised as {"type", "message"}, or None."""

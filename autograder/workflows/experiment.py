@@ -112,7 +112,6 @@ def run(out="experiment", mnist_folder=None, epochs=10, batch=100, lr=1e-3, seed
     """Train both methods, write the figures and metrics; returns (metrics, paths)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     x, xh, yh = load(mnist_folder)
     runs = train(x, xh, epochs=epochs, batch=batch, lr=lr, seed=seed, progress=progress)
     metrics = {"data": str(mnist_folder or "committed subset"), "train": len(x), "heldout": len(xh),

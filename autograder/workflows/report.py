@@ -71,7 +71,7 @@ def summarize(graded):
 
 def write_report(batch_dir, out_dir=None, *, top=15):
     """Write gradebook.csv, pass_rates.csv, failures.txt, scores.png and pass_rates.png;
-    returns {what: path}."""
+    returns ({what: path}, the summary to print)."""
     batch_dir = Path(batch_dir)
     out_dir = Path(out_dir or batch_dir / "report")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -97,7 +97,7 @@ def write_report(batch_dir, out_dir=None, *, top=15):
              for (number, message), count in failures.most_common(top)]
     paths["failures.txt"].write_text("\n".join(lines) + "\n")
     _charts([results["score"] for _, results in graded], rates, paths)
-    return paths
+    return paths, render_summary(graded, failures, rates)
 
 
 def _charts(scores, rates, paths):

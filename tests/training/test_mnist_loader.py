@@ -47,7 +47,7 @@ def test_uncompressed_files_and_bad_headers(tmp_path):
 
 @pytest.mark.slow
 def test_reference_experiment_writes_its_figures(tmp_path):
-    from tests.workflows.conftest import autograder
+    from tests.submissions import autograder
     process = autograder("experiment", "--epochs", "1", "--out", tmp_path)
     assert process.returncode == 0, process.stderr
     assert "aevb        held-out L_100 after 1 epochs" in process.stdout

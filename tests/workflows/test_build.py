@@ -11,7 +11,7 @@ import pytest
 from autograder.grader.results import validate
 from autograder.workflows.package import unpack
 from tests.submissions import reference_submission
-from tests.workflows.conftest import autograder
+from tests.submissions import autograder
 
 pytestmark = pytest.mark.slow
 

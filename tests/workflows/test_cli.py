@@ -1,7 +1,7 @@
 """The console script: every subcommand documents itself; the template has not drifted."""
 import pytest
 
-from tests.workflows.conftest import autograder
+from tests.submissions import autograder
 
 COMMANDS = ["grade", "batch", "report", "build", "student-kit", "check", "template", "experiment"]
 

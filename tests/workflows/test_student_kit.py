@@ -11,7 +11,7 @@ import yaml
 from autograder.kit import public_cases
 from tests.corpus.variants import VARIANTS
 from tests.submissions import MODULES, REFERENCE, ROOT, flat_source
-from tests.workflows.conftest import autograder
+from tests.submissions import autograder
 
 pytestmark = pytest.mark.slow
 
