@@ -6,13 +6,15 @@ import tempfile
 from pathlib import Path
 
 GRADESCOPE_ROOT = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
+SEED_VARIABLE = "AUTOGRADER_SEED"
 
 
 def _grade_arguments(parser):
     parser.add_argument("--device", choices=["cpu", "cuda", "auto"], default="auto",
                         help="where the submission and the reference run (default: cuda when available)")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="input seed; by default a fresh secret one, printed to the grader's log")
+    parser.add_argument("--seed", type=int, default=os.environ.get(SEED_VARIABLE),
+                        help=f"input seed (or ${SEED_VARIABLE}, which stays off the command line that other "
+                             "users can read); by default a fresh secret one, printed to the grader's log")
     parser.add_argument("--assignment", type=Path, default=None, help="assignment file (default: the bundled one)")
     parser.add_argument("--quiet", action="store_true", help="do not print the per-test table")
 

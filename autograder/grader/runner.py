@@ -18,7 +18,7 @@ import pytest
 
 # nothing imported up to the worker's start imports torch: the worker's start-up (mostly
 # its own torch import) then overlaps the grader's
-from ..sandbox import policy, processes
+from ..sandbox import policy, processes, view
 from ..sandbox.client import Worker
 from ..sandbox.stage import build_stage
 from . import assignment as assignment_file
@@ -34,9 +34,10 @@ ANSWER_KEY = REFERENCE / "answers.yaml"
 
 
 def hidden_paths(submission_dir):
-    """What the worker must not read: every folder of the project (the reference, the
-    checks, tests holding alternative solutions, .git) but its virtual environment, and
-    the submission as uploaded (the worker gets a copy of its contract files)."""
+    """Without the allow-list view, what the worker's uid must not read: every folder of
+    the project (the reference, the checks, tests holding alternative solutions, .git) but
+    its virtual environment, and the submission as uploaded (the worker gets a copy of its
+    contract files)."""
     project = PACKAGE.parent
     folders = [p for p in project.iterdir() if p.is_dir() and p.name != ".venv"]
     submission = Path(submission_dir).resolve()
@@ -54,23 +55,39 @@ def resolve_device(device):
     return device
 
 
-def describe_isolation(layers, as_root):
+def describe_isolation(layers, as_root, refusal=None):
+    """One plain paragraph: which layers held, and what that means when the view did not."""
     if not layers:
         return "Isolation: no worker was started."
-    ns = layers.get("namespaces") or {}
-    if ns and "mount_error" not in ns:
-        namespaces = "no network, private read-only filesystem view"
-    elif ns or layers.get("namespaces_error"):
-        namespaces = ("namespaces unavailable, network not blocked "
-                      f"({layers.get('namespaces_error') or ns.get('mount_error')})")
+    if layers.get("view"):
+        filesystem = "allow-list filesystem view (interpreter read-only, the staged files, a private scratch), " \
+                     "no network, private PIDs"
+    elif refusal:
+        filesystem = (f"NO allow-list view: {refusal}. The worker can read every file its user can read "
+                      "(the grader's folders and the uploaded submission were made unreadable to it) and "
+                      "the network is not blocked")
     else:
-        namespaces = "namespaces turned off in the assignment file, network not blocked"
-    bits = [f"worker ran as {layers.get('user')}", namespaces,
+        filesystem = "the allow-list view was turned off in the assignment file (sandbox: namespaces: false); " \
+                     "network not blocked"
+    bits = [f"worker ran as {layers.get('user')}", filesystem,
             "cgroup memory and process limits" if layers.get("cgroup") else "no cgroup (rlimits only)"]
     text = "Isolation: " + "; ".join(bits) + "."
-    if not as_root:
+    if not as_root and not layers.get("view"):
         text += " (Not run as root: the worker runs as the same user, so it is not kept from reading files that user can read.)"
     return text
+
+
+def confinement(limits, stage, device):
+    """(bwrap command or None, why the view is not used or None, worker (uid, gid) or None),
+    decided once per grading; moves ``stage`` to its place in the view when there is one."""
+    refusal, bwrap = None, None
+    if limits.namespaces:
+        refusal = view.probe(view.find_bwrap(), stage, device)
+        if refusal is None:
+            bwrap = [view.find_bwrap(), *view.bwrap_arguments(stage, device)]
+            stage.view = view.INSIDE
+    uid_gid = policy.unprivileged_ids(limits, view.interpreter_roots() if bwrap else None)
+    return bwrap, refusal, uid_gid
 
 
 def timing(assignment, test_seconds, remote_seconds):
@@ -130,14 +147,16 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
     log(f"input seed: {seed} (rerun with --seed {seed} to reproduce these inputs)")
     submission = discover(submission_dir)
     as_root = os.geteuid() == 0
-    uid_gid = policy.unprivileged_ids(assignment.limits)
-    hidden = hidden_paths(submission_dir)
-    restore = policy.protect(hidden) if uid_gid else {}
-    stage = build_stage(submission, CONTRACT_MODULES, owner=uid_gid)
+    stage = build_stage(submission, CONTRACT_MODULES)
+    bwrap, refusal, uid_gid = confinement(assignment.limits, stage, device)
+    if refusal:
+        log(f"WARNING: the worker runs without its allow-list view: {refusal}")
+    restore = policy.protect(hidden_paths(submission_dir)) if uid_gid and not bwrap else {}
+    if uid_gid:
+        stage.give_scratch(uid_gid)
 
     def start_worker():
-        return Worker(stage, assignment.limits, uid_gid=uid_gid, hide=hidden, namespaces=assignment.limits.namespaces,
-                      device=device).start()
+        return Worker(stage, assignment.limits, uid_gid=uid_gid, bwrap=bwrap, device=device).start()
     def start_first_worker():
         started = time.perf_counter()
         try:
@@ -170,7 +189,7 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
         stage.remove()
         policy.restore(restore)
     remote.seconds["worker start"] += sum(first_start)
-    isolation = describe_isolation(remote.layers, as_root)
+    isolation = describe_isolation(remote.layers, as_root, refusal)
     log(isolation)
     log(timing(assignment, plugin.seconds, remote.seconds))
     output = _summary(submission, remote, plugin) + "\n" + isolation

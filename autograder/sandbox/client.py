@@ -51,9 +51,11 @@ class _Drain(threading.Thread):
 class Worker:
     """One confined worker process serving calls on a staged submission."""
 
-    def __init__(self, stage, limits, *, uid_gid=None, hide=(), namespaces=True, device="cpu"):
+    def __init__(self, stage, limits, *, uid_gid=None, bwrap=None, device="cpu"):
+        """``bwrap``: bubblewrap's command line up to the command (``view.bwrap_arguments``),
+        or None to run without the allow-list view."""
         self.stage, self.limits, self.uid_gid = stage, limits, uid_gid
-        self.hide, self.namespaces, self.device = list(hide), namespaces, device
+        self.bwrap, self.device = bwrap, device
         self.proc, self.layers, self.cgroups, self.drain = None, None, [], None
 
     def start(self):
@@ -65,10 +67,10 @@ class Worker:
         # CUDA reserves far more address space than it uses; rely on cgroup and OOM score there
         address_space = None if self.device.startswith("cuda") else self.limits.address_space_mb << 20
         config = {
-            "argv": [sys.executable, "-I", "-B", str(self.stage.main), str(to_worker_r),
+            "argv": [sys.executable, "-I", "-B", "-u", str(self.stage.main), str(to_worker_r),
                      str(from_worker_w), json.dumps(self.stage.modules)],
             "env": self._environment(), "out_fd": from_worker_w, "cgroups": self.cgroups,
-            "namespaces": self.namespaces, "hide": self.hide, "scratch": str(self.stage.scratch),
+            "bwrap": self.bwrap, "launcher": str(self.stage.launcher), "scratch": str(self.stage.scratch),
             "uid": uid, "gid": gid,
             "limits": {"processes": self.limits.processes, "file_bytes": self.limits.file_mb << 20,
                        "address_space_bytes": address_space},
@@ -76,7 +78,7 @@ class Worker:
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-S", str(CONFINE), json.dumps(config)],
             pass_fds=(to_worker_r, from_worker_w), stdin=subprocess.DEVNULL, stdout=output_w,
-            stderr=output_w, start_new_session=True, cwd=self.stage.scratch, env=self._environment())
+            stderr=output_w, start_new_session=True, cwd=self.stage.root / "scratch", env=self._environment())
         for fd in (to_worker_r, from_worker_w, output_w):
             os.close(fd)
         self.to_worker, self.from_worker = to_worker_w, from_worker_r

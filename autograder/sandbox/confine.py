@@ -1,15 +1,13 @@
 """Launcher: confine this process, then exec the worker. Trusted; standard library only.
 
-Run as ``python -I -S confine.py CONFIG_JSON`` in a new session. Each layer is tried on its
-own and what took effect is reported in a first frame on the worker's answer channel, so
-the grader can say which guarantees held:
+Runs twice, as ``python -I -S confine.py CONFIG_JSON``:
 
-- cgroup: memory and process-count limits (when the cgroup tree is writable);
-- namespaces: no network, a private read-only view of the filesystem in which the
-  grader's files are covered, a fresh /proc, and a PID namespace whose init is the worker;
-- rlimits: address space, processes, file size, open files, no core dumps;
-- user: an unprivileged uid when started as root and the interpreter is reachable,
-  otherwise root without capabilities.
+1. on the host, in a new session: joins the cgroups (memory and process limits) and, when
+   the grader decided on it, execs bubblewrap, which builds the allow-list view (see
+   ``view.py``) and runs this file again inside it;
+2. inside the sandbox (or directly, where bubblewrap is not available): sets rlimits,
+   drops to the worker's uid (or, with no uid to drop to, to root without capabilities),
+   reports what took effect in a first frame on the answer channel, and execs the worker.
 """
 import ctypes
 import json
@@ -18,11 +16,6 @@ import resource
 import struct
 import sys
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC,
-               "noatime": 1024, "nodiratime": 2048, "relatime": 1 << 21}
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -33,11 +26,6 @@ def _check(result, what):
         raise OSError(ctypes.get_errno(), f"{what}: {os.strerror(ctypes.get_errno())}")
 
 
-def _mount(source, target, fstype, flags, data=None):
-    _check(libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(),
-                      ctypes.c_ulong(flags), data and data.encode()), f"mount {target}")
-
-
 def join_cgroups(paths):
     for path in paths:
         with open(os.path.join(path, "cgroup.procs"), "w") as f:
@@ -45,55 +33,13 @@ def join_cgroups(paths):
     return "memory and process limits" if paths else None
 
 
-def enter_namespaces(as_root):
-    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID
-    if not as_root:
-        flags |= CLONE_NEWUSER
-    uid, gid = os.getuid(), os.getgid()
-    _check(libc.unshare(flags), "unshare")
-    if not as_root:  # map our own ids, so exec drops the namespace's capabilities
-        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
-            with open(f"/proc/self/{name}", "w") as f:
-                f.write(text)
-
-
-def read_only_view(hide, scratch):
-    """Everything read-only, the grader's paths covered, a small writable scratch."""
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    failures = 0
-    with open("/proc/self/mountinfo") as f:
-        mounts = [(line.split()[4], line.split()[5]) for line in f]
-    for point, options in mounts:
-        kept = sum(MOUNT_FLAGS.get(o, 0) for o in options.split(","))
-        try:
-            _mount(None, point.encode().decode("unicode_escape"), None,
-                   MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
-        except OSError:
-            failures += 1
-    try:
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        fresh_proc = True
-    except OSError:
-        fresh_proc = False
-    for path in hide:
-        if os.path.exists(path):
-            _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000")
-    _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
-    return {"read_only_mounts": len(mounts) - failures, "not_read_only": failures,
-            "fresh_proc": fresh_proc, "hidden": [p for p in hide if os.path.exists(p)]}
-
-
 def set_limits(limits):
     pairs = {resource.RLIMIT_NPROC: limits.get("processes"), resource.RLIMIT_FSIZE: limits.get("file_bytes"),
              resource.RLIMIT_AS: limits.get("address_space_bytes"), resource.RLIMIT_CORE: 0,
              resource.RLIMIT_NOFILE: 256}
-    applied = {}
     for which, value in pairs.items():
         if value is not None:
             resource.setrlimit(which, (value, value))
-            applied[which] = value
-    with open("/proc/self/oom_score_adj", "w") as f:
-        f.write("1000")  # under memory pressure the kernel kills the worker, not the grader
     return {name: limits[name] for name in ("processes", "file_bytes", "address_space_bytes") if limits.get(name)}
 
 
@@ -118,32 +64,25 @@ def report(fd, layers):
     os.write(fd, struct.pack("!Q", len(body)) + body)
 
 
-def main():
-    config = json.loads(sys.argv[1])
-    as_root = os.geteuid() == 0
-    layers = {}
+def host_phase(config, layers):
+    """Limits that must be set from the host: cgroups and the OOM score."""
     try:
         layers["cgroup"] = join_cgroups(config["cgroups"])
     except OSError as exc:
-        layers["cgroup"] = None
-        layers["cgroup_error"] = str(exc)
-    namespaced = False
-    if config["namespaces"]:
-        try:
-            enter_namespaces(as_root)
-            namespaced = True
-        except OSError as exc:
-            layers["namespaces_error"] = str(exc)
-    if namespaced:
-        child = os.fork()
-        if child:  # outside the PID namespace: wait for its init, the worker
-            _, status = os.waitpid(child, 0)
-            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
-        try:
-            layers["namespaces"] = {"network": "none", "pid": "private",
-                                    **read_only_view(config["hide"], config["scratch"])}
-        except OSError as exc:
-            layers["namespaces"] = {"network": "none", "pid": "private", "mount_error": str(exc)}
+        layers["cgroup"], layers["cgroup_error"] = None, str(exc)
+    with open("/proc/self/oom_score_adj", "w") as f:
+        f.write("1000")  # under memory pressure the kernel kills the worker, not the grader
+
+
+def main():
+    config = json.loads(sys.argv[1])
+    layers = config.setdefault("layers", {})
+    if not config.get("inside"):
+        host_phase(config, layers)
+        if config.get("bwrap"):  # run this file again, inside the view
+            again = json.dumps({**config, "inside": True, "layers": {**layers, "view": "allow-list (bubblewrap)"}})
+            os.execve(config["bwrap"][0], [*config["bwrap"], sys.executable, "-I", "-S", config["launcher"], again],
+                      config["env"])
     layers["rlimits"] = set_limits(config["limits"])
     layers["user"] = drop_privileges(config["uid"], config["gid"])
     os.chdir(config["scratch"])

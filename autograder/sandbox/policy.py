@@ -1,6 +1,7 @@
 """What confinement a worker gets on this machine: the user, hidden paths, cgroups and
 rlimits handed to the launcher. Decided once per grading run by the trusted side."""
 import dataclasses
+import importlib.util
 import os
 import stat
 import sys
@@ -18,32 +19,39 @@ class Limits:
     file_mb: int = 64
     output_kb: int = 64
     startup_s: float = 60.0
-    namespaces: bool = True
+    namespaces: bool = True  # the allow-list view (bubblewrap), where the kernel allows
     # The worker's uid is this plus the grader's pid: nothing else runs as it, not even
     # the worker of a grader running beside this one, so its processes and files are this
     # worker's alone, to be killed and removed after grading.
     worker_uid: int = 64321
 
 
-def _world_reachable(path):
-    """Can a user with no relation to the owners read ``path`` (every parent traversable)?"""
+def _world_reachable(path, below="/"):
+    """Can a user with no relation to the owners read ``path``, every folder from ``below``
+    down to it traversable? (Inside the allow-list view the folders above each bound root
+    are bubblewrap's own, made traversable.)"""
     path = Path(path).resolve()
     for parent in [*reversed(path.parents)]:
-        if not os.stat(parent).st_mode & stat.S_IXOTH:
+        if parent.is_relative_to(below) and not os.stat(parent).st_mode & stat.S_IXOTH:
             return False
     return bool(os.stat(path).st_mode & stat.S_IROTH)
 
 
-def unprivileged_ids(limits):
+def unprivileged_ids(limits, roots=None):
     """(uid, gid) to run the worker as when we are root, or None when that cannot work
-    (not root, or the interpreter and torch are not readable by an unrelated user)."""
+    (not root, or the interpreter and torch are not readable by an unrelated user).
+    ``roots``: the view's read-only roots, when the worker sees only those."""
     if os.geteuid() != 0:
         return None
-    import torch
-
     needed = [sys.executable, os.path.realpath(sys.executable), sys.prefix, sysconfig.get_paths()["stdlib"],
-              torch.__file__]
-    if not all(_world_reachable(p) for p in needed):
+              importlib.util.find_spec("torch").origin]
+
+    def reachable(path):
+        if roots is None:
+            return _world_reachable(path)
+        real = os.path.realpath(path)
+        return any(_world_reachable(real, below=r) for r in roots if Path(real).is_relative_to(r))
+    if not all(reachable(p) for p in needed):
         return None
     uid = limits.worker_uid + os.getpid()
     return uid, uid
@@ -126,12 +134,15 @@ def remove_cgroups(paths):
 
 def protect(paths):
     """When the worker runs as another user: make ``paths`` private to their owner.
-    Returns the previous modes, for ``restore``."""
+    Shared folders (``/``, sticky ones such as ``/tmp``) are left alone. Returns the
+    previous modes, for ``restore``."""
     previous = {}
     for path in paths:
         try:
             mode = os.stat(path).st_mode
         except OSError:
+            continue
+        if mode & stat.S_ISVTX or os.path.realpath(path) == "/":
             continue
         previous[path] = stat.S_IMODE(mode)
         os.chmod(path, stat.S_IMODE(mode) & ~0o077)

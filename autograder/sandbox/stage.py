@@ -8,32 +8,45 @@ import tempfile
 from pathlib import Path
 
 WORKER_PACKAGE = Path(__file__).resolve().parent.parent / "worker"
+LAUNCHER = Path(__file__).with_name("confine.py")
 NOTEBOOK_MODULE = "notebook"
 
 
 @dataclasses.dataclass
 class Stage:
-    root: Path
+    root: Path  # on the host
     modules: dict  # contract module -> importable name in the worker
+    view: Path = None  # where the worker sees ``root``: /worker inside bubblewrap, else ``root``
+
+    def __post_init__(self):
+        self.view = self.view or self.root
 
     @property
     def main(self):
-        return self.root / "agworker" / "main.py"
+        return self.view / "agworker" / "main.py"
+
+    @property
+    def launcher(self):
+        return self.view / "agworker" / "confine.py"
 
     @property
     def scratch(self):
-        return self.root / "scratch"
+        return self.view / "scratch"
+
+    def give_scratch(self, owner):
+        """The host-side scratch folder (used without the view) to the worker's (uid, gid)."""
+        os.chown(self.root / "scratch", *owner)
 
     def remove(self):
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def build_stage(submission, contract_modules, owner=None):
+def build_stage(submission, contract_modules):
     """Stage ``submission`` (a discovery.Submission) for a worker; returns a Stage.
-    Everything is readable by the worker; only the scratch folder is writable, by
-    ``owner`` (uid, gid) when the worker runs as another user."""
+    Everything is readable by the worker; only the scratch folder will be writable."""
     root = Path(tempfile.mkdtemp(prefix="agworker-"))
     shutil.copytree(WORKER_PACKAGE, root / "agworker", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(LAUNCHER, root / "agworker" / "confine.py")
     package = root / "submission"
     package.mkdir()
     (package / "__init__.py").write_text("")
@@ -50,6 +63,4 @@ def build_stage(submission, contract_modules, owner=None):
         for name in files:
             os.chmod(os.path.join(directory, name), 0o644)
     os.chmod(root / "scratch", 0o700)
-    if owner is not None:
-        os.chown(root / "scratch", *owner)
     return Stage(root, modules)

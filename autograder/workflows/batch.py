@@ -21,7 +21,9 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
+from ..cli import SEED_VARIABLE
 from ..grader import results as results_file
+from ..sandbox import policy
 
 METADATA = "submission_metadata.yml"  # Gradescope's "Export Submissions" index
 INDEX = "batch.json"
@@ -68,10 +70,9 @@ def is_graded(results_path):
         return False
 
 
-def grade_command(submission, results_path, *, seed=None, device="cpu", assignment=None, python=sys.executable):
+def grade_command(submission, results_path, *, device="cpu", assignment=None, python=sys.executable):
     return ([python, "-m", "autograder", "--submission", str(submission), "--results", str(results_path),
-             "--device", device, "--quiet"] + ([] if seed is None else ["--seed", str(seed)])
-            + ([] if assignment is None else ["--assignment", str(assignment)]))
+             "--device", device, "--quiet"] + ([] if assignment is None else ["--assignment", str(assignment)]))
 
 
 def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", assignment=None,
@@ -81,10 +82,13 @@ def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", 
     Whatever that process does, ``results_path`` ends up holding a valid results file:
     when it timed out or died without writing one, a file with no points says so."""
     started = time.monotonic()
-    process = subprocess.Popen(grade_command(submission, results_path, seed=seed, device=device,
-                                             assignment=assignment, python=python),
+    # the seed goes by the environment: a command line is readable by every user's processes
+    env = {**os.environ, SEED_VARIABLE: str(seed)} if seed is not None else \
+        {k: v for k, v in os.environ.items() if k != SEED_VARIABLE}
+    process = subprocess.Popen(grade_command(submission, results_path, device=device, assignment=assignment,
+                                             python=python),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
+                               start_new_session=True, env=env)
     try:
         log, _ = process.communicate(timeout=timeout)
         problem = f"the grader exited with status {process.returncode}"
@@ -146,13 +150,19 @@ class Batch:
         """Grade what is pending; returns {name: score} for every submission."""
         self.write_index()
         todo = self.pending()
+        # where a worker runs without its allow-list view, under a uid of its own, these
+        # folders of other students' work, logs and results are closed to it
+        private = policy.protect(sorted({str(self.out), *(str(s.path.parent) for s in self.submissions)}))
         bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not self.progress)
-        grade = self._on_dask(todo, scheduler) if scheduler else self._locally(todo)
-        for submission, log in grade:
-            (self.out / submission.name / "grader.log").write_text(log)
-            bar.update()
-            bar.set_postfix_str(submission.name)
-        bar.close()
+        try:
+            grade = self._on_dask(todo, scheduler) if scheduler else self._locally(todo)
+            for submission, log in grade:
+                (self.out / submission.name / "grader.log").write_text(log)
+                bar.update()
+                bar.set_postfix_str(submission.name)
+        finally:
+            bar.close()
+            policy.restore(private)
         return {s.name: json.loads(self.results_path(s).read_text())["score"] for s in self.submissions}
 
     def _locally(self, todo):

@@ -104,7 +104,7 @@ def attacked(request, tmp_path_factory):
     listener.stopped = True
     results = json.loads(results_path.read_text())
     if request.param == "gradescope-like":
-        assert "namespaces turned off" in process.stdout and "worker ran as uid 64321" not in process.stdout
+        assert "allow-list view was turned off" in process.stdout and "worker ran as uid 64321" not in process.stdout
         assert re.search(r"worker ran as uid \d{5,}", process.stdout), process.stdout
     return {"mode": request.param, "process": process, "elapsed": elapsed, "written": written, "results": results, "token": token,
             "listener": listener, "results_dir": results_path.parent, "submission": submission,

@@ -1,0 +1,100 @@
+"""The worker's filesystem view, built from nothing by bubblewrap: an allow-list.
+
+Inside the sandbox the root holds only
+
+- the interpreter and its packages, read-only: the virtual environment, the base Python
+  installation and the system's shared libraries (``/usr/lib``, ``/usr/lib64``);
+- the staged worker at ``/worker``: ``agworker/`` and ``submission/`` read-only, and a
+  private writable ``scratch/`` (a fresh tmpfs, gone when the worker is);
+- a minimal ``/dev`` (null, zero, random, urandom, …) and a ``/proc`` of the sandbox's
+  own PID namespace;
+
+and no network. Nothing else of the host exists there: no home folders, no other
+checkouts, no ``/tmp``, no ``/etc``, no results or batch folders.
+"""
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+INSIDE = Path("/worker")  # where the stage appears in the sandbox
+SCRATCH_BYTES = 64 << 20
+SYSTEM_LIBRARIES = ("/usr/lib", "/usr/lib64")
+
+
+def interpreter_roots():
+    """Read-only folders the interpreter needs: its environment, its installation (or, for
+    a system Python under /usr, just its standard library and executable), shared libraries."""
+    roots = {sys.prefix}
+    base = sys.base_prefix
+    if base in ("/usr", "/usr/local", "/"):
+        roots.add(sysconfig.get_paths()["stdlib"])
+        roots.add(os.path.realpath(sys.executable))
+    else:
+        roots.add(base)
+    roots.update(p for p in SYSTEM_LIBRARIES if os.path.isdir(p))
+    # nested roots are covered by their ancestors
+    ordered = sorted(os.path.realpath(r) for r in roots)
+    return [r for i, r in enumerate(ordered) if not any(r.startswith(a.rstrip("/") + "/") for a in ordered[:i])]
+
+
+def _parents(path):
+    """Ancestors of ``path`` below /, outermost first, that bwrap must create as 0755
+    (it would make them 0700 and unreachable by the worker's uid)."""
+    return [str(p) for p in reversed(Path(path).parents) if str(p) != "/"]
+
+
+def _directories(paths, made):
+    args = []
+    for path in paths:
+        for parent in _parents(path):
+            if parent not in made:
+                made.add(parent)
+                args += ["--perms", "0755", "--dir", parent]
+    return args
+
+
+def bwrap_arguments(stage, device="cpu"):
+    """bubblewrap's arguments (up to, not including, the command) for ``stage``."""
+    made = set()
+    args = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session"]
+    if os.geteuid() != 0:  # unprivileged bubblewrap needs a user namespace
+        args += ["--unshare-user", "--disable-userns"]
+    for root in interpreter_roots():
+        args += _directories([root], made) + ["--ro-bind", root, root]
+    for link in ("lib", "lib64"):
+        if os.path.islink(f"/{link}") and os.path.realpath(f"/{link}") in SYSTEM_LIBRARIES:
+            args += ["--symlink", f"usr/{link}", f"/{link}"]
+    args += ["--perms", "0755", "--dir", str(INSIDE),
+             "--ro-bind", str(stage.root / "agworker"), str(INSIDE / "agworker"),
+             "--ro-bind", str(stage.root / "submission"), str(INSIDE / "submission"),
+             "--perms", "01777", "--size", str(SCRATCH_BYTES), "--tmpfs", str(INSIDE / "scratch"),
+             "--dev", "/dev", "--proc", "/proc"]
+    if device.startswith("cuda"):  # the driver's device nodes and what it reads of /sys
+        for node in sorted(glob.glob("/dev/nvidia*")):
+            args += ["--dev-bind", node, node]
+        args += ["--ro-bind-try", "/sys", "/sys"]
+    return args
+
+
+def find_bwrap():
+    return shutil.which("bwrap", path="/usr/bin:/bin:/usr/local/bin")
+
+
+def probe(bwrap, stage, device="cpu"):
+    """None when bubblewrap can build the view here, else why not (Docker's default seccomp
+    profile, for one, refuses the namespaces)."""
+    if bwrap is None:
+        return "bubblewrap (bwrap) is not installed"
+    try:
+        done = subprocess.run([bwrap, *bwrap_arguments(stage, device), sys.executable, "-I", "-S", "-c", ""],
+                              capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap did not run: {exc}"
+    if done.returncode != 0:
+        return f"bubblewrap refused: {done.stderr.strip()[:300] or f'exit {done.returncode}'}"
+    return None

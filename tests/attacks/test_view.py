@@ -1,0 +1,95 @@
+"""The worker's filesystem view is an allow-list.
+
+A submission walks ``/`` during grading (tests/attacks/walker.py) after copies of the
+reference and files holding a secret marker were planted in /tmp, /root and /srv. It must
+find no readable file outside the interpreter, the system's libraries, its own stage,
+/proc and /dev, and the marker must never reach anything the student sees: during
+``run_autograder`` and during ``batch`` with another graded submission and its log
+(which holds that grading's seed) beside it.
+"""
+import json
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox import view
+from tests.attacks.walker import walker_sources
+from tests.submissions import REFERENCE, ROOT, assignment_file, autograder, reference_submission
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(view.find_bwrap() is None, reason="bubblewrap (bwrap) is not installed")]
+PLANT_IN = [Path("/tmp"), Path("/root"), Path("/srv")]
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """A marker token, and copies of the reference and a marker file in /tmp, /root, /srv,
+    readable by anyone who can reach them."""
+    token = f"agmarker-{secrets.token_hex(6)}"
+    folders = []
+    for place in PLANT_IN:
+        if not place.is_dir():
+            continue
+        folder = place / token
+        shutil.copytree(REFERENCE, folder / "reference")
+        (folder / "secret.txt").write_text(f"{token} the seed is 424242\n")
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        folders.append(folder)
+    yield token
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def walk_report(results):
+    for test in results["tests"]:
+        for line in test["output"].splitlines():
+            if line.startswith("WALK "):
+                return json.loads(line[5:])
+    raise AssertionError("the walker's report is missing: " + json.dumps(results)[:2000])
+
+
+def assert_allow_list(report):
+    assert report["outside"] == 0, (report["outside_folders"], report["sample"][:10])
+    assert report["depth"] >= 8
+    counts = {root: n for root, n in report["counts"].items() if n}
+    assert counts.get(str(view.INSIDE), 0) >= 10, counts  # its own staged files
+    assert counts.get(sys.prefix, 0) > 1000, counts  # the interpreter's packages (torch)
+
+
+def test_run_autograder_worker_sees_only_the_allow_list(planted, tmp_path):
+    submission = reference_submission(tmp_path / "submission", replace=walker_sources())
+    results_path = tmp_path / "results" / "results.json"
+    process = subprocess.run([str(ROOT / "run_autograder"), "--submission", str(submission), "--results",
+                              str(results_path), "--seed", "424242",
+                              "--assignment", str(assignment_file(tmp_path, drop=["training"]))],
+                             capture_output=True, text=True, timeout=600)
+    assert process.returncode == 0, process.stderr
+    assert "allow-list filesystem view" in process.stdout, process.stdout
+    text = results_path.read_text()
+    assert_allow_list(walk_report(json.loads(text)))
+    assert planted not in text and "424242" not in text
+
+
+def test_batch_worker_sees_no_other_submission_log_or_result(planted, tmp_path):
+    export, graded = tmp_path / "export", tmp_path / "graded"
+    reference_submission(export / "submission_1", extra={"submission_1/notes.txt": planted})
+    assignment = assignment_file(tmp_path, drop=["training"])
+    first = autograder("batch", export, "--out", graded, "--no-progress", "--assignment", assignment)
+    assert first.returncode == 0, first.stdout + first.stderr
+    other_seed = (graded / "submission_1" / "grader.log").read_text().split("input seed: ")[1].split()[0]
+
+    reference_submission(export / "submission_2", replace=walker_sources())
+    second = autograder("batch", export, "--out", graded, "--no-progress", "--assignment", assignment,
+                        "--seed", "424243")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "1 already graded, 1 to grade" in second.stdout
+    seen = (graded / "submission_2" / "results.json").read_text()
+    assert_allow_list(walk_report(json.loads(seen)))
+    for secret in (planted, other_seed, "424243"):
+        assert secret not in seen
+    assert "input seed: 424243" in (graded / "submission_2" / "grader.log").read_text()

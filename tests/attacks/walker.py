@@ -1,0 +1,69 @@
+"""A submission that walks the worker's filesystem and prints what it can read.
+
+At import of ``vae.py`` it walks ``/`` (depth up to 12, following symbolic links, each
+folder once), and prints one line ``WALK {json}``: how many readable regular files it
+found under each root the view is meant to allow, and every other readable file with its
+first bytes (planted, temporary and log files first). Whatever it prints lands in the first test's feedback, as a student's would.
+"""
+from tests.submissions import flat_source
+
+WALK = r'''
+import json as _json, os as _os, stat as _stat, sys as _sys
+
+def _walk():
+    here = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))  # the stage
+    allowed = sorted({_os.path.realpath(p) for p in (_sys.prefix, _sys.base_prefix, "/usr/lib", "/usr/lib64",
+                                                     here, "/proc", "/dev")}, key=len, reverse=True)
+    counts, outside, seen, depth_reached = {a: 0 for a in allowed}, [], set(), 0
+    todo = [("/", 0)]
+    while todo:
+        folder, depth = todo.pop()
+        try:
+            st = _os.stat(folder)
+            entries = _os.listdir(folder)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        depth_reached = max(depth_reached, depth)
+        for name in entries:
+            path = _os.path.join(folder, name)
+            try:
+                st = _os.stat(path)  # follows links
+            except OSError:
+                continue
+            if _stat.S_ISDIR(st.st_mode):
+                if depth < 12:
+                    todo.append((path, depth + 1))
+            elif _stat.S_ISREG(st.st_mode) and _os.access(path, _os.R_OK):
+                real = _os.path.realpath(path)
+                root = next((a for a in allowed if real == a or real.startswith(a.rstrip("/") + "/")), None)
+                if root is not None:
+                    counts[root] += 1
+                else:
+                    outside.append(path)
+    # what a cheater wants first: planted and temporary files, logs, results, other work
+    wanted = ("/tmp/", "/root/", "/srv/", "/home/", "/var/", "/work", "grader.log", "results.json", ".py")
+    outside.sort(key=lambda p: min((i for i, w in enumerate(wanted) if w in p), default=len(wanted)))
+    sample = []
+    for path in outside[:60]:
+        try:
+            with open(path, "rb") as f:
+                sample.append([path, f.read(100).decode("latin-1")])
+        except OSError as exc:
+            sample.append([path, f"<{exc}>"])
+    folders = {}
+    for path in outside:
+        top = "/" + path.split("/")[1]
+        folders[top] = folders.get(top, 0) + 1
+    print("WALK " + _json.dumps({"counts": counts, "outside": len(outside), "outside_folders": folders,
+                                 "sample": sample, "depth": depth_reached, "folders": len(seen)}))
+
+_walk()
+'''
+
+
+def walker_sources():
+    """{module: source} for ``tests.submissions.reference_submission(replace=...)``."""
+    return {"vae": flat_source("vae") + WALK}
