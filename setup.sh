@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up the autograder: a virtual environment in .venv with the project and its pinned
 # dependencies. Idempotent. Used as is by Gradescope (it runs setup.sh as root in the
-# autograder image) and on a developer's or instructor's machine.
+# autograder image) and on a developer's or instructor's machine. As root it installs
+# Python 3.11 and bubblewrap from the distribution when they are missing.
 #
 #   AUTOGRADER_PYTHON  interpreter to build the environment from (default: python3.11, else python3)
 #   TORCH_INDEX_URL    optional package index for a CPU-only torch wheel
@@ -17,6 +18,11 @@ if [[ -z ${AUTOGRADER_PYTHON:-} ]] && ! command -v python3.11 >/dev/null && [[ $
    && command -v apt-get >/dev/null; then
   # Gradescope's Ubuntu images ship another Python 3; 3.11 comes from the distribution
   apt-get update -qq && apt-get install -y -qq python3.11 python3.11-venv >/dev/null
+fi
+if ! command -v bwrap >/dev/null && [[ $EUID == 0 ]] && command -v apt-get >/dev/null; then
+  # bubblewrap builds the worker's allow-list filesystem view (README, Security)
+  { apt-get install -y -qq bubblewrap || { apt-get update -qq && apt-get install -y -qq bubblewrap; }; } >/dev/null \
+    || echo "setup.sh: could not install bubblewrap; workers will run without the allow-list view" >&2
 fi
 python="${AUTOGRADER_PYTHON:-$(command -v python3.11 || command -v python3)}"
 version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')

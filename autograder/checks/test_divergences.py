@@ -34,7 +34,7 @@ def test_dv_bound(remote, spec, draw, set_score=None):
     t_p, t_q = draw.normal(30) + 0.5, draw.normal(40)
     values_and_float64(parts, remote, spec, "divergences.dv_bound", t_p, t_q, mistakes={
         "the log is missing: R2 = mean(t_p) − log mean(exp(t_q))": t_p.mean() - t_q.exp().mean()})
-    with parts("stable for T up to 1e4 (log-sum-exp)"):
+    with parts("stable for T up to 1e4 (log-sum-exp)", needs="values"):
         check(remote, spec, "divergences.dv_bound", t_p, t_q * 2000.0)
     parts.finish()
 
@@ -44,7 +44,7 @@ def test_kl_discrete(remote, spec, draw, set_score=None):
     parts = Parts(set_score)
     p, q = draw.simplex(5, 6), draw.simplex(5, 6)
     values_and_float64(parts, remote, spec, "divergences.kl_discrete", p, q)
-    with parts("0·log 0 = 0 and +inf where p > 0 = q"):
+    with parts("0·log 0 = 0 and +inf where p > 0 = q", needs="values"):
         sparse_p = torch.tensor([[0.0, 0.5, 0.5], [0.2, 0.8, 0.0], [0.5, 0.5, 0.0]])
         sparse_q = torch.tensor([[0.3, 0.3, 0.4], [0.0, 0.5, 0.5], [0.5, 0.5, 0.0]])
         check(remote, spec, "divergences.kl_discrete", sparse_p, sparse_q)
@@ -56,7 +56,7 @@ def test_js_discrete(remote, spec, draw, set_score=None):
     parts = Parts(set_score)
     p, q = draw.simplex(5, 6), draw.simplex(5, 6)
     values_and_float64(parts, remote, spec, "divergences.js_discrete", p, q)
-    with parts("log 2 for disjoint supports, 0 for equal ones"):
+    with parts("log 2 for disjoint supports, 0 for equal ones", needs="values"):
         check(remote, spec, "divergences.js_discrete", torch.tensor([[0.5, 0.5, 0.0, 0.0], [0.1, 0.2, 0.3, 0.4]]),
               torch.tensor([[0.0, 0.0, 0.3, 0.7], [0.1, 0.2, 0.3, 0.4]]))
     parts.finish()

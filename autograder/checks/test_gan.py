@@ -12,7 +12,7 @@ def loss_parts(remote, spec, draw, set_score, function, arity, mistakes=lambda *
     parts = Parts(set_score)
     logits = [draw.normal(16, scale=2.0) for _ in range(arity)]
     values_and_float64(parts, remote, spec, function, *logits, mistakes=mistakes(*logits))
-    with parts("stable when D saturates (logits ±100)"):
+    with parts("stable when D saturates (logits ±100)", needs="values"):
         check(remote, spec, function, *(100.0 * torch.sign(lg) for lg in logits))
     parts.finish()
 

@@ -18,7 +18,8 @@ def test_causal_mask(remote, spec, draw, set_score=None):
             for kind in "AB":
                 check(remote, spec, "pixelcnn.causal_mask", size, kind,
                       mistakes={"masks A and B are swapped (only B includes the centre)": causal_mask(size, OTHER[kind])})
-    with parts("ValueError for an even or non-positive size, or a type other than A/B"):
+    with parts("ValueError for an even or non-positive size, or a type other than A/B",
+               needs=[f"masks A and B, {size}×{size}" for size in (3, 5, 7)]):
         for args in [(4, "A"), (0, "B"), (3, "C")]:
             error = remote.student_error("pixelcnn.causal_mask", *args)
             if error is None or error["type"] != "ValueError":

@@ -29,7 +29,7 @@ def test_sample_gaussian(remote, spec, draw, set_score=None):
     with parts("gradients reach mu and logvar"):
         check_gradients(remote, spec, "vae.sample_gaussian", [mu.requires_grad_(), logvar.requires_grad_(), ],
                         ["mu", "logvar"], [draw.normal(6, 4)], eps=eps)
-    with parts("distribution when eps is omitted (exact test, false-fail rate 1e-6)"):
+    with parts("distribution when eps is omitted (exact test, false-fail rate 1e-6)", needs="values with given eps"):
         mu0, logvar0 = draw.normal(3), draw.normal(3, scale=0.5)
         reply = remote.run_student("vae.sample_gaussian", mu0.expand(N_SAMPLES, 3), logvar0.expand(N_SAMPLES, 3),
                                    seed=draw.seed())
@@ -55,7 +55,7 @@ def test_sample_gaussian_full(remote, spec, draw, set_score=None):
     with parts("gradients reach mu and scale"):
         check_gradients(remote, spec, "vae.sample_gaussian_full", [mu.requires_grad_(), scale.requires_grad_()],
                         ["mu", "scale"], [draw.normal(5, k)], eps=eps)
-    with parts("distribution when eps is omitted (exact test, false-fail rate 1e-6)"):
+    with parts("distribution when eps is omitted (exact test, false-fail rate 1e-6)", needs="values with given eps"):
         mu0 = draw.normal(k)
         scale0 = well_conditioned(draw, k=k)
         reply = remote.run_student("vae.sample_gaussian_full", mu0.expand(N_SAMPLES, k),
@@ -75,7 +75,7 @@ def test_log_normal_diag(remote, spec, draw, set_score=None):
                        offsets={"the constant ½·K·log(2π) (was the 2π term dropped?)": 0.5 * 4 * LOG_2PI},
                        mistakes={"exp(logvar / 2) used where the variance exp(logvar) belongs":
                                  -0.5 * (LOG_2PI + logvar + (x - mu) ** 2 / logvar.mul(0.5).exp()).sum(-1)})
-    with parts("stable at logvar = ±30"):
+    with parts("stable at logvar = ±30", needs="values"):
         check(remote, spec, "vae.log_normal_diag", x, mu, torch.full((7, 4), 30.0) * torch.sign(logvar))
     with parts("gradients"):
         check_gradients(remote, spec, "vae.log_normal_diag",
@@ -116,7 +116,7 @@ def test_kl_standard_normal(remote, spec, draw, set_score=None):
     values_and_float64(parts, remote, spec, "vae.kl_standard_normal", mu, logvar)
     with parts("the worked example KL(N([1, −0.5], diag[0.5, 2]) ‖ N(0, I)) = 0.875"):
         check(remote, spec, "vae.kl_standard_normal", torch.tensor([1.0, -0.5]), torch.tensor([0.5, 2.0]).log())
-    with parts("stable at logvar = ±30"):
+    with parts("stable at logvar = ±30", needs="values"):
         check(remote, spec, "vae.kl_standard_normal", mu, 30.0 * torch.sign(logvar))
     with parts("gradients"):
         check_gradients(remote, spec, "vae.kl_standard_normal", [mu.requires_grad_(), logvar.requires_grad_()],
@@ -129,9 +129,9 @@ def test_kl_diag_gaussians(remote, spec, draw, set_score=None):
     parts = Parts(set_score)
     args = [draw.normal(8, 5) for _ in range(4)]
     values_and_float64(parts, remote, spec, "vae.kl_diag_gaussians", *args)
-    with parts("KL(q ‖ q) = 0"):
+    with parts("KL(q ‖ q) = 0", needs="values"):
         check(remote, spec, "vae.kl_diag_gaussians", args[0], args[1], args[0], args[1])
-    with parts("stable at logvar = ±30"):
+    with parts("stable at logvar = ±30", needs="values"):
         check(remote, spec, "vae.kl_diag_gaussians", args[0], 30 * torch.sign(args[1]), args[2],
               30 * torch.sign(args[3]) * 0.9)
     with parts("gradients"):
@@ -150,7 +150,7 @@ def test_bernoulli_log_likelihood(remote, spec, draw, set_score=None):
         check(remote, spec, "vae.bernoulli_log_likelihood", draw.uniform(6, 10), logits)
     with parts("images [B, C, H, W]: sum over every non-batch dimension"):
         check(remote, spec, "vae.bernoulli_log_likelihood", draw.binary(4, 1, 3, 5), draw.normal(4, 1, 3, 5))
-    with parts("stable at logits ±100"):
+    with parts("stable at logits ±100", needs="values on binary x"):
         check(remote, spec, "vae.bernoulli_log_likelihood", x, 100.0 * torch.sign(logits))
     with parts("float64"):
         check(remote, spec, "vae.bernoulli_log_likelihood", x.double(), logits.double())
@@ -175,7 +175,7 @@ def test_elbo(remote, spec, draw, set_score=None):
     with parts("gradients reach the encoder and decoder parameters"):
         check_gradients(remote, spec, "vae.elbo", [x, encoder, decoder], [], [draw.normal(5), draw.normal(5),
                         draw.normal(5)], params=True, eps=draw.normal(1, 5, 2))
-    with parts("without eps (a decoder that ignores z makes the value exact)"):
+    with parts("without eps (a decoder that ignores z makes the value exact)", needs="(elbo, rec, kl) with given eps"):
         flat = Net("decoder", [(torch.zeros(8, 2), draw.normal(8)), (draw.normal(6, 8), draw.normal(6))])
         check(remote, spec, "vae.elbo", x, encoder, flat, n_samples=3, seed=draw.seed())
     parts.finish()

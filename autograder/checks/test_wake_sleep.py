@@ -28,7 +28,7 @@ def test_wake_loss(remote, spec, draw, set_score=None):
     with parts("gradients reach the decoder and never the encoder", 2):
         check_gradients(remote, spec, "wake_sleep.wake_loss", [x, encoder, decoder], [], [torch.tensor(1.0)],
                         params=True, eps=draw.normal(1, 5, 2))
-    with parts("without eps (a decoder that ignores z makes the value exact)"):
+    with parts("without eps (a decoder that ignores z makes the value exact)", needs="values with given eps"):
         check(remote, spec, "wake_sleep.wake_loss", x, encoder, constant_decoder(draw), n_samples=2, seed=draw.seed())
     parts.finish()
 
@@ -45,7 +45,8 @@ def test_sleep_loss(remote, spec, draw, set_score=None):
     with parts("gradients reach the encoder and never the decoder", 2):
         check_gradients(remote, spec, "wake_sleep.sleep_loss", [encoder, decoder, 7, 2], [], [torch.tensor(1.0)],
                         params=True, z=z, u=u)
-    with parts("without z and u: z ~ N(0, I) (exact chi-square test, false-fail rate 1e-6)"):
+    with parts("without z and u: z ~ N(0, I) (exact chi-square test, false-fail rate 1e-6)",
+               needs="values with given z and u"):
         # an encoder with q(z|x) = N(0, I) makes 2L(loss − ½K log 2π) = Σ|z_l|² ~ χ²(L·K)
         standard = Net("encoder", [(torch.zeros(8, 6), torch.zeros(8)), (torch.zeros(4, 8), torch.zeros(4))],
                        head="gaussian")
@@ -75,7 +76,9 @@ def test_wake_sleep_step(remote, spec, draw, set_score=None):
         outcome = outcome or remote.run("wake_sleep.wake_sleep_step", x, encoder, decoder, wake_opt, sleep_opt,
                                         latent_dim=2, n_samples=2, eps=eps, z=z, u=u, report_params=True)
         compare_params(outcome, spec, torch.float32, "wake_sleep_step", ["decoder", "encoder"])
-    with parts("runs without noise arguments"):
+    with parts("runs without noise arguments",
+               needs=["returns (wake_loss, sleep_loss) as floats, each before its update",
+                      "parameters after the step: wake updates the decoder, then sleep dreams from it"]):
         reply = remote.run_student("wake_sleep.wake_sleep_step", x, encoder, decoder, wake_opt, sleep_opt,
                                    latent_dim=2, n_samples=2, seed=draw.seed())
         values = reply.value

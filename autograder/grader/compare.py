@@ -32,6 +32,18 @@ def expect_tensor(got, what, *, dtype=None, device=None, shape=None):
     return got
 
 
+def _constant_hint(got, want):
+    """Name an output that ignores its inputs: all zeros, or one value everywhere."""
+    if got.size == 0 or not np.isfinite(got).all() or np.ptp(got) != 0 or (want.size > 1 and np.ptp(want) == 0):
+        return None
+    value = float(got.flat[0])
+    if value == 0:
+        return "your result is all zeros (is the function still a placeholder, or is a term missing?)"
+    if got.size > 1:
+        return f"every value of your result is {value:.6g}: it does not depend on the inputs as it should"
+    return None
+
+
 def _pattern_hint(got, want, offsets):
     """Name a simple relation between got and want: a factor, an offset, a transpose."""
     finite = np.isfinite(got) & np.isfinite(want)
@@ -41,7 +53,8 @@ def _pattern_hint(got, want, offsets):
     scale = max(np.abs(w).max(), 1e-12)
     if np.abs(w).min() > 1e-6 * scale:
         ratio = g / w
-        if np.ptp(ratio) < 1e-3 * max(abs(ratio.mean()), 1e-12) and not math.isclose(ratio.mean(), 1.0, rel_tol=1e-3):
+        if np.ptp(ratio) < 1e-3 * max(abs(ratio.mean()), 1e-12) and not math.isclose(ratio.mean(), 1.0, rel_tol=1e-3) \
+                and abs(ratio.mean()) > 1e-6:
             factor = ratio.mean()
             if math.isclose(factor, -1.0, rel_tol=1e-3):
                 return "the sign is flipped"
@@ -94,7 +107,7 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None):
         if value.shape == got.shape and np.allclose(g, value, rtol=1e-4, atol=1e-5, equal_nan=True):
             hint = f"your values match a known mistake: {description}"
             break
-    hint = hint or _pattern_hint(g, w, offsets or {})
+    hint = hint or _constant_hint(g, w) or _pattern_hint(g, w, offsets or {})
     if hint:
         lines.append(f"hint: {hint}")
     raise Mismatch("\n  ".join(lines))

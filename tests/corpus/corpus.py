@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+from tests.corpus.degenerate import KINDS, degenerate_sources
 from tests.corpus.variants import VARIANTS, WRONG_ANSWERS
 from autograder.workflows.batch import Batch, Submission
 from tests.submissions import ROOT, flat_source, notebook_submission, reference_submission
@@ -31,6 +32,12 @@ def alternative_submissions(folder):
         built[alternative.name] = reference_submission(Path(folder) / alternative.name, replace=replace)
     built["notebook"] = notebook_submission(Path(folder) / "notebook")
     return built
+
+
+def degenerate_submissions(folder):
+    """{"degenerate: KIND": submission folder} for every kind of tests/corpus/degenerate.py."""
+    return {f"degenerate: {kind}": reference_submission(Path(folder) / kind, replace=degenerate_sources(kind))
+            for kind in KINDS}
 
 
 EXTRAS_HOSTILE = {
@@ -80,6 +87,7 @@ def class_export(folder):
     folder = Path(folder)
     built = {name: (path, "buggy") for name, path in variant_submissions(folder / "built" / "variants").items()}
     built.update({name: (path, "correct") for name, path in alternative_submissions(folder / "built" / "alt").items()})
+    built.update({name: (path, "degenerate") for name, path in degenerate_submissions(folder / "built" / "degenerate").items()})
     built.update(extra_submissions(folder / "built" / "extra"))
     kinds, metadata = {}, {}
     for i, (name, (path, kind)) in enumerate(built.items()):

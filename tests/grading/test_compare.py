@@ -66,3 +66,17 @@ def test_infinities_must_match():
     assert_close(returned([math.inf, 1.0]), want, "f", rtol=1e-5, atol=1e-6)
     with pytest.raises(Mismatch):
         assert_close(returned([-math.inf, 1.0]), want, "f", rtol=1e-5, atol=1e-6)
+
+
+def test_all_zeros_is_named_not_a_factor_zero():
+    text = message(returned(np.zeros((2, 3))))
+    assert "your result is all zeros" in text and "factor 0" not in text
+
+
+def test_one_value_everywhere_is_named():
+    assert "every value of your result is 0.3" in message(returned(np.full((2, 3), 0.3)))
+
+
+def test_a_constant_expected_result_is_not_called_constant():
+    text = message(returned(np.full((2, 3), 2.0)), want=returned(np.full((2, 3), 1.0)))
+    assert "does not depend on the inputs" not in text and "off by a factor 2" in text

@@ -1,0 +1,38 @@
+"""Partial credit: a property part pays only together with the value parts it needs."""
+import pytest
+
+from autograder.grader.parts import Parts
+
+
+def graded(outcomes, needs):
+    """Run parts named by ``outcomes`` ({name: passes}); returns (score, report or None)."""
+    scores = []
+    parts = Parts(scores.append)
+    for name, passes in outcomes.items():
+        with parts(name, needs=needs.get(name, ())):
+            assert passes, f"{name} is wrong"
+    try:
+        parts.finish()
+        return scores[0], None
+    except AssertionError as exc:
+        return scores[0], str(exc)
+
+
+def test_property_part_held_alone_pays_nothing():
+    score, report = graded({"values": False, "KL(q||q) = 0": True}, {"KL(q||q) = 0": "values"})
+    assert score == 0
+    assert "held but not counted (KL(q||q) = 0): it pays only together with 'values'" in report
+
+
+def test_property_part_pays_with_its_values():
+    assert graded({"values": True, "KL(q||q) = 0": True}, {"KL(q||q) = 0": "values"}) == (1.0, None)
+
+
+def test_a_part_without_needs_is_independent():
+    score, report = graded({"values": False, "gradients": True}, {})
+    assert score == pytest.approx(0.5) and "passed: gradients" in report
+
+
+def test_every_needed_part_must_pass():
+    score, _ = graded({"a": True, "b": False, "c": True}, {"c": ["a", "b"]})
+    assert score == pytest.approx(1 / 3)
