@@ -1,4 +1,5 @@
 """Sub-checks shared by the check modules."""
+import numpy as np
 import torch
 
 from autograder.grader import stats
@@ -54,13 +55,75 @@ def _double(value):
     return value
 
 
+def _nudged(value, step, generator):
+    """``value`` times (1 + step·u), u uniform in [−1, 1]: a float64 tensor moved by a
+    relative amount that float32 cannot represent (zeros stay zeros)."""
+    if isinstance(value, torch.Tensor) and value.dtype == torch.float64:
+        u = torch.rand(value.shape, generator=generator, dtype=torch.float64) * 2 - 1
+        return value * (1 + step * u)
+    return value
+
+
+def _change(before, after, step):
+    """(after − before) / step where both are finite, else 0."""
+    a, b = before.array.astype(np.float64), after.array.astype(np.float64)
+    both = np.isfinite(a) & np.isfinite(b)
+    return np.where(both, b - np.where(both, a, 0), 0.0) / step
+
+
+def change_error(got0, got1, want0, want1, spec):
+    """How far the submission's change under the float64 step is from the reference's, as
+    a multiple of the tolerance (≤ 1 passes): step64_rtol of the largest expected change,
+    plus step64_atol of the result's magnitude. Returns (ratio, got change, wanted change)."""
+    got, want = _change(got0, got1, spec.step64), _change(want0, want1, spec.step64)
+    finite = np.isfinite(want0.array)
+    magnitude = max(1.0, float(np.abs(want0.array[finite]).max())) if finite.any() else 1.0
+    allowed = spec.step64_rtol * float(np.abs(want).max(initial=0.0)) + spec.step64_atol * magnitude
+    return float(np.abs(got - want).max(initial=0.0)) / allowed, got, want
+
+
+def _leaves(value):
+    if isinstance(value, Returned):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return []
+
+
+def check_float64(remote, spec, function, *args, what=None, **kwargs):
+    """The float64 part, on float64 inputs: the values, within the float64 tolerance, and
+    the resolution: how the result moves when every float64 input moves by a relative
+    ``spec.step64`` (1e-8, below float32's resolution of 6e-8) must match how the
+    reference's moves. A computation done in float32 cannot follow such a move (its
+    change is 0, or a float32 rounding step far larger); a float32 constant inside a
+    float64 computation is the same in both calls and cancels."""
+    what = what or function.split(".")[1]
+    first = check(remote, spec, function, *args, what=what, **kwargs)
+    generator = torch.Generator().manual_seed(64)
+    moved = remote.run(function, *[_nudged(a, spec.step64, generator) for a in args], dtype="float64",
+                       **{k: _nudged(v, spec.step64, generator) for k, v in kwargs.items()})
+    pairs = zip(_leaves(first.got.value), _leaves(moved.got.value), _leaves(first.want.value),
+                _leaves(moved.want.value))
+    for got0, got1, want0, want1 in pairs:
+        expect_tensor(got1, what, dtype=want1.dtype, shape=want1.shape)
+        ratio, got, want = change_error(got0, got1, want0, want1, spec)
+        if ratio > 1:
+            worst = np.unravel_index(int(np.argmax(np.abs(got - want))), got.shape) if got.ndim else ()
+            raise Mismatch(f"{what}: in float64, moving the inputs by a relative {spec.step64:g} changes your "
+                           f"result by {got[worst] * spec.step64:.3g} where the reference's changes by "
+                           f"{want[worst] * spec.step64:.3g}; part of the computation is done in float32: look "
+                           "for torch.tensor(...) or torch.zeros/ones/empty(...) without dtype=, .float(), or "
+                           "NumPy float32 arrays")
+    return first
+
+
 def values_and_float64(parts, remote, spec, function, *args, mistakes=None, offsets=None, **kwargs):
     """The two parts most checks start with: values on the drawn float32 inputs (worth 2,
     with hints), then the same inputs in float64."""
     with parts("values", 2):
         check(remote, spec, function, *args, mistakes=mistakes, offsets=offsets, **kwargs)
     with parts("float64"):
-        check(remote, spec, function, *map(_double, args), **{k: _double(v) for k, v in kwargs.items()})
+        check_float64(remote, spec, function, *map(_double, args), **{k: _double(v) for k, v in kwargs.items()})
 
 
 def check_gradients(remote, spec, function, args, names, cotangents, what=None, params=False, **kwargs):

@@ -2,7 +2,7 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import check, values_and_float64
+from autograder.checks.helpers import check, check_float64, values_and_float64
 from autograder.grader.parts import Parts
 
 
@@ -26,6 +26,7 @@ def test_log_density_from_discriminator(remote, spec, draw, set_score=None):
               mistakes={"the ratio inverted: log f1 = log f0 + log D − log(1 − D)":
                         log_f0 + torch.log1p(-d) - torch.log(d)})
     with parts("float64, D near 0 and 1"):
+        check_float64(remote, spec, "discriminator.log_density_from_discriminator", log_f0.double(), d.double())
         near = torch.tensor([1e-12, 1e-6, 0.5, 1 - 1e-6, 1 - 1e-12], dtype=torch.float64)
         check(remote, spec, "discriminator.log_density_from_discriminator", log_f0[:5].double(), near)
     parts.finish()

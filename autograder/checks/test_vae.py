@@ -5,8 +5,8 @@ import numpy as np
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import (check, check_gradients, expect_statistics, samples_of, vae_nets,
-                                       values_and_float64, well_conditioned)
+from autograder.checks.helpers import (check, check_float64, check_gradients, expect_statistics, samples_of,
+                                       vae_nets, values_and_float64, well_conditioned)
 from autograder.grader import stats
 from autograder.grader.parts import Parts
 from autograder.grader.remote import Net
@@ -25,7 +25,7 @@ def test_sample_gaussian(remote, spec, draw, set_score=None):
                 mu + logvar.exp() * eps,
             "logvar used as the standard deviation": mu + logvar * eps})
     with parts("float64"):
-        check(remote, spec, "vae.sample_gaussian", mu.double(), logvar.double(), eps=eps.double())
+        check_float64(remote, spec, "vae.sample_gaussian", mu.double(), logvar.double(), eps=eps.double())
     with parts("gradients reach mu and logvar"):
         check_gradients(remote, spec, "vae.sample_gaussian", [mu.requires_grad_(), logvar.requires_grad_(), ],
                         ["mu", "logvar"], [draw.normal(6, 4)], eps=eps)
@@ -51,7 +51,7 @@ def test_sample_gaussian_full(remote, spec, draw, set_score=None):
             "the covariance scale·scaleᵀ used where its square root belongs":
                 mu + (scale @ scale.mT @ eps.unsqueeze(-1)).squeeze(-1)})
     with parts("float64"):
-        check(remote, spec, "vae.sample_gaussian_full", mu.double(), scale.double(), eps=eps.double())
+        check_float64(remote, spec, "vae.sample_gaussian_full", mu.double(), scale.double(), eps=eps.double())
     with parts("gradients reach mu and scale"):
         check_gradients(remote, spec, "vae.sample_gaussian_full", [mu.requires_grad_(), scale.requires_grad_()],
                         ["mu", "scale"], [draw.normal(5, k)], eps=eps)
@@ -100,7 +100,7 @@ def test_log_normal_full(remote, spec, draw, set_score=None):
                 -0.5 * (k * LOG_2PI + (diff.mT @ torch.linalg.solve(scale, diff)).squeeze(-1).squeeze(-1))
                 - 0.5 * logdet})
     with parts("float64"):
-        check(remote, spec, "vae.log_normal_full", x.double(), mu.double(), scale.double())
+        check_float64(remote, spec, "vae.log_normal_full", x.double(), mu.double(), scale.double())
     with parts("one scale shared by a batch ([K, K] with x [B, K])"):
         check(remote, spec, "vae.log_normal_full", x, mu, scale[0])
     with parts("gradients reach mu and scale"):
@@ -153,7 +153,7 @@ def test_bernoulli_log_likelihood(remote, spec, draw, set_score=None):
     with parts("stable at logits ±100", needs="values on binary x"):
         check(remote, spec, "vae.bernoulli_log_likelihood", x, 100.0 * torch.sign(logits))
     with parts("float64"):
-        check(remote, spec, "vae.bernoulli_log_likelihood", x.double(), logits.double())
+        check_float64(remote, spec, "vae.bernoulli_log_likelihood", x.double(), logits.double())
     parts.finish()
 
 
@@ -167,7 +167,7 @@ def test_elbo(remote, spec, draw, set_score=None):
     with parts("n_samples = 4: rec is the mean over samples"):
         check(remote, spec, "vae.elbo", x, encoder, decoder, n_samples=4, eps=draw.normal(4, 5, 2))
     with parts("float64"):
-        check(remote, spec, "vae.elbo", x.double(), encoder, decoder, eps=draw.normal(1, 5, 2).double())
+        check_float64(remote, spec, "vae.elbo", x.double(), encoder, decoder, eps=draw.normal(1, 5, 2).double())
     with parts("image-shaped data"):
         image_encoder, image_decoder = vae_nets(draw, data_dim=9, image_shape=[1, 3, 3])
         check(remote, spec, "vae.elbo", draw.binary(3, 1, 3, 3), image_encoder, image_decoder,

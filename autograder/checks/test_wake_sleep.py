@@ -4,8 +4,8 @@ import math
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import (check, check_gradients, compare_params, expect_statistics, samples_of,
-                                       vae_nets)
+from autograder.checks.helpers import (check, check_float64, check_gradients, compare_params, expect_statistics,
+                                       samples_of, vae_nets)
 from autograder.checks.test_iwae import constant_decoder
 from autograder.grader import stats
 from autograder.grader.parts import Parts
@@ -24,7 +24,8 @@ def test_wake_loss(remote, spec, draw, set_score=None):
     with parts("n_samples = 3"):
         check(remote, spec, "wake_sleep.wake_loss", x, encoder, decoder, n_samples=3, eps=draw.normal(3, 5, 2))
     with parts("float64"):
-        check(remote, spec, "wake_sleep.wake_loss", x.double(), encoder, decoder, eps=draw.normal(1, 5, 2).double())
+        check_float64(remote, spec, "wake_sleep.wake_loss", x.double(), encoder, decoder,
+                      eps=draw.normal(1, 5, 2).double())
     with parts("gradients reach the decoder and never the encoder", 2):
         check_gradients(remote, spec, "wake_sleep.wake_loss", [x, encoder, decoder], [], [torch.tensor(1.0)],
                         params=True, eps=draw.normal(1, 5, 2))
@@ -41,7 +42,7 @@ def test_sleep_loss(remote, spec, draw, set_score=None):
     with parts("values with given z and u", 2):
         check(remote, spec, "wake_sleep.sleep_loss", encoder, decoder, 7, 2, z=z, u=u)
     with parts("float64"):
-        check(remote, spec, "wake_sleep.sleep_loss", encoder, decoder, 7, 2, z=z.double(), u=u.double())
+        check_float64(remote, spec, "wake_sleep.sleep_loss", encoder, decoder, 7, 2, z=z.double(), u=u.double())
     with parts("gradients reach the encoder and never the decoder", 2):
         check_gradients(remote, spec, "wake_sleep.sleep_loss", [encoder, decoder, 7, 2], [], [torch.tensor(1.0)],
                         params=True, z=z, u=u)

@@ -27,6 +27,9 @@ class TestSpec:
     atol: float
     rtol64: float
     atol64: float
+    step64: float  # the float64 resolution check (checks/helpers.py, check_float64)
+    step64_rtol: float
+    step64_atol: float
 
     def tolerance(self, dtype):
         wide = str(dtype).endswith("float64")
@@ -60,7 +63,9 @@ def load(path=DEFAULT_PATH):
                 points=float(merged["points"]), covers=tuple(merged.get("covers", ())),
                 visibility=merged["visibility"], timeout_s=float(merged["timeout_s"]),
                 rtol=float(merged["rtol"]), atol=float(merged["atol"]),
-                rtol64=float(merged["rtol64"]), atol64=float(merged["atol64"]))
+                rtol64=float(merged["rtol64"]), atol64=float(merged["atol64"]),
+                step64=float(merged["step64"]), step64_rtol=float(merged["step64_rtol"]),
+                step64_atol=float(merged["step64_atol"]))
     total = float(raw["total"])
     points = sum(t.points for t in tests.values())
     if abs(points - total) > 1e-9:

@@ -165,7 +165,10 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
             first_start.append(time.perf_counter() - started)
     first_start = []
     # the worker imports torch while the grader does, the answers are judged and pytest starts
-    starting = concurrent.futures.ThreadPoolExecutor(1).submit(start_first_worker)
+    # the starting thread must outlive the worker: bubblewrap kills its sandbox when the
+    # thread that started it exits (--die-with-parent is a parent-death signal, per thread)
+    starter = concurrent.futures.ThreadPoolExecutor(1)
+    starting = starter.submit(start_first_worker)
     import torch
 
     from . import fixtures
@@ -184,6 +187,7 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
             raise RuntimeError(f"pytest could not run the checks (exit {code}):\n{pytest_output.getvalue()[-3000:]}")
     finally:
         remote.close()
+        starter.shutdown()
         if uid_gid:
             policy.sweep_user(uid_gid[0])
         stage.remove()
