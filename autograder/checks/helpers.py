@@ -156,11 +156,21 @@ def check_gradients(remote, spec, function, args, names, cotangents, what=None, 
     return outcome
 
 
-def expect_statistics(pvalue, what, description):
-    """Fail when the p-value is below ALPHA (the false-fail rate of this check)."""
-    if not pvalue > stats.ALPHA:
+def expect_statistics(pvalue, what, description, tests=1):
+    """Fail when the p-value is below ALPHA / ``tests`` (Bonferroni: ``tests`` checks of one
+    part share its false-fail rate ALPHA)."""
+    if not pvalue > stats.ALPHA / tests:
         raise Mismatch(f"{what}: samples drawn without noise argument do not follow {description} "
-                       f"(exact test, p = {pvalue:.2g} < {stats.ALPHA:g}); check how the noise is drawn")
+                       f"(exact test, p = {pvalue:.2g} < {stats.ALPHA / tests:g}); check how the noise is drawn")
+
+
+def expect_fresh_draws(pvalue, what, tests=2):
+    """Fail when two calls' draws are not independent (fresh_draws_pvalue below ALPHA / ``tests``)."""
+    if not pvalue > stats.ALPHA / tests:
+        raise Mismatch(f"{what}: two calls without noise arguments drew the same or related noise (exact test, "
+                       f"p = {pvalue:.2g} < {stats.ALPHA / tests:g}); every call must draw fresh noise from torch's "
+                       "global generator: do not reseed it (torch.manual_seed) or draw from a generator with a "
+                       "fixed seed inside your function")
 
 
 def samples_of(value, what, shape):

@@ -4,7 +4,8 @@ import math
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import check, check_float64, expect_statistics, samples_of, vae_nets
+from autograder.checks.helpers import (check, check_float64, expect_fresh_draws, expect_statistics, samples_of,
+                                       vae_nets)
 from autograder.grader import stats
 from autograder.grader.parts import Parts
 from autograder.grader.remote import Net
@@ -59,13 +60,15 @@ def test_log_importance_weights(remote, spec, draw, set_score=None):
     with parts("float64"):
         check_float64(remote, spec, "iwae.log_importance_weights", x.double(), encoder, decoder, 3,
                       eps=draw.normal(3, 4, 2).double())
-    with parts("without eps: exact distribution on a model with Gaussian log-weights (false-fail rate 1e-6)",
+    with parts("without eps: exact distribution on a model with Gaussian log-weights, fresh in every call "
+               "(false-fail rate 1e-6)",
                needs="values with given eps"):
-        m = draw.normal(2) + 0.5
-        w = standardized_log_weights(remote, "iwae.log_importance_weights", draw.binary(50, 6),
-                                     constant_decoder(draw), m, 40, draw.seed())
-        expect_statistics(stats.gaussian_pvalue(w, [0.0], [[1.0]]), "log_importance_weights",
-                          "the distribution implied by z = mu + sigma * eps, eps ~ N(0, I)")
+        m, x0, decoder0 = draw.normal(2) + 0.5, draw.binary(50, 6), constant_decoder(draw)
+        first, second = (standardized_log_weights(remote, "iwae.log_importance_weights", x0, decoder0, m, 40,
+                                                  draw.seed()) for _ in range(2))
+        expect_statistics(stats.gaussian_pvalue(first, [0.0], [[1.0]]), "log_importance_weights",
+                          "the distribution implied by z = mu + sigma * eps, eps ~ N(0, I)", tests=2)
+        expect_fresh_draws(stats.fresh_draws_pvalue(first, second, [[1.0]]), "log_importance_weights")
     parts.finish()
 
 
@@ -84,11 +87,13 @@ def test_iwae_bound(remote, spec, draw, set_score=None):
         check(remote, spec, "iwae.iwae_bound", x, encoder, decoder, 1, eps=eps[:1])
     with parts("float64"):
         check_float64(remote, spec, "iwae.iwae_bound", x.double(), encoder, decoder, k, eps=eps.double())
-    with parts("without eps: exact distribution of L_1 on a model with Gaussian log-weights (false-fail rate 1e-6)",
+    with parts("without eps: exact distribution of L_1 on a model with Gaussian log-weights, fresh in every "
+               "call (false-fail rate 1e-6)",
                needs="values with given eps, k = 7"):
-        m = draw.normal(2) + 0.5
-        w = standardized_log_weights(remote, "iwae.iwae_bound", draw.binary(2000, 6), constant_decoder(draw), m, 1,
-                                     draw.seed())
-        expect_statistics(stats.gaussian_pvalue(w, [0.0], [[1.0]]), "iwae_bound",
-                          "the distribution implied by z = mu + sigma * eps, eps ~ N(0, I)")
+        m, x0, decoder0 = draw.normal(2) + 0.5, draw.binary(2000, 6), constant_decoder(draw)
+        first, second = (standardized_log_weights(remote, "iwae.iwae_bound", x0, decoder0, m, 1, draw.seed())
+                         for _ in range(2))
+        expect_statistics(stats.gaussian_pvalue(first, [0.0], [[1.0]]), "iwae_bound",
+                          "the distribution implied by z = mu + sigma * eps, eps ~ N(0, I)", tests=2)
+        expect_fresh_draws(stats.fresh_draws_pvalue(first, second, [[1.0]]), "iwae_bound")
     parts.finish()

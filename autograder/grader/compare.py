@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from ..worker.closeness import floats_match, matches
 from .values import Foreign, Returned, describe
 
 
@@ -72,8 +73,8 @@ def _pattern_hint(got, want, offsets):
 
 
 def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None):
-    """Fail with an actionable message unless ``got`` matches ``want`` (both Returned):
-    |got − want| ≤ atol·max(1, max|want|) + rtol·|want| elementwise, non-finite values equal.
+    """Fail with an actionable message unless ``got`` matches ``want`` (both Returned)
+    elementwise by the rule of worker/closeness.py.
 
     ``mistakes`` maps a description of a known mistake to the value that mistake gives;
     a match is reported as a hint. ``offsets`` names constants to recognise in a shift.
@@ -81,12 +82,8 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None):
     expect_tensor(got, what, dtype=want.dtype, device=want.device, shape=want.shape)
     g, w = got.array.astype(np.float64), want.array.astype(np.float64)
     bad_g, bad_w = ~np.isfinite(g), ~np.isfinite(w)
-    # roundoff grows with the magnitude of the values around an element, not only its own
-    magnitude = np.abs(w[~bad_w]).max() if (~bad_w).any() else 1.0
-    atol = atol * max(1.0, magnitude)
-    same_nonfinite = np.array_equal(bad_g, bad_w) and np.array_equal(g[bad_g], w[bad_w])
-    ok = np.isclose(g, w, rtol=rtol, atol=atol) | (bad_g & bad_w & (g == w))
-    if ok.all() and same_nonfinite:
+    ok, atol = matches(g, w, rtol, atol)
+    if ok.all():
         return
     lines = [f"{what}: {int((~ok).sum())} of {ok.size} values differ from the expected ones"]
     if (bad_g & ~bad_w).any():
@@ -94,7 +91,8 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None):
                      "(use log-sum-exp / log-sigmoid / log-variance forms to stay stable)")
     finite = np.isfinite(g) & np.isfinite(w)
     if finite.any():
-        err = np.where(finite, np.abs(g - w), 0.0)
+        with np.errstate(invalid="ignore"):
+            err = np.where(finite, np.abs(g - w), 0.0)
         rel = err / np.maximum(np.abs(w), 1e-12)
         worst = np.unravel_index(int(np.argmax(err)), err.shape)
         lines.append(f"max abs error {err.max():.4g}, max rel error {rel[finite].max():.4g} "
@@ -117,5 +115,5 @@ def assert_float_close(got, want, what, *, rtol, atol):
     """For Python-float results (losses returned by step functions)."""
     if type(got) is not float:
         raise Mismatch(f"{what}: expected a Python float (use .item()), got {describe(got)}")
-    if not math.isclose(got, want, rel_tol=rtol, abs_tol=atol):
+    if not floats_match(got, want, rtol, atol):
         raise Mismatch(f"{what}: got {got:.6g}, expected {want:.6g} (abs error {abs(got - want):.3g})")

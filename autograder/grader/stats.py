@@ -38,3 +38,12 @@ def gaussian_pvalue(samples, mean, cov):
     for v in directions:
         pvalues.append(chi2_pvalue(np.sum((w @ v) ** 2), n))
     return min(1.0, min(pvalues) * len(pvalues))
+
+
+def fresh_draws_pvalue(first, second, cov):
+    """p-value that ``first`` and ``second`` [n, K], drawn by two separate calls with the
+    same parameters, are independent draws with covariance ``cov``: then
+    (first − second)/√2 ~ N(0, cov) exactly, whatever the mean. Noise that repeats
+    between calls (a reseeded generator) gives a difference of 0, p = 0."""
+    difference = (np.asarray(first, dtype=np.float64) - np.asarray(second, dtype=np.float64)) / np.sqrt(2.0)
+    return gaussian_pvalue(difference, np.zeros(difference.shape[1]), cov)

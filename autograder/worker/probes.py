@@ -10,6 +10,7 @@ import math
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 
 class MLP(nn.Module):
@@ -165,6 +166,21 @@ class Builder:
         return [values[i] for i in range(len(args))], {k: values[k] for k in kwargs}
 
 
+def set_parameter(module, name, value):
+    """Store ``value`` as ``module``'s parameter ``name``, the tensor its forward transforms
+    (masks): directly for a plain parameter; for one registered with
+    torch.nn.utils.parametrize, through the parametrization's right_inverse, or into its
+    original when it defines none."""
+    with torch.no_grad():
+        if not parametrize.is_parametrized(module, name):
+            getattr(module, name).copy_(value)
+            return
+        try:
+            setattr(module, name, value)
+        except (RuntimeError, NotImplementedError):  # no right_inverse
+            module.parametrizations[name].original.copy_(value)
+
+
 def pack(value, arrays):
     """A returned value as a tree of JSON and array references; anything that is not
     exactly a tensor, a number, None, a string or a tuple/list of them is described by
@@ -264,9 +280,8 @@ class Session:
         cls = self.resolve(request["function"])
         conv = cls(*request["ctor"], **request.get("ctor_kwargs", {}))
         conv = conv.to(device=builder.device, dtype=getattr(torch, builder.dtype))
-        with torch.no_grad():
-            conv.weight.copy_(builder.tensor(request["weight"]))
-            conv.bias.copy_(builder.tensor(request["bias"]))
+        set_parameter(conv, "weight", builder.tensor(request["weight"]))
+        set_parameter(conv, "bias", builder.tensor(request["bias"]))
         x0, cot = builder.tensor(request["x"]), builder.tensor(request["cotangent"])
         opt = PlainSGD(conv.parameters(), lr=request["lr"])
         out, trace = [], []

@@ -15,8 +15,7 @@ from ..kit import public_cases
 ROOT = Path(__file__).resolve().parent.parent.parent
 AUTOGRADER_FILES = ["setup.sh", "run_autograder", "pyproject.toml", "README.md", "autograder", "reference"]
 NEVER = ["__pycache__", "*.pyc", ".*", "*.egg-info"]
-KIT_CHECKER = {"probes.py": ROOT / "autograder" / "worker" / "probes.py",
-               "selfcheck.py": ROOT / "autograder" / "worker" / "selfcheck.py"}
+KIT_CHECKER = {name: ROOT / "autograder" / "worker" / name for name in ("probes.py", "selfcheck.py", "closeness.py")}
 KIT_LAUNCHER = '''"""Run the public checks on your files: python check.py  (python check.py --help)"""
 import sys
 from pathlib import Path

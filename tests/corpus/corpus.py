@@ -6,6 +6,7 @@ from pathlib import Path
 import yaml
 
 from tests.corpus.degenerate import KINDS, degenerate_sources
+from tests.corpus.precision import float32_computation_sources, float32_constant_sources
 from tests.corpus.variants import VARIANTS, WRONG_ANSWERS
 from autograder.workflows.batch import Batch, Submission
 from tests.submissions import ROOT, flat_source, notebook_submission, reference_submission
@@ -31,6 +32,8 @@ def alternative_submissions(folder):
         replace = {path.stem: path.read_text() for path in alternative.glob("*.py")}
         built[alternative.name] = reference_submission(Path(folder) / alternative.name, replace=replace)
     built["notebook"] = notebook_submission(Path(folder) / "notebook")
+    built["float32 constants"] = reference_submission(Path(folder) / "float32-constants",
+                                                      replace=float32_constant_sources())
     return built
 
 
@@ -88,6 +91,8 @@ def class_export(folder):
     built = {name: (path, "buggy") for name, path in variant_submissions(folder / "built" / "variants").items()}
     built.update({name: (path, "correct") for name, path in alternative_submissions(folder / "built" / "alt").items()})
     built.update({name: (path, "degenerate") for name, path in degenerate_submissions(folder / "built" / "degenerate").items()})
+    built["float32 computation"] = (reference_submission(folder / "built" / "float32-computation",
+                                                         replace=float32_computation_sources()), "buggy")
     built.update(extra_submissions(folder / "built" / "extra"))
     kinds, metadata = {}, {}
     for i, (name, (path, kind)) in enumerate(built.items()):

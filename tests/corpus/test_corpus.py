@@ -35,7 +35,7 @@ def test_variant_loses_points_on_its_functions_only(graded, name):
 
 
 @pytest.mark.parametrize("name", ["distributions", "float64_inside", "rearranged", "loops_and_einsum",
-                                  "self_contained", "notebook"])
+                                  "self_contained", "modern_idioms", "notebook", "float32 constants"])
 def test_alternative_gets_full_marks(graded, full, name):
     results = graded[name]
     lost, outputs = lost_functions(results)

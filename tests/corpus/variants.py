@@ -41,6 +41,15 @@ VARIANTS = [
             "        eps = torch.randn(mu.shape, dtype=mu.dtype, device=mu.device)\n    return mu + torch.exp",
             "        eps = torch.rand(mu.shape, dtype=mu.dtype, device=mu.device)\n    return mu + torch.exp",
             ["vae.sample_gaussian"]),
+    variant("the global generator reseeded in every call (the same noise each time)", "vae",
+            "        eps = torch.randn(mu.shape, dtype=mu.dtype, device=mu.device)\n    return mu + torch.exp",
+            "        torch.manual_seed(0)\n        eps = torch.randn(mu.shape, dtype=mu.dtype, device=mu.device)\n"
+            "    return mu + torch.exp", ["vae.sample_gaussian"], SAMPLES_OF_Q),
+    variant("dreams from a generator with a fixed seed", "wake_sleep",
+            "        z = torch.randn((n_samples, latent_dim), dtype=param.dtype, device=param.device)",
+            "        z = torch.randn((n_samples, latent_dim), generator=torch.Generator(param.device).manual_seed(1),\n"
+            "                        dtype=param.dtype, device=param.device)",
+            ["wake_sleep.sleep_loss"], ["wake_sleep.wake_sleep_step"]),
     variant("covariance used where its square root belongs", "vae",
             "return mu + (scale @ eps.unsqueeze(-1)).squeeze(-1)",
             "return mu + (scale @ scale.mT @ eps.unsqueeze(-1)).squeeze(-1)", ["vae.sample_gaussian_full"]),

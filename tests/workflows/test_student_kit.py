@@ -5,6 +5,7 @@ import subprocess
 import sys
 import zipfile
 
+import numpy as np
 import pytest
 import yaml
 
@@ -132,3 +133,69 @@ def test_autograder_check_is_the_same_self_check(tmp_path):
     process = autograder("check", tmp_path / "template", "-k", "kl_")
     assert process.returncode == 1 and "FAIL  kl_standard_normal" in process.stdout, process.stdout + process.stderr
     assert "0 of 5 public checks pass." in process.stdout  # the five with "kl_" in their names
+
+
+def _leaves(node, arrays, where="value"):
+    """(where, array, dtype) of every tensor in an answer tree, and (where, float) of floats."""
+    if isinstance(node, dict) and "$t" in node:
+        return [(where, arrays[node["$t"]], node.get("dtype"))]
+    if isinstance(node, dict):
+        items = node.get("$tuple", node.get("$list", node))
+        items = items.items() if isinstance(items, dict) else enumerate(items)
+        return [leaf for key, item in items for leaf in _leaves(item, arrays, f"{where}.{key}")]
+    if isinstance(node, list):
+        return [leaf for i, item in enumerate(node) for leaf in _leaves(item, arrays, f"{where}.{i}")]
+    return [(where, node, "float")] if isinstance(node, float) else []
+
+
+def _moved(want, rtol, atol):
+    """Answers around ``want``: inside and outside the band, shifted and scaled, with NaN and inf."""
+    from autograder.worker.closeness import scaled_atol
+    band = scaled_atol(want, atol)
+    out = [want.copy()]
+    for factor in (0.3, 0.9, 1.1, 3.0):
+        out += [want + factor * band, want - factor * band, want * (1 + factor * rtol), want * (1 + 2 * factor * rtol)]
+    if want.size:
+        for bad in (np.nan, np.inf, -np.inf):
+            poisoned = want.copy()
+            poisoned.flat[0] = bad
+            out.append(poisoned)
+    return [o.astype(want.dtype) for o in out]
+
+
+def test_kit_and_grader_compare_by_one_rule(kit):
+    """Every public case's answer, moved inside and outside its tolerance band, gets the
+    same verdict from the kit's check and from the grader's comparison."""
+    from autograder.grader.compare import Mismatch, assert_close, assert_float_close
+    from autograder.grader.values import Returned
+    from autograder.worker.selfcheck import differences, load_cases
+
+    cases, _ = load_cases(kit / "checker")
+    compared = disagreements = 0
+    for case in cases:
+        tolerance = {"rtol": case["rtol"], "atol": case["atol"]}
+        for where, want, dtype in _leaves(case["answer"].get("value"), case["answer_arrays"]):
+            if dtype == "float":
+                candidates = [want, want + 0.5 * case["atol"], want + 3 * case["atol"] + 3 * case["rtol"] * abs(want)]
+            elif dtype in ("float32", "float64"):
+                candidates = _moved(want, **tolerance)
+            else:
+                continue
+            for got in candidates:
+                if dtype == "float":
+                    kit_ok = differences(float(got), [], want, [], tolerance) == []
+                    grader = lambda: assert_float_close(float(got), want, where, **tolerance)  # noqa: E731
+                else:
+                    node = {"$t": 0, "dtype": dtype}
+                    kit_ok = differences(node, [got], node, [want], tolerance) == []
+                    grader = lambda: assert_close(Returned(got, dtype, "cpu", False),  # noqa: E731
+                                                  Returned(want, dtype, "cpu", False), where, **tolerance)
+                try:
+                    grader()
+                    grader_ok = True
+                except Mismatch:
+                    grader_ok = False
+                compared += 1
+                disagreements += kit_ok != grader_ok
+                assert kit_ok == grader_ok, (case["test"], where, dtype)
+    assert compared > 1000 and disagreements == 0

@@ -1,0 +1,33 @@
+"""The comparison rule: one definition, used by the grader (grader/compare.py) and by the
+students' self-check (worker/selfcheck.py, shipped in the kit), so that the kit passes
+exactly what grading passes. Needs only numpy.
+
+An element matches when |got − want| ≤ atol·max(1, M) + rtol·|want|, where M is the
+largest finite |want| in the array (roundoff grows with the magnitude of the values
+around an element, not only with its own), or when both are the same infinity. NaN
+never matches.
+"""
+import math
+
+import numpy as np
+
+
+def scaled_atol(want, atol):
+    """atol scaled by max(1, the largest finite |want|)."""
+    want = np.asarray(want, dtype=np.float64)
+    finite = np.isfinite(want)
+    return atol * max(1.0, float(np.abs(want[finite]).max()) if finite.any() else 1.0)
+
+
+def matches(got, want, rtol, atol):
+    """Elementwise verdict (bool array of ``want``'s shape) and the scaled atol used."""
+    g, w = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    band = scaled_atol(w, atol)
+    both_infinite = np.isinf(g) & np.isinf(w) & (g == w)
+    with np.errstate(invalid="ignore"):
+        return np.isclose(g, w, rtol=rtol, atol=band, equal_nan=False) | both_infinite, band
+
+
+def floats_match(got, want, rtol, atol):
+    """The rule for Python-float results (losses returned by step functions)."""
+    return math.isclose(got, want, rel_tol=rtol, abs_tol=atol) or (math.isinf(want) and got == want)
