@@ -64,7 +64,8 @@ def test_measures(metric):
 
 
 def spec(test_id, number, points, visibility="visible"):
-    return assignment_file.TestSpec(test_id, number, "p", points, ("m.f",), visibility, 5.0, 1e-4, 1e-5, 1e-9, 1e-10)
+    return assignment_file.TestSpec(test_id, number, "p", points, ("m.f",), visibility, 5.0, 1e-4, 1e-5, 1e-6, 1e-6,
+                                   1e-8, 1e-2, 1e-4)
 
 
 @pytest.fixture
