@@ -1,16 +1,15 @@
-"""MNIST in IDX format, and the small binarized subset committed with the grader.
+"""MNIST in IDX format, and small binarized subsets a course commits beside its checks.
 
-The subset (``mnist_subset.npz``, 2,000 training and 500 held-out digits of the MNIST test
-set, thresholded at 0.5 and bit-packed: 75 KB) is what the training checks use; it
-was written by ``write_subset`` and is read by ``load_subset``. Full MNIST, in the original
-IDX files (gzip or not), is read from a path the user gives.
+A subset (for the bundled course ``checks/data/mnist_subset.npz``: 2,000 training and 500
+held-out digits of the MNIST test set, thresholded at 0.5 and bit-packed, 75 KB) is written
+by ``write_subset`` and read by ``load_subset``. Full MNIST, in the original IDX files
+(gzip or not), is read from a path the user gives.
 """
 import gzip
 from pathlib import Path
 
 import numpy as np
 
-SUBSET = Path(__file__).with_name("mnist_subset.npz")
 IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
@@ -45,7 +44,7 @@ def load_idx_folder(folder, binarize=True):
     return ((images > 0.5).astype(np.float32) if binarize else images), labels
 
 
-def write_subset(folder, target=SUBSET, n_train=2000, n_heldout=500, seed=0):
+def write_subset(folder, target, n_train=2000, n_heldout=500, seed=0):
     """Draw the committed subset from MNIST in ``folder``: a fixed random split."""
     images, labels = load_idx_folder(folder)
     order = np.random.default_rng(seed).permutation(len(images))[:n_train + n_heldout]
@@ -53,7 +52,7 @@ def write_subset(folder, target=SUBSET, n_train=2000, n_heldout=500, seed=0):
     np.savez_compressed(target, bits=bits, labels=labels[order].astype(np.uint8), n_train=n_train)
 
 
-def load_subset(path=SUBSET):
+def load_subset(path):
     """(x_train [2000, 784], y_train, x_heldout [500, 784], y_heldout); x float32 in {0, 1}."""
     with np.load(path, allow_pickle=False) as stored:
         images = np.unpackbits(stored["bits"], axis=1)[:, :28 * 28].astype(np.float32)

@@ -1,9 +1,11 @@
-"""Grading answers.yaml: expressions by sympy, integer sets, and choices.
+"""Grading a course's answers file: expressions by sympy, integer sets, and choices.
 
-Student strings are never evaluated as Python. An expression is first tokenized and
-accepted only if every token is a number, an operator from a short list, or a name from
-ALLOWED_NAMES; only then does sympy parse it, in a child process with a memory and time
-limit (``9**9**9**9`` is made of allowed tokens). The YAML is read there too, with
+The course's answer key gives the expected answers, the symbols (with sympy
+assumptions) an expression may use and the keys that are choices. Student strings are
+never evaluated as Python. An expression is first tokenized and accepted only if every
+token is a number, an operator from a short list, a course symbol or one of FUNCTIONS;
+only then does sympy parse it, in a child process with a memory and time limit
+(``9**9**9**9`` is made of allowed tokens). The YAML is read there too, with
 ``yaml.safe_load``. The child returns plain verdicts.
 """
 import io
@@ -16,12 +18,8 @@ from pathlib import Path
 
 import yaml
 
-SYMBOLS = {"theta": {"real": True, "nonzero": True}, "t": {"real": True}, "a": {"real": True},
-           "mu": {"real": True}, "sigma": {"positive": True}}
 FUNCTIONS = ("exp", "log", "sqrt", "Abs", "abs", "oo", "pi", "E", "inf", "infinity")
-ALLOWED_NAMES = set(SYMBOLS) | set(FUNCTIONS)
 ALLOWED_OPERATORS = {"+", "-", "*", "/", "**", "^", "(", ")"}
-CHOICES = {"bound_order": {"r1", "r2"}}
 MAX_LENGTH = 200
 TIME_LIMIT_S = 10  # reading a few hundred bytes of YAML takes milliseconds
 MEMORY_LIMIT = 1 << 30  # added to the address space the child starts with
@@ -31,8 +29,9 @@ class AnswerError(ValueError):
     """An answer that cannot be read; the message tells the student why."""
 
 
-def check_tokens(text):
+def check_tokens(text, symbols=()):
     """Raise AnswerError unless ``text`` is made only of whitelisted tokens."""
+    allowed = set(symbols) | set(FUNCTIONS)
     if len(text) > MAX_LENGTH:
         raise AnswerError(f"longer than {MAX_LENGTH} characters")
     try:
@@ -44,11 +43,11 @@ def check_tokens(text):
             continue
         if token.type == tokenize.NUMBER and all(c.isdigit() or c == "." for c in token.string):
             continue
-        if token.type == tokenize.NAME and token.string in ALLOWED_NAMES:
+        if token.type == tokenize.NAME and token.string in allowed:
             continue
         if token.type == tokenize.OP and token.string in ALLOWED_OPERATORS:
             continue
-        raise AnswerError(f"`{token.string}` is not allowed (allowed names: {', '.join(sorted(ALLOWED_NAMES))})")
+        raise AnswerError(f"`{token.string}` is not allowed (allowed names: {', '.join(sorted(allowed))})")
 
 
 def _check_powers(text):
@@ -68,14 +67,16 @@ def _check_powers(text):
                 raise AnswerError("exponents above 100 are not allowed")
 
 
-def parse(text):
-    """A sympy expression from a whitelisted string (call in the limited child)."""
+def parse(text, symbols=None):
+    """A sympy expression from a whitelisted string (call in the limited child);
+    ``symbols`` maps each allowed symbol to its sympy assumptions."""
     import sympy
     from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
 
-    check_tokens(text)
+    symbols = symbols or {}
+    check_tokens(text, symbols)
     _check_powers(text)
-    names = {name: sympy.Symbol(name, **assumptions) for name, assumptions in SYMBOLS.items()}
+    names = {name: sympy.Symbol(name, **assumptions) for name, assumptions in symbols.items()}
     names.update(exp=sympy.exp, log=sympy.log, sqrt=sympy.sqrt, Abs=sympy.Abs, abs=sympy.Abs,
                  oo=sympy.oo, inf=sympy.oo, infinity=sympy.oo, pi=sympy.pi, E=sympy.E)
     try:
@@ -115,20 +116,21 @@ def _flatten(mapping, prefix=""):
             yield name, value
 
 
-def _verdict(key, given, expected):
+def _verdict(key, given, expected, symbols, choices):
     if given is None or (isinstance(given, str) and not given.strip()):
         return False, "no answer given"
     if isinstance(expected, list):
         if not isinstance(given, list) or not all(type(v) is int for v in given):
             return False, "expected a list of integers"
         return (set(given) == set(expected), "" if set(given) == set(expected) else "not the right set")
-    if key in CHOICES:
+    if key in choices:
+        options = {c.strip().lower() for c in choices[key]}
         choice = str(given).strip().lower()
-        if choice not in CHOICES[key]:
-            return False, f"choose one of {', '.join(sorted(CHOICES[key]))}"
+        if choice not in options:
+            return False, f"choose one of {', '.join(sorted(choices[key]))}"
         return choice == str(expected).strip().lower(), ""
     try:
-        ok = expressions_equal(parse(str(given)), parse(str(expected)))
+        ok = expressions_equal(parse(str(given), symbols), parse(str(expected), symbols))
     except AnswerError as exc:
         return False, str(exc)
     return ok, "" if ok else "not equivalent to the expected expression"
@@ -185,13 +187,13 @@ def _read_answers(path):
     return {name: _plain(value) for name, value in _flatten(raw)}
 
 
-def grade_answers(answers_path, key_path):
-    """{key: (correct, message)} for every key of the answer key. The student's YAML is
-    read, and each answer judged, in its own limited child, so one pathological answer
-    costs only itself."""
+def grade_answers(answers_path, course):
+    """{key: (correct, message)} for every key of the course's answer key. The student's
+    YAML is read, and each answer judged, in its own limited child, so one pathological
+    answer costs only itself."""
     import sympy  # noqa: F401  imported once here and inherited by every forked child
 
-    key = dict(_flatten(yaml.safe_load(Path(key_path).read_text())))
+    key = dict(_flatten(yaml.safe_load(Path(course.answer_key).read_text())))
     if answers_path is None:
         return {name: (False, "no answers.yaml in the submission") for name in key}
     given = _limited(_read_answers, str(answers_path))
@@ -200,6 +202,6 @@ def grade_answers(answers_path, key_path):
         return {name: (False, problem) for name in key}
     verdicts = {}
     for name, expected in key.items():
-        verdict = _limited(_verdict, name, given.get(name), expected, timeout=10)
+        verdict = _limited(_verdict, name, given.get(name), expected, course.symbols, course.choices, timeout=10)
         verdicts[name] = tuple(verdict) if verdict else (False, "judging this answer ran out of time or memory")
     return verdicts

@@ -1,17 +1,19 @@
-"""The assignment file: problems, tests, points, visibility, tolerances and limits."""
+"""The grading policy of a course: problems, tests, points, visibility, tolerances and
+limits, from its manifest (or from an assignment file that replaces that part of it).
+
+Validated against the course schema, then against the course itself: every ``covers``
+name must be a contract function or answer of the course, and every listed test must
+exist among its checks. Each error names its line.
+"""
 import dataclasses
-from pathlib import Path
+import difflib
 
-import yaml
-
+from ..course import CourseError, read_yaml, validate
 from ..sandbox.policy import Limits
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "assignment.yaml"
-VISIBILITIES = {"visible", "hidden", "after_due_date", "after_published"}
-
-
-class AssignmentError(ValueError):
-    """The assignment file is inconsistent; the message says where."""
+AssignmentError = CourseError
+DEFAULTS = {"visibility": "visible", "timeout_s": 20.0, "rtol": 1e-4, "atol": 1e-5, "rtol64": 1e-6,
+            "atol64": 1e-6, "step64": 1e-8, "step64_rtol": 1e-2, "step64_atol": 1e-4}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,7 +29,7 @@ class TestSpec:
     atol: float
     rtol64: float
     atol64: float
-    step64: float  # the float64 resolution check (checks/helpers.py, check_float64)
+    step64: float  # the float64 resolution check (grader/checking.py, check_float64)
     step64_rtol: float
     step64_atol: float
 
@@ -47,34 +49,41 @@ class Assignment:
     leaderboard: tuple = ()  # ({"name", "metric", "order"}, ...): measured values shown on Gradescope
 
 
-def load(path=DEFAULT_PATH):
-    raw = yaml.safe_load(Path(path).read_text())
-    defaults = raw.get("defaults", {})
-    tests = {}
+def load(path, course=None):
+    """The policy in the manifest or assignment file ``path``; checked against ``course``."""
+    raw, line_of = read_yaml(path)
+    validate(raw, line_of, path)
+    defaults = {**DEFAULTS, **raw.get("defaults", {})}
+    known = None
+    if course is not None:
+        # an answer may be covered alone or by a group: parallel_lines covers parallel_lines.jsd
+        known = course.functions() | {"answers." + ".".join(name.split(".")[:i]) for name in course.answer_names()
+                                      for i in range(1, name.count(".") + 2)}
+        checks = course.check_names()
+    tests, problems = {}, []
     for p_index, problem in enumerate(raw["problems"], 1):
         for t_index, (test_id, entry) in enumerate(problem["tests"].items(), 1):
+            where = ["problems", p_index - 1, "tests", test_id]
             if test_id in tests:
-                raise AssignmentError(f"test {test_id} is listed twice")
-            merged = {**defaults, **(entry or {})}
-            if merged["visibility"] not in VISIBILITIES:
-                raise AssignmentError(f"{test_id}: visibility must be one of {sorted(VISIBILITIES)}")
+                raise CourseError(f"{path}:{line_of(where)}: test {test_id} is listed twice")
+            merged = {**defaults, **entry}
+            if known is not None:
+                for i, name in enumerate(merged["covers"]):
+                    if name not in known:
+                        close = difflib.get_close_matches(name, sorted(known), n=3)
+                        raise CourseError(f"{path}:{line_of([*where, 'covers', i])}: {test_id} covers `{name}`, "
+                                          "which is neither a function of the course's reference nor an answer key"
+                                          + (f"; did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""))
+                if test_id not in checks:
+                    raise CourseError(f"{path}:{line_of(where)}: no check named {test_id} in {course.checks}")
             tests[test_id] = TestSpec(
-                id=test_id, number=f"{p_index}.{t_index}", problem=problem["name"],
-                points=float(merged["points"]), covers=tuple(merged.get("covers", ())),
-                visibility=merged["visibility"], timeout_s=float(merged["timeout_s"]),
-                rtol=float(merged["rtol"]), atol=float(merged["atol"]),
-                rtol64=float(merged["rtol64"]), atol64=float(merged["atol64"]),
-                step64=float(merged["step64"]), step64_rtol=float(merged["step64_rtol"]),
-                step64_atol=float(merged["step64_atol"]))
+                id=test_id, number=f"{p_index}.{t_index}", problem=problem["name"], points=float(merged["points"]),
+                covers=tuple(merged["covers"]), visibility=merged["visibility"],
+                **{key: float(merged[key]) for key in DEFAULTS if key != "visibility"})
+        problems.append(problem["name"])
     total = float(raw["total"])
     points = sum(t.points for t in tests.values())
     if abs(points - total) > 1e-9:
-        raise AssignmentError(f"the tests' points add up to {points:g}, not the total {total:g}")
-    limits = Limits(**raw.get("sandbox", {}))
-    leaderboard = tuple(raw.get("leaderboard") or ())
-    for entry in leaderboard:
-        if set(entry) - {"name", "metric", "order"} or entry.get("order", "desc") not in ("asc", "desc") \
-                or not entry.get("name") or not entry.get("metric"):
-            raise AssignmentError(f"leaderboard entry {entry}: needs name and metric, and order asc or desc")
-    return Assignment(raw["title"], total, raw.get("visibility", "visible"),
-                      raw.get("stdout_visibility", "hidden"), tests, limits, leaderboard)
+        raise CourseError(f"{path}:{line_of(['total'])}: the tests' points add up to {points:g}, not the total {total:g}")
+    return Assignment(raw["title"], total, raw.get("visibility", "visible"), raw.get("stdout_visibility", "hidden"),
+                      tests, Limits(**raw.get("sandbox", {})), tuple(raw.get("leaderboard") or ()))

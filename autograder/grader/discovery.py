@@ -1,5 +1,6 @@
-"""Finding a submission's parts: contract modules at any depth, answers.yaml, or one
-notebook. Reads files only; never imports or executes them."""
+"""Finding a submission's parts: the course's files at any depth (a file
+``models/vae.py`` is found wherever a folder ``models`` holds ``vae.py``), the answers
+file, or one notebook. Reads files only; never imports or executes them."""
 import ast
 import dataclasses
 import warnings
@@ -7,15 +8,10 @@ from pathlib import Path
 
 import nbformat
 
-CONTRACT_MODULES = ("vae", "iwae", "wake_sleep", "gmvae", "pixelcnn", "discriminator",
-                    "divergences", "gan", "bigan")
-ANSWERS = "answers.yaml"
-
-
 @dataclasses.dataclass
 class Submission:
     root: Path
-    modules: dict = dataclasses.field(default_factory=dict)  # name -> Path
+    modules: dict = dataclasses.field(default_factory=dict)  # module ("vae", "models.vae") -> Path
     answers: Path | None = None
     notebook: Path | None = None
     notebook_source: str | None = None
@@ -27,7 +23,7 @@ class Submission:
             return f"the notebook {self.notebook.relative_to(self.root)}"
         if module in self.modules:
             return str(self.modules[module].relative_to(self.root))
-        return f"no file named {module}.py anywhere in the submission"
+        return f"no file {module.replace('.', '/')}.py anywhere in the submission"
 
 
 def _visible_files(root):
@@ -39,25 +35,28 @@ def _visible_files(root):
             yield path
 
 
-def discover(root):
-    """Scan ``root``; the shallowest copy of each file wins, and duplicates are noted."""
+def discover(root, course):
+    """Scan ``root`` for ``course``'s files; the shallowest copy of each wins, and
+    duplicates are noted."""
     root = Path(root)
     submission = Submission(root)
     if not root.is_dir():
         submission.notes.append(f"The submission folder {root} does not exist.")
         return submission
+    wanted = {tuple(file.split("/")): module for file, module in zip(course.files, course.modules)}
     notebooks = []
     for path in _visible_files(root):
-        name = path.name
-        if name.endswith(".py") and path.stem in CONTRACT_MODULES:
-            if path.stem in submission.modules:
+        parts = path.relative_to(root).parts
+        module = next((m for suffix, m in wanted.items() if parts[-len(suffix):] == suffix), None)
+        if module is not None:
+            if module in submission.modules:
                 submission.notes.append(f"Ignored {path.relative_to(root)}: "
-                                        f"{submission.modules[path.stem].relative_to(root)} is graded.")
+                                        f"{submission.modules[module].relative_to(root)} is graded.")
             else:
-                submission.modules[path.stem] = path
-        elif name == ANSWERS and submission.answers is None:
+                submission.modules[module] = path
+        elif path.name == course.answers_file and submission.answers is None:
             submission.answers = path
-        elif name.endswith(".ipynb"):
+        elif path.name.endswith(".ipynb") and course.notebook:
             notebooks.append(path)
     if not submission.modules and notebooks:
         if len(notebooks) > 1:
@@ -66,8 +65,8 @@ def discover(root):
         submission.notebook = notebooks[0]
         submission.notebook_source, cell_notes = notebook_to_module(notebooks[0])
         submission.notes += cell_notes
-        if submission.answers is None:
-            candidate = notebooks[0].with_name(ANSWERS)
+        if submission.answers is None and course.answers_file:
+            candidate = notebooks[0].with_name(course.answers_file)
             submission.answers = candidate if candidate.is_file() else None
     return submission
 

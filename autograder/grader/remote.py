@@ -1,5 +1,6 @@
 """Calling a contract function on both sides: the submission in the worker and the
-reference here, with the same plain-data request, decoded the same way."""
+reference here, with the same plain-data request (worker/protocol.py), decoded the same
+way."""
 import contextlib
 import dataclasses
 import io
@@ -8,11 +9,8 @@ import time
 import torch
 
 from ..sandbox.client import WorkerDied, WorkerTimeout
-from ..worker import probes, wire
+from ..worker import probes, protocol, wire
 from .values import unpack
-
-REFERENCE_MODULES = {name: f"reference.{name}" for name in
-                     ("vae", "iwae", "wake_sleep", "gmvae", "pixelcnn", "discriminator", "divergences", "gan", "bigan")}
 
 
 class StudentError(AssertionError):
@@ -24,16 +22,16 @@ class StudentError(AssertionError):
         self.error_type = error_type
 
 
-@dataclasses.dataclass
 class Net:
-    """A network the grader builds on both sides from the same weights."""
-    name: str
-    layers: list  # [(weight, bias)] as tensors
-    kind: str = "mlp"
-    head: str | None = None
-    out_shape: list | None = None
-    pair: bool = False
-    padding: int = 0
+    """A network the grader builds on both sides from the same weights: ``kind`` names a
+    builder of the course plugin's ``NETWORKS``, which also reads ``options``."""
+
+    def __init__(self, name, layers, kind="mlp", **options):
+        self.name, self.layers, self.kind, self.options = name, list(layers), kind, options  # layers: [(w, b)]
+
+    def encode(self, encoder):
+        return {protocol.MODULE: self.kind, "name": self.name, **self.options,
+                "layers": [[encoder.array(w), encoder.array(b)] for w, b in self.layers]}
 
 
 @dataclasses.dataclass
@@ -41,6 +39,9 @@ class Opt:
     kind: str
     lr: float
     over: list
+
+    def encode(self, encoder):
+        return {protocol.OPTIMIZER: self.kind, "lr": self.lr, "over": self.over}
 
 
 @dataclasses.dataclass
@@ -57,35 +58,6 @@ class Outcome:
     want: Reply
 
 
-class _Encoder:
-    def __init__(self):
-        self.arrays = []
-
-    def array(self, tensor, **extra):
-        self.arrays.append(tensor.detach().cpu().numpy().copy())
-        node = {"$t": len(self.arrays) - 1, **extra}
-        if tensor.is_floating_point():
-            node["dtype"] = str(tensor.dtype).removeprefix("torch.")
-        return node
-
-    def encode(self, value):
-        if isinstance(value, torch.Tensor):
-            return self.array(value, requires_grad=value.requires_grad)
-        if isinstance(value, Net):
-            return {"$module": value.kind, "name": value.name, "head": value.head, "out_shape": value.out_shape,
-                    "pair": value.pair, "padding": value.padding,
-                    "layers": [[self.array(w), self.array(b)] for w, b in value.layers]}
-        if isinstance(value, Opt):
-            return {"$optimizer": value.kind, "lr": value.lr, "over": value.over}
-        if isinstance(value, tuple):
-            return {"$tuple": [self.encode(v) for v in value]}
-        if isinstance(value, list):
-            return [self.encode(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self.encode(v) for k, v in value.items()}
-        return value
-
-
 def decode_reply(answer, arrays):
     def maybe(node):
         return None if node is None else unpack(node, arrays)
@@ -98,10 +70,10 @@ class Remote:
     timeout, and remembers modules whose import failed so that each failure costs one
     import, not one per test."""
 
-    def __init__(self, submission, start_worker, device="cpu", starting=None):
-        self.submission, self.start_worker, self.device = submission, start_worker, device
+    def __init__(self, course, submission, start_worker, device="cpu", starting=None):
+        self.course, self.submission, self.start_worker, self.device = course, submission, start_worker, device
         self.worker, self.imported, self.broken = None, set(), {}
-        self.reference = probes.Session(REFERENCE_MODULES)
+        self.reference = probes.Session(course.reference_modules(), course.load_plugin())
         # for the grader's log and the benchmarks: the reference's calls here, the worker's
         # start-up, and the training runs of the submission in the worker
         self.seconds = {"reference": 0.0, "worker start": 0.0, "worker training": 0.0}
@@ -148,7 +120,7 @@ class Remote:
         if module in self.broken:
             raise StudentError(f"{qualified}: {self.broken[module]}", "missing")
         if self.submission.notebook is None and module not in self.submission.modules:
-            self.broken[module] = f"{module}.py was not found ({self.submission.where(module)})"
+            self.broken[module] = f"{module.replace('.', '/')}.py was not found ({self.submission.where(module)})"
             return self._import(module, qualified)
         worker = self._ensure_worker()
         if module in self.imported:
@@ -184,21 +156,19 @@ class Remote:
 
     def _request(self, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False,
                  op=None, extra=None, **kwargs):
-        encoder = _Encoder()
-        header = {"function": function, "args": encoder.encode(list(args)), "kwargs": encoder.encode(kwargs),
-                  "device": self.device, "dtype": dtype, "seed": int(seed), "report_params": report_params}
-        if op is not None:
-            header["op"] = op
-        if extra:
-            header.update(encoder.encode(extra))
-        if cotangents is not None:
-            header["cotangents"] = [encoder.array(c) for c in cotangents]
-        return header, encoder.arrays
+        return protocol.request(function, args, kwargs, device=self.device, dtype=dtype, seed=seed,
+                                report_params=report_params, op=op, extra=extra, cotangents=cotangents)
+
+    def module_of(self, function):
+        """The course module a contract name lives in (the longest matching prefix)."""
+        parts = function.split(".")
+        return next(".".join(parts[:cut]) for cut in range(len(parts) - 1, 0, -1)
+                    if ".".join(parts[:cut]) in self.course.modules)
 
     def _call_student(self, function, header, arrays):
         if function in self.stopped:
             raise self.stopped[function]
-        self._import(function.split(".")[0], function)
+        self._import(self.module_of(function), function)
         started = time.perf_counter()
         try:
             answer, arrays = self.worker.request(header, arrays, timeout=self.timeout)

@@ -18,30 +18,39 @@ import pytest
 
 # nothing imported up to the worker's start imports torch: the worker's start-up (mostly
 # its own torch import) then overlaps the grader's
+from .. import course as courses
 from ..sandbox import policy, processes, view
 from ..sandbox.client import Worker
 from ..sandbox.stage import build_stage
 from . import assignment as assignment_file
 from . import results as results_file
 from .answers import grade_answers
-from .discovery import CONTRACT_MODULES, discover
+from .discovery import discover
 from .plugin import GradescopePlugin
 
-PACKAGE = Path(__file__).resolve().parent.parent
-CHECKS = PACKAGE / "checks"
-REFERENCE = PACKAGE.parent / "reference"
-ANSWER_KEY = REFERENCE / "answers.yaml"
+PROJECT = Path(__file__).resolve().parent.parent.parent
 
 
-def hidden_paths(submission_dir):
+def hidden_paths(submission_dir, course):
     """Without the allow-list view, what the worker's uid must not read: every folder of
-    the project (the reference, the checks, tests holding alternative solutions, .git) but
-    its virtual environment, and the submission as uploaded (the worker gets a copy of its
-    contract files)."""
-    project = PACKAGE.parent
-    folders = [p for p in project.iterdir() if p.is_dir() and p.name != ".venv"]
+    the project and of the course (the reference, the checks, tests holding alternative
+    solutions, .git) but the virtual environment, and the submission as uploaded (the
+    worker gets a copy of its contract files)."""
+    folders = [p for top in {PROJECT, course.root} for p in top.iterdir() if p.is_dir() and p.name != ".venv"]
     submission = Path(submission_dir).resolve()
     return [str(p) for p in [*folders, submission] if p.exists()]
+
+
+def run_checks(course, plugins):
+    """Run the course's checks with pytest and these plugins; the pytest exit code and output."""
+    course.activate()
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    ini = course.checks / "pytest.ini"
+    with contextlib.redirect_stdout(io.StringIO()) as output:
+        code = pytest.main([str(course.checks), *(["-c", str(ini)] if ini.is_file() else []),
+                            "--rootdir", str(course.checks), "-p", "no:cacheprovider", "--import-mode=importlib",
+                            "--assert=plain", "-q", "--tb=short", "-W", "ignore::DeprecationWarning"], plugins=plugins)
+    return code, output.getvalue()
 
 
 def resolve_device(device):
@@ -103,18 +112,18 @@ def timing(assignment, test_seconds, remote_seconds):
     return "timing (s): " + ", ".join(parts) + "\nslowest tests (s): " + (", ".join(slow) or "none over 1 s")
 
 
-def _summary(submission, remote, plugin):
+def _summary(course, submission, remote, plugin):
     lines = []
     if submission.notebook is not None:
         lines.append(f"Graded the notebook {submission.notebook.relative_to(submission.root)}.")
     elif submission.modules:
         lines.append("Graded " + ", ".join(f"{p.relative_to(submission.root)}" for p in submission.modules.values()) + ".")
-    missing = [m for m in CONTRACT_MODULES if m not in submission.modules] if submission.notebook is None else []
+    missing = [f for f, m in zip(course.files, course.modules) if m not in submission.modules] \
+        if submission.notebook is None else []
     if missing:
-        lines.append("Not found in the submission: " + ", ".join(f"{m}.py" for m in missing)
-                     + " (their tests score 0).")
-    if submission.answers is None:
-        lines.append("Not found: answers.yaml (its tests score 0).")
+        lines.append("Not found in the submission: " + ", ".join(missing) + " (their tests score 0).")
+    if submission.answers is None and course.answer_key is not None:
+        lines.append(f"Not found: {course.answers_file} (its tests score 0).")
     lines += submission.notes
     lines += [f"{m}.py: {reason}" for m, reason in sorted(remote.broken.items()) if m in submission.modules]
     score = sum(r["score"] for r in plugin.records.values())
@@ -122,11 +131,12 @@ def _summary(submission, remote, plugin):
     return "\n".join(lines)
 
 
-def grade(submission_dir, results_path, *, device="auto", assignment_path=None, seed=None, log=print):
-    """Grade ``submission_dir`` into ``results_path``; returns the results document."""
+def grade(submission_dir, results_path, *, course=None, device="auto", assignment_path=None, seed=None, log=print):
+    """Grade ``submission_dir`` for ``course`` (a folder or manifest; the bundled course by
+    default) into ``results_path``; returns the results document."""
     started = time.monotonic()
     try:
-        results = _grade(submission_dir, device, assignment_path, seed, log, started)
+        results = _grade(submission_dir, course, device, assignment_path, seed, log, started)
     except BaseException as exc:  # noqa: B036 - the grade must be written whatever happened
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -139,19 +149,20 @@ def grade(submission_dir, results_path, *, device="auto", assignment_path=None, 
     return results
 
 
-def _grade(submission_dir, device, assignment_path, seed, log, started):
+def _grade(submission_dir, course_path, device, assignment_path, seed, log, started):
     processes.become_subreaper()
-    assignment = assignment_file.load(assignment_path or assignment_file.DEFAULT_PATH)
+    course = courses.load(course_path)
+    assignment = assignment_file.load(assignment_path or course.manifest, course)
     device = resolve_device(device)
     seed = secrets.randbits(62) if seed is None else int(seed)
     log(f"input seed: {seed} (rerun with --seed {seed} to reproduce these inputs)")
-    submission = discover(submission_dir)
+    submission = discover(submission_dir, course)
     as_root = os.geteuid() == 0
-    stage = build_stage(submission, CONTRACT_MODULES)
+    stage = build_stage(submission, course)
     bwrap, refusal, uid_gid = confinement(assignment.limits, stage, device)
     if refusal:
         log(f"WARNING: the worker runs without its allow-list view: {refusal}")
-    restore = policy.protect(hidden_paths(submission_dir)) if uid_gid and not bwrap else {}
+    restore = policy.protect(hidden_paths(submission_dir, course)) if uid_gid and not bwrap else {}
     if uid_gid:
         stage.give_scratch(uid_gid)
 
@@ -174,17 +185,13 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
     from . import fixtures
     from .remote import Remote
     torch.set_num_threads(1)  # as in the worker: the same reduction order on both sides
-    remote = Remote(submission, start_worker, device, starting=starting)
+    remote = Remote(course, submission, start_worker, device, starting=starting)
     try:
-        verdicts = grade_answers(submission.answers, ANSWER_KEY)
+        verdicts = grade_answers(submission.answers, course) if course.answer_key is not None else {}
         plugin = GradescopePlugin(assignment, remote, seed, verdicts)
-        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        with contextlib.redirect_stdout(io.StringIO()) as pytest_output:
-            code = pytest.main([str(CHECKS), "-c", str(CHECKS / "pytest.ini"), "--rootdir", str(CHECKS),
-                                "-p", "no:cacheprovider", "--import-mode=importlib", "--assert=plain", "-q", "--tb=short",
-                                "-W", "ignore::DeprecationWarning"], plugins=[plugin, fixtures])
+        code, output = run_checks(course, [plugin, fixtures])
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            raise RuntimeError(f"pytest could not run the checks (exit {code}):\n{pytest_output.getvalue()[-3000:]}")
+            raise RuntimeError(f"pytest could not run the checks (exit {code}):\n{output[-3000:]}")
     finally:
         remote.close()
         starter.shutdown()
@@ -196,7 +203,7 @@ def _grade(submission_dir, device, assignment_path, seed, log, started):
     isolation = describe_isolation(remote.layers, as_root, refusal)
     log(isolation)
     log(timing(assignment, plugin.seconds, remote.seconds))
-    output = _summary(submission, remote, plugin) + "\n" + isolation
+    output = _summary(course, submission, remote, plugin) + "\n" + isolation
     return results_file.build(list(plugin.records.values()), output=output, visibility=assignment.visibility,
                               stdout_visibility=assignment.stdout_visibility,
                               execution_time=time.monotonic() - started, leaderboard=plugin.leaderboard)

@@ -9,6 +9,8 @@ import dataclasses
 import numpy as np
 import torch
 
+from ..worker import protocol
+
 
 @dataclasses.dataclass(frozen=True)
 class Returned:
@@ -31,23 +33,10 @@ class Foreign:
 
 
 def unpack(node, arrays):
-    """Invert ``probes.pack``: a JSON tree with array references -> Python values."""
-    if isinstance(node, list):
-        return [unpack(item, arrays) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$t" in node:
-        array = arrays[int(node["$t"])]
-        return Returned(array, str(node.get("dtype")), str(node.get("device")), bool(node.get("requires_grad")))
-    if "$tuple" in node:
-        return tuple(unpack(item, arrays) for item in node["$tuple"])
-    if "$list" in node:
-        return [unpack(item, arrays) for item in node["$list"]]
-    if "$float" in node:
-        return float(node["$float"])
-    if "$other" in node:
-        return Foreign(str(node["$other"]))
-    return {str(key): unpack(value, arrays) for key, value in node.items()}
+    """An answer tree (worker/protocol.py) as inert Python values."""
+    return protocol.unpack(
+        node, arrays, lambda array, leaf: Returned(array, str(leaf.get("dtype")), str(leaf.get("device")),
+                                                   bool(leaf.get("requires_grad"))), Foreign)
 
 
 def describe(value):

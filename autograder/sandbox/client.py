@@ -68,7 +68,7 @@ class Worker:
         address_space = None if self.device.startswith("cuda") else self.limits.address_space_mb << 20
         config = {
             "argv": [sys.executable, "-I", "-B", "-u", str(self.stage.main), str(to_worker_r),
-                     str(from_worker_w), json.dumps(self.stage.modules)],
+                     str(from_worker_w), json.dumps(self.stage.worker_config())],
             "env": self._environment(), "out_fd": from_worker_w, "cgroups": self.cgroups,
             "bwrap": self.bwrap, "launcher": str(self.stage.launcher), "scratch": str(self.stage.scratch),
             "uid": uid, "gid": gid,

@@ -1,8 +1,10 @@
-"""Worker entry point: ``python -I -B main.py IN_FD OUT_FD MODULES_JSON``.
+"""Worker entry point: ``python -I -B -u main.py IN_FD OUT_FD CONFIG_JSON``, where the
+config names the submission's modules and the course plugin staged beside it.
 
 Answers one request frame at a time. Every exception of student code, SystemExit
 included, becomes an error answer; the grader decides what it costs.
 """
+import importlib
 import json
 import os
 import sys
@@ -40,7 +42,9 @@ def main():
 
     torch.set_num_threads(1)
     reader, writer = os.fdopen(in_fd, "rb", buffering=0), os.fdopen(out_fd, "wb", buffering=0)
-    session = probes.Session(json.loads(sys.argv[3]))
+    config = json.loads(sys.argv[3])
+    plugin = importlib.import_module(config["plugin"]) if config.get("plugin") else None
+    session = probes.Session(config["modules"], plugin)
     writer.write(wire.encode({"event": "ready", "torch": torch.__version__,
                               "cuda": torch.cuda.is_available()}))
     while True:

@@ -1,60 +1,22 @@
-"""Calls of student functions, described in plain data and answered in plain data.
+"""Calls of student functions, described in plain data (protocol.py) and answered in
+plain data.
 
-The grader describes a call as a tree of JSON values and array references: tensors to
-build, networks to build from given weights (``$module``), optimizers over them
-(``$optimizer``). The same code runs in the trusted process against the reference, so
-both sides are exercised identically; only the implementation module differs.
+The grader describes a call as a tree of tensors to build, networks to build from given
+weights (by the course plugin's builders) and optimizers over them. The same code runs in
+the trusted process against the reference, so both sides are exercised identically; only
+the implementation modules differ.
+
+A course plugin is a module with ``NETWORKS`` ({kind: build(layers, node) -> nn.Module})
+and ``OPS`` ({name: op(session, request, builder) -> (answer, arrays)}); an op reaches the
+helpers here as ``session.api``.
 """
 import importlib
-import math
+import sys
 
 import torch
-from torch import nn
 from torch.nn.utils import parametrize
 
-
-class MLP(nn.Module):
-    """Linear layers with tanh between them; the head shapes the output as a contract
-    callable returns it."""
-
-    def __init__(self, layers, head, out_shape, pair):
-        super().__init__()
-        self.layers = nn.ModuleList()
-        for weight, bias in layers:
-            linear = nn.Linear(weight.shape[1], weight.shape[0])
-            with torch.no_grad():
-                linear.weight.copy_(weight)
-                linear.bias.copy_(bias)
-            self.layers.append(linear)
-        self.head, self.out_shape, self.pair = head, out_shape, pair
-
-    def forward(self, x, z=None):
-        h = torch.cat([x.flatten(1), z], -1) if self.pair else x.flatten(1)
-        for i, layer in enumerate(self.layers):
-            h = layer(h)
-            if i < len(self.layers) - 1:
-                h = torch.tanh(h)
-        if self.head == "gaussian":
-            return tuple(h.chunk(2, -1))
-        if self.head == "squeeze":
-            return h.squeeze(-1)
-        return h.reshape(h.shape[0], *self.out_shape) if self.out_shape else h
-
-
-class _ConvStack(nn.Sequential):
-    """Plain Conv2d layers, weights already masked by the grader, and nothing between them:
-    in a linear stack which inputs an output depends on cannot vary with the input (a ReLU
-    could hide a dependence at some inputs)."""
-
-    def __init__(self, layers, padding):
-        modules = []
-        for weight, bias in layers:
-            conv = nn.Conv2d(weight.shape[1], weight.shape[0], weight.shape[-1], padding=padding)
-            with torch.no_grad():
-                conv.weight.copy_(weight)
-                conv.bias.copy_(bias)
-            modules.append(conv)
-        super().__init__(*modules)
+from .protocol import MODULE, OPTIMIZER, TENSOR, TUPLE, pack  # noqa: F401 - pack is part of session.api
 
 
 class PlainSGD:
@@ -114,49 +76,47 @@ OPTIMIZERS = {"sgd": PlainSGD, "adam": PlainAdam}
 class Builder:
     """Turns a request tree into Python values on one device and dtype."""
 
-    def __init__(self, arrays, device, dtype):
+    def __init__(self, arrays, device, dtype, networks=None):
         self.arrays, self.device, self.dtype = arrays, torch.device(device), dtype
-        self.modules = {}
+        self.networks, self.modules = networks or {}, {}
 
     def tensor(self, node):
-        value = torch.from_numpy(self.arrays[node["$t"]].copy()).to(self.device)
+        value = torch.from_numpy(self.arrays[node[TENSOR]].copy()).to(self.device)
         if value.is_floating_point():
             value = value.to(getattr(torch, node.get("dtype", self.dtype)))
         return value.requires_grad_(bool(node.get("requires_grad")))
 
     def module(self, node):
+        if node[MODULE] not in self.networks:
+            raise ValueError(f"the course plugin builds no network of kind {node[MODULE]!r}")
         layers = [(self.tensor(w), self.tensor(b)) for w, b in node["layers"]]
-        if node["$module"] == "conv":
-            net = _ConvStack(layers, node["padding"])
-        else:
-            net = MLP(layers, node.get("head"), node.get("out_shape"), node.get("pair", False))
-        net = net.to(device=self.device, dtype=getattr(torch, self.dtype))
+        net = self.networks[node[MODULE]](layers, node).to(device=self.device, dtype=getattr(torch, self.dtype))
         self.modules[node["name"]] = net
         return net
 
     def optimizer(self, node):
         params = [p for name in node["over"] for p in self.modules[name].parameters()]
-        return OPTIMIZERS[node["$optimizer"]](params, lr=node["lr"])
+        return OPTIMIZERS[node[OPTIMIZER]](params, lr=node["lr"])
 
     def build(self, node):
         if isinstance(node, list):
             return [self.build(item) for item in node]
         if not isinstance(node, dict):
             return node
-        if "$t" in node:
+        if TENSOR in node:
             return self.tensor(node)
-        if "$module" in node:
+        if MODULE in node:
             return self.module(node)
-        if "$optimizer" in node:
+        if OPTIMIZER in node:
             return self.optimizer(node)
-        if "$tuple" in node:
-            return tuple(self.build(item) for item in node["$tuple"])
+        if TUPLE in node:
+            return tuple(self.build(item) for item in node[TUPLE])
         return {key: self.build(value) for key, value in node.items()}
 
     def build_call(self, args, kwargs):
         """Modules first, so that optimizers can refer to them in any position."""
         def is_module(node):
-            return isinstance(node, dict) and "$module" in node
+            return isinstance(node, dict) and MODULE in node
         built = {}
         for key, node in [*enumerate(args), *kwargs.items()]:
             if is_module(node):
@@ -181,24 +141,6 @@ def set_parameter(module, name, value):
             module.parametrizations[name].original.copy_(value)
 
 
-def pack(value, arrays):
-    """A returned value as a tree of JSON and array references; anything that is not
-    exactly a tensor, a number, None, a string or a tuple/list of them is described by
-    its type name only."""
-    kind = type(value)
-    if kind is torch.Tensor:
-        arrays.append(value.detach().cpu().resolve_conj().resolve_neg().numpy())
-        return {"$t": len(arrays) - 1, "dtype": str(value.dtype).removeprefix("torch."),
-                "device": str(value.device), "requires_grad": value.requires_grad}
-    if kind in (tuple, list):
-        return {"$" + kind.__name__: [pack(item, arrays) for item in value]}
-    if kind is float:
-        return value if math.isfinite(value) else {"$float": repr(value)}
-    if kind in (int, bool, str) or value is None:
-        return value
-    return {"$other": f"{kind.__module__}.{kind.__qualname__}"}
-
-
 def tensor_leaves(value):
     if type(value) is torch.Tensor:
         return [value]
@@ -216,11 +158,15 @@ def unchanged(before, after):
 
 
 class Session:
-    """Resolves contract names (``"vae.elbo"``) to the implementation and runs calls."""
+    """Resolves contract names ("vae.elbo", "models.vae.VAE.negative_elbo_bound") to the
+    implementation and runs calls, with the course plugin's networks and operations."""
 
-    def __init__(self, module_names):
+    def __init__(self, module_names, plugin=None):
         self.module_names = module_names  # contract module -> importable module name
         self.loaded = {}
+        self.networks = dict(getattr(plugin, "NETWORKS", {}))
+        self.ops = {"train": train, **getattr(plugin, "OPS", {})}
+        self.api = sys.modules[__name__]
 
     def load(self, module):
         if module not in self.loaded:
@@ -228,19 +174,27 @@ class Session:
         return self.loaded[module]
 
     def resolve(self, qualified):
-        module, _, name = qualified.partition(".")
-        implementation = self.load(module)
-        if not hasattr(implementation, name):
-            raise AttributeError(f"{module}.py defines no `{name}`")
-        return getattr(implementation, name)
+        """The object a contract name denotes: the longest module prefix, then attributes."""
+        parts = qualified.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self.module_names:
+                value = self.load(module)
+                for depth, name in enumerate(parts[cut:]):
+                    if not hasattr(value, name):
+                        owner = f"{module.replace('.', '/')}.py" if depth == 0 else ".".join(parts[:cut + depth])
+                        raise AttributeError(f"{owner} defines no `{name}`")
+                    value = getattr(value, name)
+                return value
+        raise AttributeError(f"no module of the course is named in `{qualified}`")
 
     def call(self, request, arrays):
         """Run one request; returns ``(header, arrays)`` of the answer."""
-        builder = Builder(arrays, request.get("device", "cpu"), request.get("dtype", "float32"))
-        if request.get("op") == "masked_conv":
-            return self.masked_conv(request, builder)
-        if request.get("op") == "train":
-            return self.train(request, builder)
+        builder = Builder(arrays, request.get("device", "cpu"), request.get("dtype", "float32"), self.networks)
+        if request.get("op") is not None:
+            if request["op"] not in self.ops:
+                raise ValueError(f"no operation {request['op']!r}")
+            return self.ops[request["op"]](self, request, builder)
         args, kwargs = builder.build_call(request.get("args", []), request.get("kwargs", {}))
         inputs = [a for a in [*args, *kwargs.values()] if type(a) is torch.Tensor]
         snapshot = [a.detach().clone() for a in inputs]
@@ -274,40 +228,20 @@ class Session:
             params.setdefault(name, []).append(g)
         return {"inputs": packed[:len(wrt)], "params": params}
 
-    def masked_conv(self, request, builder):
-        """Construct MaskedConv2d, load weights, and record outputs and input gradients
-        before and after SGD steps on sum(output · cotangent)."""
-        cls = self.resolve(request["function"])
-        conv = cls(*request["ctor"], **request.get("ctor_kwargs", {}))
-        conv = conv.to(device=builder.device, dtype=getattr(torch, builder.dtype))
-        set_parameter(conv, "weight", builder.tensor(request["weight"]))
-        set_parameter(conv, "bias", builder.tensor(request["bias"]))
-        x0, cot = builder.tensor(request["x"]), builder.tensor(request["cotangent"])
-        opt = PlainSGD(conv.parameters(), lr=request["lr"])
-        out, trace = [], []
-        for _ in range(request["steps"] + 1):
-            x = x0.clone().requires_grad_(True)
-            y = conv(x)
-            opt.zero_grad()
-            (y * cot).sum().backward()
-            trace.append({"output": pack(y.detach(), out), "grad_x": pack(x.grad, out)})
-            opt.step()
-        return {"value": {"is_conv2d": isinstance(conv, nn.Conv2d), "trace": trace}, "modified": []}, out
-
-    def train(self, request, builder):
-        """Call a step function once per row of ``batches`` (indices into ``data``), with
-        per-step keyword arguments sliced from ``per_step``; answer the returned losses and
-        the networks' parameters after the last step."""
-        args, kwargs = builder.build_call(request.get("args", []), request.get("kwargs", {}))
-        data, batches = builder.tensor(request["data"]), builder.tensor(request["batches"])
-        per_step = {key: builder.tensor(node) for key, node in request.get("per_step", {}).items()}
-        step = self.resolve(request["function"])
-        torch.manual_seed(request.get("seed", 0))
-        losses = []
-        for t in range(batches.shape[0]):
-            losses.append(step(data[batches[t]], *args, **kwargs, **{k: v[t] for k, v in per_step.items()}))
-        out = []
-        answer = {"value": pack(losses, out), "modified": []}
-        answer["params"] = {name: [pack(p.detach(), out) for p in net.parameters()]
-                            for name, net in builder.modules.items()}
-        return answer, out
+def train(session, request, builder):
+    """Call a step function once per row of ``batches`` (indices into ``data``), with
+    per-step keyword arguments sliced from ``per_step``; answer the returned losses and
+    the networks' parameters after the last step."""
+    args, kwargs = builder.build_call(request.get("args", []), request.get("kwargs", {}))
+    data, batches = builder.tensor(request["data"]), builder.tensor(request["batches"])
+    per_step = {key: builder.tensor(node) for key, node in request.get("per_step", {}).items()}
+    step = session.resolve(request["function"])
+    torch.manual_seed(request.get("seed", 0))
+    losses = []
+    for t in range(batches.shape[0]):
+        losses.append(step(data[batches[t]], *args, **kwargs, **{k: v[t] for k, v in per_step.items()}))
+    out = []
+    answer = {"value": pack(losses, out), "modified": []}
+    answer["params"] = {name: [pack(p.detach(), out) for p in net.parameters()]
+                        for name, net in builder.modules.items()}
+    return answer, out

@@ -2,10 +2,11 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import check, compare_params, mlp
-from autograder.checks.test_gan import loss_parts
+from autograder.grader.checking import check, compare_params
 from autograder.grader.parts import Parts
 from autograder.grader.remote import Opt
+from checks.helpers import mlp
+from checks.test_gan import loss_parts
 
 
 @partial_credit(1.0)

@@ -4,11 +4,11 @@ import math
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import (check, check_float64, expect_fresh_draws, expect_statistics, samples_of,
-                                       vae_nets)
 from autograder.grader import stats
+from autograder.grader.checking import check, check_float64, expect_fresh_draws, expect_statistics, samples_of
 from autograder.grader.parts import Parts
 from autograder.grader.remote import Net
+from checks.helpers import vae_nets
 
 
 def constant_decoder(draw, latent_dim=2, data_dim=6, hidden=8):

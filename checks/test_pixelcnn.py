@@ -1,7 +1,7 @@
 """pixelcnn.py: causal masks, MaskedConv2d and receptive fields."""
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import check
+from autograder.grader.checking import check
 from autograder.grader.compare import Mismatch, assert_close
 from autograder.grader.parts import Parts
 from autograder.grader.remote import Net

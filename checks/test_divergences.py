@@ -3,7 +3,7 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import check, check_gradients, values_and_float64
+from autograder.grader.checking import check, check_gradients, values_and_float64
 from autograder.grader.parts import Parts
 
 

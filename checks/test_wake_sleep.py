@@ -4,12 +4,20 @@ import math
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import (check, check_float64, check_gradients, compare_params, expect_fresh_draws,
-                                       expect_statistics, samples_of, vae_nets)
-from autograder.checks.test_iwae import constant_decoder
 from autograder.grader import stats
+from autograder.grader.checking import (
+    check,
+    check_float64,
+    check_gradients,
+    compare_params,
+    expect_fresh_draws,
+    expect_statistics,
+    samples_of,
+)
 from autograder.grader.parts import Parts
 from autograder.grader.remote import Net, Opt
+from checks.helpers import vae_nets
+from checks.test_iwae import constant_decoder
 
 LOG_2PI = math.log(2 * math.pi)
 

@@ -5,8 +5,8 @@ The one-step checks of wake_sleep and gan/bigan compare a single update exactly;
 show that the procedure trains. Pass marks: ``training_calibration.yaml``."""
 import math
 
-from autograder.grader import training
 from autograder.grader.compare import Mismatch
+from checks import training
 
 
 def _train(remote, draw, function, args, kwargs, extra):

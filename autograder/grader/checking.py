@@ -1,11 +1,12 @@
-"""Sub-checks shared by the check modules."""
+"""The sub-checks a course's checks are made of: values on both sides, float64 with its
+resolution, gradients, parameters after a step, and exact statistical tests of drawn
+noise. Each raises ``Mismatch`` with a message a student can act on."""
 import numpy as np
 import torch
 
-from autograder.grader import stats
-from autograder.grader.compare import Mismatch, assert_close, assert_float_close, expect_tensor
-from autograder.grader.remote import Net
-from autograder.grader.values import Returned
+from . import stats
+from .compare import Mismatch, assert_close, assert_float_close, expect_tensor
+from .values import Returned
 
 
 def dtype_name(dtype):
@@ -176,30 +177,6 @@ def expect_fresh_draws(pvalue, what, tests=2):
 def samples_of(value, what, shape):
     """The array of a returned tensor of the given shape (for statistical checks)."""
     return expect_tensor(value, what, shape=shape).array
-
-
-def well_conditioned(draw, *batch, k):
-    """Random [*batch, k, k] matrices U·diag(s)·Vᵀ with singular values s in [0.5, 2], so
-    that every reasonable way of inverting them is accurate in float32."""
-    u = torch.linalg.qr(draw.normal(*batch, k, k, dtype=torch.float64))[0]
-    v = torch.linalg.qr(draw.normal(*batch, k, k, dtype=torch.float64))[0]
-    s = draw.uniform(*batch, k, low=0.5, high=2.0, dtype=torch.float64)
-    return (u * s.unsqueeze(-2) @ v.mT).float()
-
-
-def linear(draw, n_in, n_out, scale=0.5):
-    return (draw.normal(n_out, n_in, scale=scale / n_in ** 0.5), draw.normal(n_out, scale=0.1))
-
-
-def mlp(draw, name, sizes, **kwargs):
-    """A tanh MLP with weights drawn for this test."""
-    return Net(name, [linear(draw, a, b) for a, b in zip(sizes[:-1], sizes[1:])], **kwargs)
-
-
-def vae_nets(draw, data_dim=6, latent_dim=2, hidden=8, image_shape=None):
-    encoder = mlp(draw, "encoder", [data_dim, hidden, 2 * latent_dim], head="gaussian")
-    decoder = mlp(draw, "decoder", [latent_dim, hidden, data_dim], out_shape=image_shape)
-    return encoder, decoder
 
 
 def compare_params(outcome, spec, dtype, what, nets):

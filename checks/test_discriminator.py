@@ -2,7 +2,7 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import check, check_float64, values_and_float64
+from autograder.grader.checking import check, check_float64, values_and_float64
 from autograder.grader.parts import Parts
 
 

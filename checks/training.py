@@ -16,11 +16,12 @@ import numpy as np
 import torch
 import yaml
 
-from ..data import mnist
-from ..worker.probes import MLP
-from .remote import Net, Opt
+from autograder.data import mnist
+from autograder.grader.remote import Net, Opt
+from checks.plugin import MLP
 
-CALIBRATION = Path(__file__).resolve().parent.parent / "checks" / "training_calibration.yaml"
+CALIBRATION = Path(__file__).with_name("training_calibration.yaml")
+SUBSET = Path(__file__).parent / "data" / "mnist_subset.npz"
 PIXELS, HIDDEN, LATENT = 784, 200, 2
 VAE = {"steps": 150, "batch": 100, "lr": 3e-3, "k": 100, "heldout": 500}
 GAN = {"steps": 300, "batch": 128, "lr": 2e-3, "hidden": 64, "modes": 8, "radius": 2.0, "spread": 0.1, "last": 100}
@@ -47,7 +48,7 @@ def vae_networks(draw, data_mean):
 
 def vae_run(draw, kind):
     """(function, args, kwargs, extra) of a training run of ``kind`` "aevb" or "wake_sleep"."""
-    x_train, _, _, _ = mnist.load_subset()
+    x_train, _, _, _ = mnist.load_subset(SUBSET)
     data = torch.from_numpy(x_train)
     encoder, decoder = vae_networks(draw, data.mean(0))
     batches = torch.stack([torch.randperm(len(data), generator=draw.generator)[:VAE["batch"]]
@@ -73,7 +74,7 @@ def heldout_bound(params, seed=0):
     reference ``iwae_bound`` and evaluation noise fixed by ``seed``."""
     from reference.iwae import iwae_bound
 
-    _, _, x_heldout, _ = mnist.load_subset()
+    _, _, x_heldout, _ = mnist.load_subset(SUBSET)
     encoder, decoder = trained_networks(params)
     x = torch.from_numpy(x_heldout[:VAE["heldout"]])
     eps = torch.randn(VAE["k"], len(x), LATENT, generator=torch.Generator().manual_seed(seed))

@@ -5,11 +5,19 @@ import numpy as np
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import (check, check_float64, check_gradients, expect_fresh_draws, expect_statistics,
-                                       samples_of, vae_nets, values_and_float64, well_conditioned)
 from autograder.grader import stats
+from autograder.grader.checking import (
+    check,
+    check_float64,
+    check_gradients,
+    expect_fresh_draws,
+    expect_statistics,
+    samples_of,
+    values_and_float64,
+)
 from autograder.grader.parts import Parts
 from autograder.grader.remote import Net
+from checks.helpers import vae_nets, well_conditioned
 
 LOG_2PI = math.log(2 * math.pi)
 N_SAMPLES = 20000

@@ -2,9 +2,10 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.checks.helpers import check, compare_params, mlp, values_and_float64
+from autograder.grader.checking import check, compare_params, values_and_float64
 from autograder.grader.parts import Parts
 from autograder.grader.remote import Opt
+from checks.helpers import mlp
 
 
 def loss_parts(remote, spec, draw, set_score, function, arity, mistakes=lambda *logits: {}):

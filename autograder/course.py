@@ -1,0 +1,201 @@
+"""A course: a folder whose manifest (``course.yaml``) says what students write, where its
+reference, template, checks, worker plugin, answer key and data are, and how it is
+graded (problems, points, visibility, tolerances, limits).
+
+The manifest is validated against ``course_schema.json``; an error names its line. The
+bundled course's folder is the project's root: ``course.yaml``, ``reference/``,
+``student_template/`` and ``checks/`` there.
+"""
+import ast
+import dataclasses
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT
+MANIFEST = "course.yaml"
+SCHEMA = json.loads((Path(__file__).with_name("course_schema.json")).read_text())
+
+
+class CourseError(ValueError):
+    """A manifest (or assignment file) is invalid; the message says where."""
+
+
+def read_yaml(path):
+    """(data, line of) for a YAML file: ``line_of(path)`` is the 1-based line of the item at
+    a JSON path (keys and indices), or of its nearest ancestor that has one."""
+    text = Path(path).read_text()
+    try:
+        data, root = yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise CourseError(f"{path}: not valid YAML: {exc}") from None
+
+    def line_of(where):
+        node, line = root, 1
+        for key in where:
+            line = node.start_mark.line + 1 if node is not None else line
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if k.value == str(key)), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+            else:
+                node = None
+            if node is None:
+                return line
+        return node.start_mark.line + 1
+    return data, line_of
+
+
+def validate(data, line_of, path, schema=SCHEMA):
+    """Raise CourseError listing every schema violation with its line."""
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"{path}:{line_of(list(e.absolute_path))}: {'/'.join(map(str, e.absolute_path)) or '(top)'}: "
+                 f"{e.message}" for e in errors]
+        raise CourseError("invalid course manifest:\n  " + "\n  ".join(lines))
+
+
+def _public_names(path, prefix):
+    """Contract names a module defines: top-level functions and classes, and the methods of
+    those classes (``prefix.Class.method``), read without importing it."""
+    names = set()
+    for node in ast.parse(Path(path).read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            names.add(f"{prefix}.{node.name}")
+            if isinstance(node, ast.ClassDef):
+                names.update(f"{prefix}.{node.name}.{item.name}" for item in node.body
+                             if isinstance(item, ast.FunctionDef) and not item.name.startswith("_"))
+    return names
+
+
+@dataclasses.dataclass(frozen=True)
+class Course:
+    root: Path
+    manifest: Path
+    name: str
+    title: str
+    files: tuple  # the student's files, as paths inside their package: "vae.py", "models/vae.py"
+    package: str | None  # the folder those files live in, in the student's layout
+    answers_file: str | None
+    notebook: bool
+    packages: tuple
+    reference: Path
+    template: Path
+    checks: Path
+    scaffold: Path | None
+    plugin: Path | None
+    answer_key: Path | None
+    symbols: dict
+    choices: dict
+    answers_help: str
+    data: tuple
+
+    @property
+    def modules(self):
+        """Importable names of the student's modules, as the checks call them: "vae", "models.vae"."""
+        return tuple(f.removesuffix(".py").replace("/", ".") for f in self.files)
+
+    def reference_modules(self):
+        """{module: its importable name in the reference package}."""
+        return {m: f"{self.reference.name}.{m}" for m in self.modules}
+
+    def functions(self):
+        """Every contract name ("vae.sample_gaussian", "models.vae.VAE.negative_elbo_bound")."""
+        names = set()
+        for module, file in zip(self.modules, self.files):
+            if (self.reference / file).is_file():
+                names |= _public_names(self.reference / file, module)
+        return names
+
+    def answer_names(self):
+        if self.answer_key is None:
+            return []
+
+        def walk(tree, prefix=""):
+            for key, value in tree.items():
+                yield from walk(value, f"{prefix}{key}.") if isinstance(value, dict) else [f"{prefix}{key}"]
+        return list(walk(yaml.safe_load(self.answer_key.read_text()) or {}))
+
+    def check_names(self):
+        """{test function name: file} of the checks, read without importing them."""
+        found = {}
+        for path in sorted(self.checks.glob("test_*.py")):
+            for node in ast.parse(path.read_text()).body:
+                if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                    found[node.name] = path
+        return found
+
+    def activate(self):
+        """Make the course's packages (reference, checks) importable in this process, and
+        forget those of another course imported before (one course per process at a time)."""
+        root = str(self.root)
+        for package in {self.reference.name, self.checks.name}:
+            loaded = sys.modules.get(package)
+            origin = getattr(loaded, "__path__", [None])[0] if loaded is not None else None
+            if origin is not None and Path(origin).resolve().parent != self.root:
+                for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+                    del sys.modules[name]
+        if root in sys.path:
+            sys.path.remove(root)
+        sys.path.insert(0, root)
+        importlib.invalidate_caches()
+        return self
+
+    def load_plugin(self):
+        """The worker plugin, imported here (instructor code), or None."""
+        if self.plugin is None:
+            return None
+        self.activate()
+        relative = self.plugin.relative_to(self.root).with_suffix("")
+        return importlib.import_module(".".join(relative.parts))
+
+
+def find_manifest(path=None):
+    path = Path(path) if path is not None else BUNDLED
+    manifest = path / MANIFEST if path.is_dir() else path
+    if not manifest.is_file():
+        raise CourseError(f"no course manifest at {manifest} (a course is a folder with {MANIFEST})")
+    return manifest.resolve()
+
+
+def load(path=None):
+    """The course of a folder (or manifest file); the bundled course by default."""
+    manifest = find_manifest(path)
+    data, line_of = read_yaml(manifest)
+    validate(data, line_of, manifest)
+    root = manifest.parent
+    student = data.get("student") or {}
+    missing = [key for key in ("student", "reference", "template", "checks") if key not in data]
+    if missing:
+        raise CourseError(f"{manifest}: a course manifest needs {', '.join(missing)} (see docs/authoring.md)")
+
+    def folder(key, required=True):
+        value = data.get(key)
+        if value is None:
+            return None
+        path = (root / value).resolve()
+        if required and not path.exists():
+            raise CourseError(f"{manifest}:{line_of([key])}: {key}: {path} does not exist")
+        return path
+    key = data.get("answer_key") or None
+    course = Course(
+        root=root, manifest=manifest, name=data.get("course", root.name), title=data["title"],
+        files=tuple(student["files"]), package=student.get("package"), answers_file=student.get("answers"),
+        notebook=student.get("notebook", True), packages=tuple(student.get("packages", ())),
+        reference=folder("reference"), template=folder("template", required=False), checks=folder("checks"),
+        scaffold=folder("scaffold"), plugin=folder("plugin"),
+        answer_key=(root / key["file"]).resolve() if key else None, symbols=(key or {}).get("symbols", {}),
+        choices={k: tuple(v) for k, v in (key or {}).get("choices", {}).items()},
+        answers_help=(key or {}).get("help", ""), data=tuple((root / d).resolve() for d in data.get("data", ())))
+    for file in course.files:
+        if not (course.reference / file).is_file():
+            raise CourseError(f"{manifest}:{line_of(['student', 'files', list(course.files).index(file)])}: "
+                              f"the reference has no {file}")
+    if course.answer_key is not None and not course.answer_key.is_file():
+        raise CourseError(f"{manifest}:{line_of(['answer_key', 'file'])}: {course.answer_key} does not exist")
+    return course
