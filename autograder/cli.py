@@ -1,4 +1,8 @@
-"""The command line: ``run_autograder`` (Gradescope's entry point) and ``autograder``."""
+"""The command line: ``run_autograder`` (Gradescope's entry point) and ``autograder``.
+
+Every path argument means what the user typed: it is resolved against the directory the
+command was run from.
+"""
 import argparse
 import os
 import sys
@@ -9,22 +13,44 @@ GRADESCOPE_ROOT = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
 SEED_VARIABLE = "AUTOGRADER_SEED"
 
 
+def _path(text):
+    return Path(text).expanduser().resolve()
+
+
+def _course_argument(parser):
+    parser.add_argument("--course", type=_path, default=None, metavar="PATH",
+                        help="the course: a folder with course.yaml, or the manifest (default: the bundled course)")
+
+
+def _course(parser, args):
+    """The chosen course, loaded; an invalid one is a usage error that says where."""
+    from .course import CourseError, load
+
+    try:
+        return load(args.course)
+    except CourseError as exc:
+        parser.error(str(exc))
+
+
 def _grade_arguments(parser):
+    _course_argument(parser)
     parser.add_argument("--device", choices=["cpu", "cuda", "auto"], default="auto",
                         help="where the submission and the reference run (default: cuda when available)")
     parser.add_argument("--seed", type=int, default=os.environ.get(SEED_VARIABLE),
                         help=f"input seed (or ${SEED_VARIABLE}, which stays off the command line that other "
                              "users can read); by default a fresh secret one, printed to the grader's log")
-    parser.add_argument("--assignment", type=Path, default=None, help="assignment file (default: the bundled one)")
+    parser.add_argument("--assignment", type=_path, default=None,
+                        help="an assignment file that replaces the course's grading policy (problems, points, ...)")
     parser.add_argument("--quiet", action="store_true", help="do not print the per-test table")
 
 
-def _grade(args):
+def _grade(parser, args):
     from .grader.runner import grade
     from .table import render
 
-    results = grade(args.submission, args.results, device=args.device, assignment_path=args.assignment,
-                    seed=args.seed, log=lambda line: print(line, flush=True))
+    course = _course(parser, args)
+    results = grade(args.submission, args.results, course=course.manifest, device=args.device,
+                    assignment_path=args.assignment, seed=args.seed, log=lambda line: print(line, flush=True))
     if not args.quiet:
         print(render(results))
     print(f"results written to {args.results}")
@@ -38,11 +64,17 @@ def run_autograder(argv=None):
         description="Grade a submission into a Gradescope results.json. Without arguments: "
                     f"{GRADESCOPE_ROOT}/submission into {GRADESCOPE_ROOT}/results/results.json. "
                     "Exits 0 whenever it wrote results.")
-    parser.add_argument("--submission", type=Path, default=GRADESCOPE_ROOT / "submission", help="the submission folder")
-    parser.add_argument("--results", type=Path, default=GRADESCOPE_ROOT / "results" / "results.json",
+    parser.add_argument("--submission", type=_path, default=None,
+                        help=f"the submission folder (default: {GRADESCOPE_ROOT}/submission)")
+    parser.add_argument("--results", type=_path, default=GRADESCOPE_ROOT / "results" / "results.json",
                         help="where results.json goes")
     _grade_arguments(parser)
-    return _grade(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    if args.submission is None:  # Gradescope's layout: whatever is there gets a valid result
+        args.submission = GRADESCOPE_ROOT / "submission"
+    elif not args.submission.is_dir():
+        parser.error(f"--submission {args.submission}: no such folder")
+    return _grade(parser, args)
 
 
 def _batch(args):
@@ -52,9 +84,9 @@ def _batch(args):
     if not submissions:
         print(f"no submission folders in {args.folder}", file=sys.stderr)
         return 1
+    course = args.course and _course(args.parser, args).manifest
     batch = Batch(submissions, args.out, jobs=args.jobs, timeout=args.timeout, seed=args.seed, device=args.device,
-                  assignment=args.assignment and args.assignment.resolve(), force=args.force,
-                  progress=not args.no_progress)
+                  course=course, assignment=args.assignment, force=args.force, progress=not args.no_progress)
     pending = len(batch.pending())
     print(f"{len(submissions)} submissions, {len(submissions) - pending} already graded, {pending} to grade"
           + (f" on {args.scheduler}" if args.scheduler else f" with {args.jobs} job(s)"))
@@ -80,14 +112,17 @@ def _report(args):
 def _build(args):
     from .workflows.package import build_autograder
 
-    print(f"wrote {build_autograder(args.output, args.assignment)}: upload it as the autograder on Gradescope")
+    course = _course(args.parser, args)
+    print(f"wrote {build_autograder(args.output, course.manifest, args.assignment)}: upload it as the "
+          f"autograder of {course.title!r} on Gradescope")
     return 0
 
 
 def _student_kit(args):
     from .workflows.package import build_student_kit
 
-    print(f"wrote {build_student_kit(args.output, args.assignment)}: hand it to students "
+    course = _course(args.parser, args)
+    print(f"wrote {build_student_kit(args.output, course.manifest, args.assignment)}: hand it to students "
           "(they unzip it, fill in the files, run `python check.py`)")
     return 0
 
@@ -96,9 +131,9 @@ def _check(args):
     from .kit import public_cases
     from .worker import selfcheck
 
+    course = _course(args.parser, args)
     with tempfile.TemporaryDirectory() as scratch:
-        public_cases.save(public_cases.record(assignment_path=args.assignment), scratch,
-                          public_cases.answer_keys())
+        public_cases.save(public_cases.record(course, assignment_path=args.assignment), scratch, course)
         return selfcheck.main([str(args.folder)] + (["-k", args.only] if args.only else []), cases_folder=Path(scratch))
 
 
@@ -117,13 +152,23 @@ def _experiment(args):
 def _template(args):
     from . import template
 
+    course = _course(args.parser, args)
     if args.check:
-        drifted = template.drift()
-        print("student_template/ is up to date" if not drifted else
-              f"student_template/ differs from the reference's stubs: {', '.join(drifted)}")
+        drifted = template.drift(course)
+        print(f"{course.template} is up to date" if not drifted else
+              f"{course.template} differs from the reference's stubs: {', '.join(drifted)}")
         return 1 if drifted else 0
-    template.write()
-    print(f"wrote {template.TEMPLATE} from {template.REFERENCE}")
+    template.write(course)
+    print(f"wrote {course.template} from {course.reference}")
+    return 0
+
+
+def _new_course(args):
+    from .workflows.scaffold import new_course
+
+    for path in new_course(args.folder, args.name):
+        print(f"wrote {path}")
+    print(f"next: {args.folder}/README.md says what to fill in; docs/authoring.md explains each part")
     return 0
 
 
@@ -134,8 +179,8 @@ def main(argv=None):
 
     grade = commands.add_parser("grade", help="grade one submission folder",
                                 description="Grade one submission: a per-test table and results.json.")
-    grade.add_argument("submission", type=Path, help="the submission folder (module files, or a notebook)")
-    grade.add_argument("--results", type=Path, default=Path("results.json"), help="default: ./results.json")
+    grade.add_argument("submission", type=_path, help="the submission folder (module files, or a notebook)")
+    grade.add_argument("--results", type=_path, default=_path("results.json"), help="default: ./results.json")
     _grade_arguments(grade)
     grade.set_defaults(run=_grade)
 
@@ -144,14 +189,16 @@ def main(argv=None):
                                             "A Gradescope 'Export Submissions' folder works as is: its "
                                             "submission_metadata.yml names the submitters. Already graded "
                                             "submissions are skipped unless --force.")
-    batch.add_argument("folder", type=Path, help="folder of submission folders")
-    batch.add_argument("--out", type=Path, default=Path("graded"), help="where results go (default: ./graded)")
+    batch.add_argument("folder", type=_path, help="folder of submission folders")
+    batch.add_argument("--out", type=_path, default=_path("graded"), help="where results go (default: ./graded)")
     batch.add_argument("--jobs", "-j", type=int, default=max(1, (os.cpu_count() or 2) // 2),
                        help="submissions graded at once (default: half the CPUs)")
     batch.add_argument("--timeout", type=float, default=1800, help="seconds per submission before it gets 0 (1800)")
     batch.add_argument("--seed", type=int, default=None, help="one input seed for all (default: a fresh one each)")
     batch.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    batch.add_argument("--assignment", type=Path, default=None, help="assignment file (default: the bundled one)")
+    _course_argument(batch)
+    batch.add_argument("--assignment", type=_path, default=None,
+                       help="an assignment file that replaces the course's grading policy")
     batch.add_argument("--force", action="store_true", help="regrade submissions that already have results")
     batch.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="grade on a Dask cluster (e.g. tcp://host:8786) instead of local processes")
@@ -161,51 +208,70 @@ def main(argv=None):
     report = commands.add_parser("report", help="gradebook, pass rates, failures and charts of a batch",
                                  description="From a batch folder: gradebook.csv, pass_rates.csv, failures.txt, "
                                              "scores.png and pass_rates.png.")
-    report.add_argument("batch", type=Path, help="the --out folder of `autograder batch`")
-    report.add_argument("--out", type=Path, default=None, help="default: BATCH/report")
+    report.add_argument("batch", type=_path, help="the --out folder of `autograder batch`")
+    report.add_argument("--out", type=_path, default=None, help="default: BATCH/report")
+    _course_argument(report)  # accepted for symmetry: a batch folder's results say everything a report needs
     report.set_defaults(run=_report)
 
     build = commands.add_parser("build", help="build Gradescope's autograder.zip",
                                 description="The zip to upload as a Gradescope programming assignment's "
                                             "autograder: setup.sh and run_autograder at its root.")
-    build.add_argument("--output", "-o", type=Path, default=Path("autograder.zip"))
-    build.add_argument("--assignment", type=Path, default=None, help="assignment file to ship instead of the bundled one")
+    build.add_argument("--output", "-o", type=_path, default=_path("autograder.zip"))
+    _course_argument(build)
+    build.add_argument("--assignment", type=_path, default=None,
+                       help="an assignment file to ship in place of the course's grading policy")
     build.set_defaults(run=_build)
 
     kit = commands.add_parser("student-kit", help="build the zip students start from",
                               description="The template, the public cases and check.py; no reference code.")
-    kit.add_argument("--output", "-o", type=Path, default=Path("student_kit.zip"))
-    kit.add_argument("--assignment", type=Path, default=None, help="assignment file whose visible tests are public")
+    kit.add_argument("--output", "-o", type=_path, default=_path("student_kit.zip"))
+    _course_argument(kit)
+    kit.add_argument("--assignment", type=_path, default=None, help="assignment file whose visible tests are public")
     kit.set_defaults(run=_student_kit)
 
     check = commands.add_parser("check", help="the students' self-check, on public cases",
                                 description="Run the public checks on a folder, as the kit's check.py does. "
                                             "Exits 0 only when all pass.")
-    check.add_argument("folder", type=Path, nargs="?", default=Path("."))
+    check.add_argument("folder", type=_path, nargs="?", default=_path("."))
     check.add_argument("-k", dest="only", default=None, help="only checks whose name contains this")
-    check.add_argument("--assignment", type=Path, default=None)
+    _course_argument(check)
+    check.add_argument("--assignment", type=_path, default=None)
     check.set_defaults(run=_check)
 
-    template = commands.add_parser("template", help="regenerate student_template/ from the reference",
-                                   description="Write student_template/ from the reference's # SOLUTION markers.")
+    template = commands.add_parser("template", help="regenerate a course's template from its reference",
+                                   description="Write the course's template from its reference's # SOLUTION markers.")
     template.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
+    _course_argument(template)
     template.set_defaults(run=_template)
+
+    new = commands.add_parser("new-course", help="start a course: a folder with an empty manifest, reference, "
+                                                 "template and checks",
+                              description="Write a new course folder with one example function, its check and a "
+                                          "manifest, ready to grade; docs/authoring.md says how to grow it.")
+    new.add_argument("folder", type=_path, help="the new course's folder (must not exist)")
+    new.add_argument("--name", default=None, help="the course's short name (default: the folder's name)")
+    new.set_defaults(run=_new_course)
 
     experiment = commands.add_parser("experiment", help="the reference experiment: AEVB against wake-sleep on MNIST",
                                      description="Train AEVB and wake-sleep with the reference on binarized MNIST; "
                                                  "plot held-out L_100 against epochs, reconstructions, the 2-D latent "
                                                  "space and its manifold.")
-    experiment.add_argument("--mnist", type=Path, default=None,
+    experiment.add_argument("--mnist", type=_path, default=None,
                             help="folder with MNIST IDX files (*images-idx3-ubyte[.gz], *labels-idx1-ubyte[.gz]); "
                                  "default: the 2,500 digits shipped with the grader. 10%% are held out.")
     experiment.add_argument("--epochs", type=int, default=10)
     experiment.add_argument("--batch", type=int, default=100)
     experiment.add_argument("--lr", type=float, default=1e-3)
     experiment.add_argument("--seed", type=int, default=0)
-    experiment.add_argument("--out", type=Path, default=Path("experiment"))
+    experiment.add_argument("--out", type=_path, default=_path("experiment"))
     experiment.set_defaults(run=_experiment)
 
     args = parser.parse_args(argv)
+    args.parser = commands.choices[args.command]
+    if args.run is _grade:
+        if not args.submission.is_dir():
+            args.parser.error(f"{args.submission}: no such folder")
+        return _grade(args.parser, args)
     return args.run(args)
 
 

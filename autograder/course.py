@@ -38,16 +38,17 @@ def read_yaml(path):
     def line_of(where):
         node, line = root, 1
         for key in where:
-            line = node.start_mark.line + 1 if node is not None else line
             if isinstance(node, yaml.MappingNode):
-                node = next((v for k, v in node.value if k.value == str(key)), None)
+                pair = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+                if pair is None:
+                    return line
+                line, node = pair[0].start_mark.line + 1, pair[1]  # a key's line, not its value's
             elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
                 node = node.value[key]
+                line = node.start_mark.line + 1
             else:
-                node = None
-            if node is None:
                 return line
-        return node.start_mark.line + 1
+        return line
     return data, line_of
 
 
@@ -79,7 +80,7 @@ class Course:
     manifest: Path
     name: str
     title: str
-    files: tuple  # the student's files, as paths inside their package: "vae.py", "models/vae.py"
+    files: tuple  # the student's files, as paths inside their package: "net.py", "models/net.py"
     package: str | None  # the folder those files live in, in the student's layout
     answers_file: str | None
     notebook: bool
@@ -87,7 +88,7 @@ class Course:
     reference: Path
     template: Path
     checks: Path
-    scaffold: Path | None
+    scaffold: tuple  # instructor files, as paths inside the reference package
     plugin: Path | None
     answer_key: Path | None
     symbols: dict
@@ -97,7 +98,7 @@ class Course:
 
     @property
     def modules(self):
-        """Importable names of the student's modules, as the checks call them: "vae", "models.vae"."""
+        """Importable names of the student's modules, as the checks call them: "net", "models.net"."""
         return tuple(f.removesuffix(".py").replace("/", ".") for f in self.files)
 
     def reference_modules(self):
@@ -105,7 +106,7 @@ class Course:
         return {m: f"{self.reference.name}.{m}" for m in self.modules}
 
     def functions(self):
-        """Every contract name ("vae.sample_gaussian", "models.vae.VAE.negative_elbo_bound")."""
+        """Every contract name ("net.loss", "models.net.Model.loss")."""
         names = set()
         for module, file in zip(self.modules, self.files):
             if (self.reference / file).is_file():
@@ -133,16 +134,16 @@ class Course:
     def activate(self):
         """Make the course's packages (reference, checks) importable in this process, and
         forget those of another course imported before (one course per process at a time)."""
-        root = str(self.root)
-        for package in {self.reference.name, self.checks.name}:
-            loaded = sys.modules.get(package)
+        for folder in (self.reference, self.checks):
+            loaded = sys.modules.get(folder.name)
             origin = getattr(loaded, "__path__", [None])[0] if loaded is not None else None
-            if origin is not None and Path(origin).resolve().parent != self.root:
-                for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+            if origin is not None and Path(origin).resolve() != folder:
+                for name in [n for n in sys.modules if n == folder.name or n.startswith(folder.name + ".")]:
                     del sys.modules[name]
-        if root in sys.path:
-            sys.path.remove(root)
-        sys.path.insert(0, root)
+        for parent in {str(self.checks.parent), str(self.reference.parent)}:
+            if parent in sys.path:
+                sys.path.remove(parent)
+            sys.path.insert(0, parent)
         importlib.invalidate_caches()
         return self
 
@@ -151,7 +152,7 @@ class Course:
         if self.plugin is None:
             return None
         self.activate()
-        relative = self.plugin.relative_to(self.root).with_suffix("")
+        relative = self.plugin.relative_to(self.checks.parent).with_suffix("")
         return importlib.import_module(".".join(relative.parts))
 
 
@@ -188,14 +189,17 @@ def load(path=None):
         files=tuple(student["files"]), package=student.get("package"), answers_file=student.get("answers"),
         notebook=student.get("notebook", True), packages=tuple(student.get("packages", ())),
         reference=folder("reference"), template=folder("template", required=False), checks=folder("checks"),
-        scaffold=folder("scaffold"), plugin=folder("plugin"),
+        scaffold=tuple(data.get("scaffold", ())), plugin=folder("plugin"),
         answer_key=(root / key["file"]).resolve() if key else None, symbols=(key or {}).get("symbols", {}),
         choices={k: tuple(v) for k, v in (key or {}).get("choices", {}).items()},
         answers_help=(key or {}).get("help", ""), data=tuple((root / d).resolve() for d in data.get("data", ())))
-    for file in course.files:
-        if not (course.reference / file).is_file():
-            raise CourseError(f"{manifest}:{line_of(['student', 'files', list(course.files).index(file)])}: "
-                              f"the reference has no {file}")
+    for key, listed in (("student", course.files), ("scaffold", course.scaffold)):
+        for i, file in enumerate(listed):
+            if not (course.reference / file).is_file():
+                where = ["student", "files", i] if key == "student" else ["scaffold", i]
+                raise CourseError(f"{manifest}:{line_of(where)}: the reference has no {file}")
+    if course.plugin is not None and not course.plugin.is_relative_to(course.checks):
+        raise CourseError(f"{manifest}:{line_of(['plugin'])}: the plugin must live in the checks folder")
     if course.answer_key is not None and not course.answer_key.is_file():
         raise CourseError(f"{manifest}:{line_of(['answer_key', 'file'])}: {course.answer_key} does not exist")
     return course

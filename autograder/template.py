@@ -1,23 +1,20 @@
-"""The student template, generated from the reference: one source for both.
+"""A course's student template, generated from its reference: one source for both.
 
 In a reference function, everything from a ``# SOLUTION`` line to the end of the function
 is the solution; the template keeps the signature and docstring and raises
-NotImplementedError instead. Imports of sibling modules are dropped (students import as
-they like), and the answer key becomes a blank answers.yaml.
+NotImplementedError instead. In a flat course, relative imports of sibling modules are
+dropped (students import as they like); scaffold files are copied as they are; the answer
+key becomes a blank answers file.
 """
 import ast
-from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT / "reference"
-TEMPLATE = ROOT / "student_template"
 MARKER = "# SOLUTION"
 STUB = 'raise NotImplementedError("{name}: not implemented yet")'
 
 
-def stub_module(source):
+def stub_module(source, flat=True):
     """The template version of one reference module's source."""
     lines = source.splitlines()
     tree = ast.parse(source)
@@ -31,37 +28,38 @@ def stub_module(source):
                     break
     for first, last, indent, name in sorted(cuts, reverse=True):
         lines[first - 1:last] = [indent + STUB.format(name=name)]
-    kept = [line for line in lines if not line.startswith("from .")]
+    kept = [line for line in lines if not (flat and line.startswith("from ."))]
     return "\n".join(kept).rstrip() + "\n"
 
 
-def blank_answers(key_text):
+def blank_answers(key_text, help_text=""):
     key = yaml.safe_load(key_text)
 
     def blank(value):
         return {k: blank(v) for k, v in value.items()} if isinstance(value, dict) else ""
 
-    header = ("# Your answers. Formulas are read by sympy (symbols theta, t, a, mu, sigma; exp, log, sqrt, Abs, oo),\n"
-              "# receptive fields are lists of pixel labels like [11, 12], bound_order is R1 or R2.\n")
+    header = "".join(f"# {line}\n" for line in f"Your answers. {help_text}".strip().splitlines())
     return header + yaml.safe_dump(blank(key), sort_keys=False)
 
 
-def render():
-    """{relative path: text} of every generated template file."""
-    files = {}
-    for path in sorted(REFERENCE.glob("*.py")):
-        if path.name != "__init__.py":
-            files[path.name] = stub_module(path.read_text())
-    files["answers.yaml"] = blank_answers((REFERENCE / "answers.yaml").read_text())
+def render(course):
+    """{relative path: text} of every generated template file of ``course``."""
+    prefix = f"{course.package}/" if course.package else ""
+    files = {prefix + file: stub_module((course.reference / file).read_text(), flat=not course.package)
+             for file in course.files}
+    files.update({prefix + file: (course.reference / file).read_text() for file in course.scaffold})
+    if course.answer_key is not None and course.answers_file:
+        files[course.answers_file] = blank_answers(course.answer_key.read_text(), course.answers_help)
     return files
 
 
-def write(target=TEMPLATE):
-    for name, text in render().items():
-        (target / name).write_text(text)
+def write(course):
+    for name, text in render(course).items():
+        (course.template / name).parent.mkdir(parents=True, exist_ok=True)
+        (course.template / name).write_text(text)
 
 
-def drift(target=TEMPLATE):
+def drift(course):
     """Names of generated files whose committed copy differs from the generator's output."""
-    return [name for name, text in render().items()
-            if not (target / name).is_file() or (target / name).read_text() != text]
+    return [name for name, text in render(course).items()
+            if not (course.template / name).is_file() or (course.template / name).read_text() != text]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.submissions builds the submission
 
+from autograder import course  # noqa: E402
 from autograder.grader import runner  # noqa: E402
 from autograder.worker import probes  # noqa: E402
 from autograder.worker.main import describe  # noqa: E402
@@ -26,7 +27,8 @@ class InProcessWorker:
 
     def start(self):
         sys.path[:0] = [str(self.stage.root), str(self.stage.root / "submission")]
-        self.session = probes.Session(self.stage.modules)
+        plugin = course.load().load_plugin()
+        self.session = probes.Session(self.stage.modules, plugin)
         return self
 
     def request(self, header, arrays=(), timeout=None):

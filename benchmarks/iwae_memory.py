@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from autograder.data import mnist
+from checks import training
 from reference import iwae
 
 
@@ -47,7 +48,7 @@ def main():
     parser.add_argument("--mode", choices=["chunked", "loop", "naive", "oneshot"], default="chunked")
     args = parser.parse_args()
     encoder, decoder = model()
-    x_train, _, x_heldout, _ = mnist.load_subset()
+    x_train, _, x_heldout, _ = mnist.load_subset(training.SUBSET)
     x = torch.from_numpy(np.concatenate([x_heldout, x_train])[:args.batch])
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()

@@ -20,7 +20,7 @@ def linear(draw, n_in, n_out, scale=0.5):
 
 def mlp(draw, name, sizes, **kwargs):
     """A tanh MLP with weights drawn for this test."""
-    return Net(name, [linear(draw, a, b) for a, b in zip(sizes[:-1], sizes[1:])], **kwargs)
+    return Net(name, [linear(draw, a, b) for a, b in zip(sizes[:-1], sizes[1:])], "mlp", **kwargs)
 
 
 def vae_nets(draw, data_dim=6, latent_dim=2, hidden=8, image_shape=None):

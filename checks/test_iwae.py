@@ -14,13 +14,14 @@ from checks.helpers import vae_nets
 def constant_decoder(draw, latent_dim=2, data_dim=6, hidden=8):
     """A decoder that ignores z (zero first layer), so log p(x|z) is a constant c(x)."""
     return Net("decoder", [(torch.zeros(hidden, latent_dim), draw.normal(hidden)),
-                           (draw.normal(data_dim, hidden), draw.normal(data_dim))])
+                           (draw.normal(data_dim, hidden), draw.normal(data_dim))], "mlp")
 
 
 def shifted_encoder(m, data_dim=6, hidden=8):
     """q(z|x) = N(m, I) for every x: zero weights, bias (m, 0)."""
     return Net("encoder", [(torch.zeros(hidden, data_dim), torch.zeros(hidden)),
-                           (torch.zeros(2 * len(m), hidden), torch.cat([m, torch.zeros(len(m))]))], head="gaussian")
+                           (torch.zeros(2 * len(m), hidden), torch.cat([m, torch.zeros(len(m))]))], "mlp",
+               head="gaussian")
 
 
 def standardized_log_weights(remote, function, x, decoder, m, k, seed):

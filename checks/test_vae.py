@@ -187,6 +187,6 @@ def test_elbo(remote, spec, draw, set_score=None):
         check_gradients(remote, spec, "vae.elbo", [x, encoder, decoder], [], [draw.normal(5), draw.normal(5),
                         draw.normal(5)], params=True, eps=draw.normal(1, 5, 2))
     with parts("without eps (a decoder that ignores z makes the value exact)", needs="(elbo, rec, kl) with given eps"):
-        flat = Net("decoder", [(torch.zeros(8, 2), draw.normal(8)), (draw.normal(6, 8), draw.normal(6))])
+        flat = Net("decoder", [(torch.zeros(8, 2), draw.normal(8)), (draw.normal(6, 8), draw.normal(6))], "mlp")
         check(remote, spec, "vae.elbo", x, encoder, flat, n_samples=3, seed=draw.seed())
     parts.finish()

@@ -58,7 +58,7 @@ def test_sleep_loss(remote, spec, draw, set_score=None):
                needs="values with given z and u"):
         # an encoder with q(z|x) = N(0, I) makes 2L(loss − ½K log 2π) = Σ|z_l|² ~ χ²(L·K)
         standard = Net("encoder", [(torch.zeros(8, 6), torch.zeros(8)), (torch.zeros(4, 8), torch.zeros(4))],
-                       head="gaussian")
+                       "mlp", head="gaussian")
         n = 4000
         first, second = (float(samples_of(remote.run_student("wake_sleep.sleep_loss", standard, decoder, n, 2,
                                                              seed=draw.seed()).value, "sleep_loss", ()))

@@ -34,7 +34,7 @@ def _linear(draw, fan_in, fan_out):
 
 
 def mlp(draw, name, sizes, head=None, out_shape=None, pair=False):
-    return Net(name, [_linear(draw, a, b) for a, b in zip(sizes[:-1], sizes[1:])], head=head,
+    return Net(name, [_linear(draw, a, b) for a, b in zip(sizes[:-1], sizes[1:])], "mlp", head=head,
                out_shape=out_shape, pair=pair)
 
 

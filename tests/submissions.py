@@ -54,11 +54,11 @@ def notebook_submission(folder, extra_cells=()):
 
 
 def assignment_file(folder, keep=None, drop=()):
-    """The bundled assignment file cut to some problems (``keep``) or without some
-    (``drop``), its total adjusted; returns its path."""
+    """An assignment file: the bundled course's grading policy cut to some problems
+    (``keep``) or without some (``drop``), its total adjusted; returns its path."""
     import yaml
 
-    raw = yaml.safe_load((ROOT / "autograder" / "assignment.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "course.yaml").read_text())
     raw["problems"] = [p for p in raw["problems"] if (keep is None or p["name"] in keep) and p["name"] not in drop]
     raw["total"] = sum(t["points"] for p in raw["problems"] for t in p["tests"].values())
     path = Path(folder) / f"assignment-{'-'.join(keep or ['all'])}-{'-'.join(drop) or 'none'}.yaml"

@@ -127,7 +127,7 @@ def _verdict(key, given, expected, symbols, choices):
         options = {c.strip().lower() for c in choices[key]}
         choice = str(given).strip().lower()
         if choice not in options:
-            return False, f"choose one of {', '.join(sorted(choices[key]))}"
+            return False, f"choose one of {', '.join(sorted(options))}"
         return choice == str(expected).strip().lower(), ""
     try:
         ok = expressions_equal(parse(str(given), symbols), parse(str(expected), symbols))

@@ -1,5 +1,5 @@
 """Finding a submission's parts: the course's files at any depth (a file
-``models/vae.py`` is found wherever a folder ``models`` holds ``vae.py``), the answers
+``models/net.py`` is found wherever a folder ``models`` holds ``net.py``), the answers
 file, or one notebook. Reads files only; never imports or executes them."""
 import ast
 import dataclasses
@@ -11,7 +11,7 @@ import nbformat
 @dataclasses.dataclass
 class Submission:
     root: Path
-    modules: dict = dataclasses.field(default_factory=dict)  # module ("vae", "models.vae") -> Path
+    modules: dict = dataclasses.field(default_factory=dict)  # module ("net", "models.net") -> Path
     answers: Path | None = None
     notebook: Path | None = None
     notebook_source: str | None = None

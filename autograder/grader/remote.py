@@ -26,7 +26,7 @@ class Net:
     """A network the grader builds on both sides from the same weights: ``kind`` names a
     builder of the course plugin's ``NETWORKS``, which also reads ``options``."""
 
-    def __init__(self, name, layers, kind="mlp", **options):
+    def __init__(self, name, layers, kind, **options):
         self.name, self.layers, self.kind, self.options = name, list(layers), kind, options  # layers: [(w, b)]
 
     def encode(self, encoder):

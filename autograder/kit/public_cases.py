@@ -5,21 +5,17 @@ call they compare is kept as a plain-data request and the reference's answer. Gr
 draws its inputs from a fresh secret seed per submission, so these inputs are never the
 graded ones, and only the reference's outputs on them (never its source) reach the kit.
 """
-import contextlib
-import io
 import json
-import os
 from pathlib import Path
 
 import numpy as np
-import pytest
-import yaml
 
+from .. import course as courses
 from ..grader import assignment as assignment_file
+from ..grader import fixtures
 from ..grader.plugin import GradescopePlugin
 from ..grader.remote import Outcome, Remote, StudentError, decode_reply
-from ..grader import fixtures
-from ..grader.runner import ANSWER_KEY, CHECKS
+from ..grader.runner import run_checks
 
 PUBLIC_SEED = 20261122
 MAX_CASE_BYTES = 256 << 10  # larger calls (MNIST-sized batches) stay out of the kit
@@ -30,8 +26,8 @@ class _Recorder(Remote):
     """Runs the checks with the reference standing in for the submission, keeping every
     compared call of a visible test."""
 
-    def __init__(self, assignment):
-        super().__init__(submission=None, start_worker=None)
+    def __init__(self, course, assignment):
+        super().__init__(course, submission=None, start_worker=None)
         self.assignment, self.cases, self.test = assignment, [], None
 
     def run(self, function, *args, **kwargs):
@@ -70,29 +66,20 @@ class _CurrentTest:
         self.recorder.test = item.originalname
 
 
-def record(seed=PUBLIC_SEED, assignment_path=None):
-    """The public cases: a list of dicts (request, answer, their arrays, tolerances)."""
-    assignment = assignment_file.load(assignment_path or assignment_file.DEFAULT_PATH)
-    recorder = _Recorder(assignment)
+def record(course=None, seed=PUBLIC_SEED, assignment_path=None):
+    """The public cases of ``course`` (the bundled one by default): a list of dicts
+    (request, answer, their arrays, tolerances)."""
+    course = courses.load(course) if not isinstance(course, courses.Course) else course
+    assignment = assignment_file.load(assignment_path or course.manifest, course)
+    recorder = _Recorder(course, assignment)
     plugin = GradescopePlugin(assignment, recorder, seed, answers={})
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    with contextlib.redirect_stdout(io.StringIO()):
-        pytest.main([str(CHECKS), "-c", str(CHECKS / "pytest.ini"), "--rootdir", str(CHECKS), "-p",
-                     "no:cacheprovider", "--import-mode=importlib", "--assert=plain", "-q",
-                     "-W", "ignore::DeprecationWarning"], plugins=[plugin, fixtures, _CurrentTest(recorder)])
+    run_checks(course, [plugin, fixtures, _CurrentTest(recorder)])
     return recorder.cases
 
 
-def answer_keys(key_file=ANSWER_KEY):
-    """The dotted names of the answers (the names only: the template shows them too)."""
-    def walk(tree, prefix=""):
-        for key, value in tree.items():
-            yield from walk(value, f"{prefix}{key}.") if isinstance(value, dict) else [f"{prefix}{key}"]
-    return list(walk(yaml.safe_load(Path(key_file).read_text())))
-
-
-def save(cases, folder, keys=()):
-    """Write the cases as JSON plus an ``.npz`` of plain numeric arrays."""
+def save(cases, folder, course):
+    """Write the cases as JSON plus an ``.npz`` of plain numeric arrays, with what the
+    self-check needs of the course: its modules and the names of its answers."""
     folder = Path(folder)
     arrays, index = {}, []
     for n, case in enumerate(cases):
@@ -102,5 +89,7 @@ def save(cases, folder, keys=()):
             arrays.update(zip(names, case[f"{side}_arrays"]))
             entry[f"{side}_arrays"] = names
         index.append(entry)
-    (folder / INDEX).write_text(json.dumps({"answer_keys": list(keys), "cases": index}, indent=1))
+    (folder / INDEX).write_text(json.dumps({"modules": list(course.modules), "package": course.package,
+                                            "answers_file": course.answers_file,
+                                            "answer_keys": course.answer_names(), "cases": index}, indent=1))
     np.savez_compressed(folder / ARRAYS, **arrays)

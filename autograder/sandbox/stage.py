@@ -70,8 +70,9 @@ def build_stage(submission, course):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
         modules = {name: f"{prefix}{name}" for name in submission.modules}
-    if course.scaffold is not None:
-        shutil.copytree(course.scaffold, package, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    for file in course.scaffold:  # instructor files: theirs, whatever the student sent
+        (package / file).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(course.reference / file, package / file)
     for folder in [top, *(p for p in package.rglob("*") if p.is_dir())]:
         if not (folder / "__init__.py").exists():
             (folder / "__init__.py").write_text("")

@@ -158,7 +158,7 @@ def unchanged(before, after):
 
 
 class Session:
-    """Resolves contract names ("vae.elbo", "models.vae.VAE.negative_elbo_bound") to the
+    """Resolves contract names ("net.loss", "models.net.Model.loss") to the
     implementation and runs calls, with the course plugin's networks and operations."""
 
     def __init__(self, module_names, plugin=None):

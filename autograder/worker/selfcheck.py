@@ -1,12 +1,14 @@
 """The student's self-check: the public cases, run against the student's files.
 
-Shipped in the student kit beside ``probes.py`` (this module imports nothing else of the
-autograder, and nothing of the reference). It calls the student's functions in this
+Shipped in the student kit beside ``probes.py``, ``protocol.py``, ``closeness.py`` and the
+course's plugin (this module imports nothing else of the autograder, and nothing of the
+reference). It calls the student's functions in this
 process, on the student's own machine, and compares with the reference's answers that
 the kit holds for public inputs. Graded runs use other, secret inputs and more checks.
 """
 import argparse
 import contextlib
+import importlib
 import json
 import signal
 import sys
@@ -19,21 +21,21 @@ import numpy as np
 from . import probes
 from .closeness import floats_match, matches
 
-MODULES = ("vae", "iwae", "wake_sleep", "gmvae", "pixelcnn", "discriminator", "divergences", "gan", "bigan")
 CALL_TIME_LIMIT_S = 120
 
 
 def load_cases(folder):
-    """(cases, answer keys) from ``public_cases.json`` and ``public_cases.npz``."""
+    """(cases, course) from ``public_cases.json`` and ``public_cases.npz``; ``course`` holds
+    the course's modules, package, answers file and answer keys."""
     folder = Path(folder)
     stored_index = json.loads((folder / "public_cases.json").read_text())
-    index = stored_index["cases"]
+    index = stored_index.pop("cases")
     with np.load(folder / "public_cases.npz", allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files}
     for case in index:
         for side in ("request", "answer"):
             case[f"{side}_arrays"] = [arrays[name] for name in case[f"{side}_arrays"]]
-    return index, stored_index.get("answer_keys", [])
+    return index, stored_index
 
 
 def differences(got, got_arrays, want, want_arrays, tolerance, where="result"):
@@ -108,7 +110,7 @@ def _time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-def run_case(session, case):
+def run_case(session, case, modules=()):
     """The problems of one case: [] when the student's answer matches."""
     try:
         with _time_limit(CALL_TIME_LIMIT_S):
@@ -116,8 +118,9 @@ def run_case(session, case):
     except NotImplementedError:
         return ["not implemented yet"]
     except Exception as exc:  # noqa: BLE001 - the student's error is the finding
+        stems = {m.rsplit(".", 1)[-1] for m in modules}
         frame = next((f for f in reversed(traceback.extract_tb(exc.__traceback__))
-                      if Path(f.filename).stem in MODULES), None)
+                      if Path(f.filename).stem in stems), None)
         where = f" ({Path(frame.filename).name}, line {frame.lineno})" if frame else ""
         return [f"raised {type(exc).__name__}: {exc}{where}"]
     tolerance = {"rtol": case["rtol"], "atol": case["atol"]}
@@ -132,16 +135,16 @@ def run_case(session, case):
     return problems
 
 
-def check_answers(folder, key_names):
-    """answers.yaml is readable and every answer is filled in (not whether it is right)."""
+def check_answers(folder, key_names, name="answers.yaml"):
+    """The answers file is readable and every answer is filled in (not whether it is right)."""
     import yaml
-    path = Path(folder) / "answers.yaml"
+    path = Path(folder) / name
     if not path.is_file():
-        return ["answers.yaml was not found"]
+        return [f"{name} was not found"]
     try:
         given = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        return [f"answers.yaml is not valid YAML: {exc}"]
+        return [f"{name} is not valid YAML: {exc}"]
 
     def value(tree, dotted):
         for part in dotted.split("."):
@@ -149,6 +152,14 @@ def check_answers(folder, key_names):
         return tree
     empty = [k for k in key_names if value(given, k) in (None, "", [])]
     return [f"no answer yet for {', '.join(empty)}"] if empty else []
+
+
+def _plugin():
+    """The course plugin shipped beside this module, if the course has one."""
+    try:
+        return importlib.import_module(f"{__package__}.course_plugin")
+    except ModuleNotFoundError:
+        return None
 
 
 def main(argv=None, cases_folder=None, default_folder="."):
@@ -160,10 +171,11 @@ def main(argv=None, cases_folder=None, default_folder="."):
     parser.add_argument("-k", dest="only", default=None, help="only the checks whose name contains this")
     parser.add_argument("--cases", type=Path, default=cases_folder, help="folder of public_cases.json/.npz")
     args = parser.parse_args(argv)
-    cases, answer_keys = load_cases(args.cases or Path(__file__).resolve().parent)
+    cases, course = load_cases(args.cases or Path(__file__).resolve().parent)
     folder = args.folder.resolve()
     sys.path.insert(0, str(folder))
-    session = probes.Session({m: m for m in MODULES})
+    prefix = f"{course['package']}." if course.get("package") else ""
+    session = probes.Session({m: prefix + m for m in course["modules"]}, _plugin())
 
     by_test = defaultdict(list)
     for case in cases:
@@ -174,15 +186,16 @@ def main(argv=None, cases_folder=None, default_folder="."):
         return 2
     passed = 0
     for test, group in by_test.items():
-        failures = [(n, p) for n, case in enumerate(group, 1) if (p := run_case(session, case))]
+        failures = [(n, p) for n, case in enumerate(group, 1) if (p := run_case(session, case, course["modules"]))]
         passed += not failures
         print(f"{'ok  ' if not failures else 'FAIL'}  {test:<32} {len(group) - len(failures)}/{len(group)} cases")
         for n, problems in failures[:2]:
             print(f"        case {n}: " + "; ".join(problems[:2]))
     checks = len(by_test)
-    if args.only is None:
-        problems = check_answers(folder, answer_keys)
-        print(f"{'ok  ' if not problems else 'FAIL'}  {'answers.yaml (filled in)':<32} " + "; ".join(problems))
+    if args.only is None and course.get("answers_file") and course.get("answer_keys"):
+        problems = check_answers(folder, course["answer_keys"], course["answers_file"])
+        print(f"{'ok  ' if not problems else 'FAIL'}  {course['answers_file'] + ' (filled in)':<32} "
+              + "; ".join(problems))
         passed, checks = passed + (not problems), checks + 1
     print(f"\n{passed} of {checks} public checks pass." + (" All public checks pass." if passed == checks else ""))
     return 0 if passed == checks else 1

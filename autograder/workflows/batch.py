@@ -22,6 +22,7 @@ import yaml
 from tqdm import tqdm
 
 from ..cli import SEED_VARIABLE
+from ..course import ROOT as PROJECT
 from ..grader import results as results_file
 from ..sandbox import policy
 
@@ -70,12 +71,13 @@ def is_graded(results_path):
         return False
 
 
-def grade_command(submission, results_path, *, device="cpu", assignment=None, python=sys.executable):
-    return ([python, "-m", "autograder", "--submission", str(submission), "--results", str(results_path),
-             "--device", device, "--quiet"] + ([] if assignment is None else ["--assignment", str(assignment)]))
+def grade_command(submission, results_path, *, device="cpu", course=None, assignment=None, python=sys.executable):
+    return ([python, "-P", "-m", "autograder", "--submission", str(submission), "--results", str(results_path),
+             "--device", device, "--quiet"] + ([] if course is None else ["--course", str(course)])
+            + ([] if assignment is None else ["--assignment", str(assignment)]))
 
 
-def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", assignment=None,
+def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", course=None, assignment=None,
                  python=sys.executable):
     """Grade one submission folder in a process of its own; returns its grader log.
 
@@ -83,10 +85,12 @@ def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", 
     when it timed out or died without writing one, a file with no points says so."""
     started = time.monotonic()
     # the seed goes by the environment: a command line is readable by every user's processes
-    env = {**os.environ, SEED_VARIABLE: str(seed)} if seed is not None else \
-        {k: v for k, v in os.environ.items() if k != SEED_VARIABLE}
-    process = subprocess.Popen(grade_command(submission, results_path, device=device, assignment=assignment,
-                                             python=python),
+    env = {k: v for k, v in os.environ.items() if k != SEED_VARIABLE}
+    env["PYTHONPATH"] = os.pathsep.join([str(PROJECT), *filter(None, [env.get("PYTHONPATH")])])
+    if seed is not None:
+        env[SEED_VARIABLE] = str(seed)
+    process = subprocess.Popen(grade_command(submission, results_path, device=device, course=course,
+                                             assignment=assignment, python=python),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True, env=env)
     try:
@@ -104,7 +108,7 @@ def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", 
     return log
 
 
-def grade_archive(archive, *, timeout, seed=None, device="cpu", assignment_text=None):
+def grade_archive(archive, *, timeout, seed=None, device="cpu", course=None, assignment_text=None):
     """Grade a zipped submission (bytes) on any machine with the autograder installed:
     the task a distributed worker runs. Returns ``(results_text, log)``."""
     with tempfile.TemporaryDirectory(prefix="batch-") as scratch:
@@ -117,7 +121,7 @@ def grade_archive(archive, *, timeout, seed=None, device="cpu", assignment_text=
             assignment.write_text(assignment_text)
         results_path = Path(scratch) / "results.json"
         log = grade_folder(Path(scratch) / "submission", results_path, timeout=timeout, seed=seed, device=device,
-                           assignment=assignment)
+                           course=course, assignment=assignment)
         return results_path.read_text(), log
 
 
@@ -130,6 +134,7 @@ class Batch:
     timeout: float = 1800.0
     seed: int = None
     device: str = "cpu"
+    course: Path = None  # the course's manifest (None: the bundled course)
     assignment: Path = None
     force: bool = False
     progress: bool = True
@@ -169,7 +174,8 @@ class Batch:
         def one(submission):
             self.results_path(submission).parent.mkdir(parents=True, exist_ok=True)
             return submission, grade_folder(submission.path, self.results_path(submission), timeout=self.timeout,
-                                            seed=self.seed, device=self.device, assignment=self.assignment)
+                                            seed=self.seed, device=self.device, course=self.course,
+                                            assignment=self.assignment)
 
         with concurrent.futures.ThreadPoolExecutor(max(1, self.jobs)) as pool:
             yield from (f.result() for f in concurrent.futures.as_completed([pool.submit(one, s) for s in todo]))
@@ -179,7 +185,8 @@ class Batch:
 
         assignment_text = None if self.assignment is None else Path(self.assignment).read_text()
         for submission, results_text, log in grade_on_cluster(todo, scheduler, timeout=self.timeout, seed=self.seed,
-                                                               device=self.device, assignment_text=assignment_text):
+                                                               device=self.device, course=self.course,
+                                                               assignment_text=assignment_text):
             try:  # a cluster worker's answer is checked like any other
                 results = json.loads(results_text)
                 results_file.validate(results)

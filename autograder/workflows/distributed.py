@@ -2,7 +2,8 @@
 
 Each submission travels to a cluster worker as a zip archive and its results come back
 as text, so the cluster needs no shared filesystem: only the autograder installed on its
-workers (``pip install 'dgm-autograder[dask]'`` then ``./setup.sh`` on each machine).
+workers (``pip install 'dgm-autograder[dask]'`` then ``./setup.sh`` on each machine),
+with the course at the same path as here when it is not the bundled one.
 """
 import shutil
 import tempfile
@@ -16,7 +17,7 @@ def _archive(folder):
         return Path(shutil.make_archive(str(Path(scratch) / "submission"), "zip", folder)).read_bytes()
 
 
-def grade_on_cluster(submissions, scheduler, *, timeout, seed=None, device="cpu", assignment_text=None):
+def grade_on_cluster(submissions, scheduler, *, timeout, seed=None, device="cpu", course=None, assignment_text=None):
     """Yield ``(submission, results_text, log)`` as the cluster at ``scheduler`` (an
     address such as ``tcp://10.0.0.5:8786``, or a ``distributed.Client``) finishes them."""
     try:
@@ -26,7 +27,8 @@ def grade_on_cluster(submissions, scheduler, *, timeout, seed=None, device="cpu"
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
         futures = {client.submit(grade_archive, _archive(s.path), timeout=timeout, seed=seed, device=device,
-                                 assignment_text=assignment_text, key=f"grade-{s.name}", pure=False, retries=1): s
+                                 course=course, assignment_text=assignment_text, key=f"grade-{s.name}", pure=False,
+                                 retries=1): s
                    for s in submissions}
         for future in as_completed(futures):
             try:

@@ -15,9 +15,9 @@ import torch
 from tqdm import tqdm
 
 from ..data import mnist
-from ..grader import training
+from checks import training
 from ..grader.draw import Draw
-from ..worker.probes import MLP
+from checks.plugin import MLP
 from reference.iwae import iwae_bound
 from reference.wake_sleep import aevb_step, wake_sleep_step
 
@@ -27,7 +27,7 @@ METHODS = ("aevb", "wake_sleep")
 def load(mnist_folder=None, heldout_fraction=0.1):
     """(x_train, x_heldout, y_heldout) as tensors: the committed subset, or MNIST in IDX format."""
     if mnist_folder is None:
-        x, _, xh, yh = mnist.load_subset()
+        x, _, xh, yh = mnist.load_subset(training.SUBSET)
     else:
         images, labels = mnist.load_idx_folder(mnist_folder)
         cut = int(len(images) * (1 - heldout_fraction))
@@ -36,7 +36,7 @@ def load(mnist_folder=None, heldout_fraction=0.1):
 
 
 def networks(draw, data_mean):
-    return [MLP(net.layers, net.head, None, False) for net in training.vae_networks(draw, data_mean)]
+    return [MLP(net.layers, net.options.get("head")) for net in training.vae_networks(draw, data_mean)]
 
 
 @torch.no_grad()

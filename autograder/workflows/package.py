@@ -1,21 +1,25 @@
 """The two archives a course hands out: Gradescope's autograder.zip and the student kit.
 
-autograder.zip holds what Gradescope needs to grade (``setup.sh`` and ``run_autograder``
-at its root, the engine, the assignment file, the reference and its data) and nothing
-of the project's own tests. The student kit holds the template, the public cases and the
-self-check, and nothing of the reference but what the template shows.
+autograder.zip holds what Gradescope needs to grade one course: ``setup.sh`` and
+``run_autograder`` at its root, the engine, and the course laid out as the bundled one
+is (its manifest, reference, checks, plugin, scaffold and data), so that it is the default
+course there; nothing of the project's own tests or of another course. The student kit
+holds the template, the public cases and the self-check, and nothing of the reference
+but what the template shows.
 """
 import fnmatch
 import tempfile
 import zipfile
 from pathlib import Path
 
+from .. import course as courses
 from ..kit import public_cases
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-AUTOGRADER_FILES = ["setup.sh", "run_autograder", "pyproject.toml", "README.md", "autograder", "reference"]
+ENGINE_FILES = ["setup.sh", "run_autograder", "pyproject.toml", "README.md", "autograder"]
 NEVER = ["__pycache__", "*.pyc", ".*", "*.egg-info"]
-KIT_CHECKER = {name: ROOT / "autograder" / "worker" / name for name in ("probes.py", "selfcheck.py", "closeness.py")}
+KIT_CHECKER = {name: ROOT / "autograder" / "worker" / name
+               for name in ("probes.py", "protocol.py", "selfcheck.py", "closeness.py")}
 KIT_LAUNCHER = '''"""Run the public checks on your files: python check.py  (python check.py --help)"""
 import sys
 from pathlib import Path
@@ -51,26 +55,49 @@ def _zip(entries, target):
     return target
 
 
-def build_autograder(target="autograder.zip", assignment=None):
-    """Gradescope's autograder.zip; ``assignment`` replaces the bundled assignment file."""
-    entries = {}
-    for top in AUTOGRADER_FILES:
-        for path in _walk(ROOT / top):
-            entries[str(path.relative_to(ROOT))] = path
+def _course_files(course):
+    """{path in the archive: source} of a course, relative to its folder."""
+    entries = {courses.MANIFEST: course.manifest}
+    for part in [course.reference, course.checks, course.answer_key, *course.data]:
+        if part is None:
+            continue
+        for path in _walk(part):
+            entries[str(path.relative_to(course.root))] = path
+    return entries
+
+
+def build_autograder(target="autograder.zip", course=None, assignment=None):
+    """Gradescope's autograder.zip for ``course`` (the bundled one by default);
+    ``assignment`` replaces the course's grading policy."""
+    course = courses.load(course)
+    entries = {str(path.relative_to(ROOT)): path for top in ENGINE_FILES for path in _walk(ROOT / top)}
+    entries.update(_course_files(course))
     if assignment is not None:
-        entries["autograder/assignment.yaml"] = Path(assignment)
+        entries[courses.MANIFEST] = _with_policy(course.manifest, Path(assignment))
     return _zip(entries, target)
 
 
-def build_student_kit(target="student_kit.zip", assignment=None):
-    """The student kit: the template, ``check.py`` and the public cases."""
-    entries = {path.name: path for path in sorted((ROOT / "student_template").iterdir()) if path.is_file()}
+def _with_policy(manifest, assignment):
+    """The manifest's text with the grading keys of ``assignment`` in place of its own."""
+    import yaml
+
+    data, policy = yaml.safe_load(manifest.read_text()), yaml.safe_load(assignment.read_text())
+    structure = {"course", "student", "reference", "template", "checks", "scaffold", "plugin", "answer_key", "data"}
+    return yaml.safe_dump({**{k: v for k, v in data.items() if k in structure},
+                           **{k: v for k, v in policy.items() if k not in structure}}, sort_keys=False)
+
+
+def build_student_kit(target="student_kit.zip", course=None, assignment=None):
+    """The student kit of ``course``: the template, ``check.py`` and the public cases."""
+    course = courses.load(course)
+    entries = {str(path.relative_to(course.template)): path for path in _walk(course.template)}
     entries.update({f"checker/{name}": path for name, path in KIT_CHECKER.items()})
-    entries["checker/__init__.py"] = '"""The public self-check of the assignment."""\n'
+    if course.plugin is not None:
+        entries["checker/course_plugin.py"] = course.plugin
+    entries["checker/__init__.py"] = f'"""The public self-check of {course.title}."""\n'
     entries["check.py"] = KIT_LAUNCHER
     with tempfile.TemporaryDirectory() as scratch:
-        public_cases.save(public_cases.record(assignment_path=assignment), scratch,
-                          public_cases.answer_keys())
+        public_cases.save(public_cases.record(course, assignment_path=assignment), scratch, course)
         for name in (public_cases.INDEX, public_cases.ARRAYS):
             entries[f"checker/{name}"] = (Path(scratch) / name).read_bytes()
         return _zip(entries, target)

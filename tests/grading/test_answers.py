@@ -2,18 +2,21 @@
 import pytest
 import yaml
 
+from autograder import course
 from autograder.grader.answers import AnswerError, check_tokens, grade_answers
 from tests.submissions import REFERENCE
+
+BUNDLED = course.load()
 
 
 def grade(tmp_path, answers):
     path = tmp_path / "answers.yaml"
     path.write_text(yaml.safe_dump(answers) if isinstance(answers, dict) else answers)
-    return grade_answers(path, REFERENCE / "answers.yaml")
+    return grade_answers(path, BUNDLED)
 
 
 def test_reference_answers_are_all_correct():
-    verdicts = grade_answers(REFERENCE / "answers.yaml", REFERENCE / "answers.yaml")
+    verdicts = grade_answers(REFERENCE / "answers.yaml", BUNDLED)
     assert all(correct for correct, _ in verdicts.values()) and len(verdicts) == 15
 
 
@@ -42,7 +45,7 @@ def test_wrong_and_missing_answers(tmp_path):
                                   "lambda: 1", "'a' * 10", "open('/etc/passwd')"])
 def test_non_whitelisted_tokens_are_refused(text):
     with pytest.raises(AnswerError):
-        check_tokens(text)
+        check_tokens(text, BUNDLED.symbols)
 
 
 def test_hostile_answers_cost_only_themselves(tmp_path):
@@ -67,7 +70,7 @@ def test_answers_are_judged_when_the_grader_already_holds_much_address_space():
 
     reserved = mmap.mmap(-1, 3 << 30)  # 3 GB of address space, never touched
     try:
-        verdicts = grade_answers(REFERENCE / "answers.yaml", REFERENCE / "answers.yaml")
+        verdicts = grade_answers(REFERENCE / "answers.yaml", BUNDLED)
     finally:
         reserved.close()
     assert all(correct for correct, _ in verdicts.values())

@@ -1,4 +1,4 @@
-"""Finding a submission's files, the assignment file's rules, and the template's sync."""
+"""Finding a submission's files, the course manifest's rules, and the template's sync."""
 import ast
 import inspect
 import json
@@ -6,10 +6,13 @@ import json
 import pytest
 import yaml
 
+from autograder import course as courses
 from autograder import template
 from autograder.grader import assignment
 from autograder.grader.discovery import discover, notebook_to_module
 from tests.submissions import MODULES, REFERENCE, reference_submission
+
+BUNDLED = courses.load()
 
 
 def test_modules_found_at_any_depth_shallowest_wins(tmp_path):
@@ -20,7 +23,7 @@ def test_modules_found_at_any_depth_shallowest_wins(tmp_path):
     (tmp_path / "__MACOSX" / "gan.py").write_text("junk")
     (tmp_path / "a" / ".ipynb_checkpoints").mkdir()
     (tmp_path / "a" / ".ipynb_checkpoints" / "iwae.py").write_text("junk")
-    found = discover(tmp_path)
+    found = discover(tmp_path, BUNDLED)
     assert set(found.modules) == set(MODULES)
     assert found.modules["vae"] == tmp_path / "a/b/c/vae.py"
     assert found.answers == tmp_path / "a/b/c/answers.yaml"
@@ -44,17 +47,66 @@ def test_notebook_keeps_definitions_only(tmp_path):
     assert any("cell 6 has a syntax error" in note for note in notes)
 
 
-def test_points_must_add_up(tmp_path):
-    raw = yaml.safe_load(assignment.DEFAULT_PATH.read_text())
-    raw["problems"][0]["tests"]["test_elbo"]["points"] = 5  # one more than the bundled 4
-    path = tmp_path / "a.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    with pytest.raises(assignment.AssignmentError, match="add up to 101"):
-        assignment.load(path)
+def _edited_manifest(tmp_path, edit):
+    """The bundled manifest, edited, written where its relative paths still resolve."""
+    raw = yaml.safe_load(BUNDLED.manifest.read_text())
+    edit(raw)
+    path = BUNDLED.root / f".test-{tmp_path.name}.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
 
 
-def test_bundled_assignment_covers_every_contract_name():
-    loaded = assignment.load()
+@pytest.fixture
+def manifest_path(tmp_path):
+    made = []
+
+    def make(edit):
+        made.append(_edited_manifest(tmp_path, edit))
+        return made[-1]
+    yield make
+    for path in made:
+        path.unlink()
+
+
+def _line_of(path, text):
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_points_must_add_up(manifest_path):
+    path = manifest_path(lambda raw: raw["problems"][0]["tests"]["test_elbo"].update(points=5))
+    with pytest.raises(assignment.AssignmentError, match=f":{_line_of(path, 'total:')}: the tests' points add up to 101"):
+        assignment.load(path, courses.load(path))
+
+
+def test_a_typo_in_covers_names_its_line_and_the_likely_name(manifest_path):
+    path = manifest_path(lambda raw: raw["problems"][0]["tests"]["test_elbo"].update(covers=["vae.elb"]))
+    with pytest.raises(assignment.AssignmentError) as error:
+        assignment.load(path, courses.load(path))
+    assert f":{_line_of(path, 'vae.elb')}: test_elbo covers `vae.elb`" in str(error.value)
+    assert "did you mean `vae.elbo`" in str(error.value)
+
+
+def test_a_listed_test_without_a_check_names_its_line(manifest_path):
+    path = manifest_path(lambda raw: raw["problems"][0]["tests"].update(test_elbo_typo={"points": 0, "covers": ["vae.elbo"]}))
+    with pytest.raises(assignment.AssignmentError, match=f":{_line_of(path, 'test_elbo_typo')}: no check named test_elbo_typo"):
+        assignment.load(path, courses.load(path))
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda raw: raw["problems"][0]["tests"]["test_elbo"].update(visibility="public"), "'public' is not one of"),
+    (lambda raw: raw["problems"][0]["tests"]["test_elbo"].update(pionts=4), "'pionts' was unexpected"),
+    (lambda raw: raw["sandbox"].update(memory_mb="lots"), "'lots' is not of type 'integer'"),
+    (lambda raw: raw["student"].update(files=["vae"]), "does not match"),
+])
+def test_schema_errors_name_the_line(manifest_path, edit, words):
+    path = manifest_path(edit)
+    with pytest.raises(courses.CourseError) as error:
+        courses.load(path)
+    assert words in str(error.value) and f"{path}:" in str(error.value)
+
+
+def test_bundled_course_covers_every_contract_name():
+    loaded = assignment.load(BUNDLED.manifest, BUNDLED)
     covered = {name for spec in loaded.tests.values() for name in spec.covers}
     for module in MODULES:
         source = ast.parse((REFERENCE / f"{module}.py").read_text())
@@ -67,13 +119,13 @@ def test_bundled_assignment_covers_every_contract_name():
 
 
 def test_committed_template_matches_the_generator():
-    assert template.drift() == [], "run: python -c 'from autograder import template; template.write()'"
+    assert template.drift(BUNDLED) == [], "run: autograder template"
 
 
 @pytest.mark.parametrize("module", MODULES)
 def test_template_signatures_match_the_reference(module):
     namespace = {}
-    exec(compile(template.render()[f"{module}.py"], module, "exec"), namespace)  # our own generated stubs
+    exec(compile(template.render(BUNDLED)[f"{module}.py"], module, "exec"), namespace)  # our own generated stubs
     reference = __import__(f"reference.{module}", fromlist=["x"])
     for name, obj in vars(reference).items():
         if inspect.isfunction(obj) and obj.__module__ == reference.__name__:

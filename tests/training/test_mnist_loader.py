@@ -25,7 +25,7 @@ def test_reads_the_mnist_test_set():
 @needs_mnist
 def test_the_committed_subset_is_what_write_subset_draws(tmp_path):
     mnist.write_subset(SHARED, tmp_path / "subset.npz")
-    for a, b in zip(mnist.load_subset(tmp_path / "subset.npz"), mnist.load_subset()):
+    for a, b in zip(mnist.load_subset(tmp_path / "subset.npz"), mnist.load_subset(training.SUBSET)):
         assert np.array_equal(a, b)
 
 
@@ -42,7 +42,7 @@ def test_uncompressed_files_and_bad_headers(tmp_path):
     (tmp_path / "short").write_bytes(raw[:-1])
     with pytest.raises(ValueError, match="header says"):
         mnist.read_idx(tmp_path / "short")
-    assert Path(mnist.SUBSET).stat().st_size < 200_000
+    assert Path(training.SUBSET).stat().st_size < 200_000
 
 
 @pytest.mark.slow

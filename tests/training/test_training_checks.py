@@ -2,7 +2,7 @@
 them; mistakes a single step shows fail the one-step checks, where they belong."""
 import pytest
 
-from autograder.grader import training
+from checks import training
 from autograder.data import mnist
 from tests.corpus.corpus import grade_all
 from tests.submissions import assignment_file, reference_submission
@@ -51,7 +51,7 @@ def test_calibration_covers_every_check_with_enough_runs():
 
 
 def test_committed_subset_is_binarized_mnist_with_every_digit():
-    x, y, xh, yh = mnist.load_subset()
+    x, y, xh, yh = mnist.load_subset(training.SUBSET)
     assert x.shape == (2000, 784) and xh.shape == (500, 784)
     assert set(x.ravel().tolist()) == {0.0, 1.0} and 0.1 < x.mean() < 0.2
     assert sorted(set(y.tolist())) == list(range(10)) and sorted(set(yh.tolist())) == list(range(10))

@@ -1,0 +1,103 @@
+"""``autograder new-course FOLDER``: a course folder that grades out of the box, with one
+example function to replace (docs/authoring.md explains each part)."""
+import re
+from pathlib import Path
+
+from .. import template
+from ..course import load
+
+MANIFEST = '''# {title}: what students write, where the reference, template and checks are, and how
+# it is graded. Schema: autograder/course_schema.json; guide: docs/authoring.md.
+course: {name}
+title: "{title}"
+student:
+  files: [example.py]        # add each file students write
+  package: null              # or the folder they live in (codebase), for package layouts
+  answers: null              # or answers.yaml, with answer_key below
+reference: reference         # the solved files, a Python package
+template: student_template   # regenerate with: autograder template --course .
+checks: checks               # test_*.py
+total: 4
+defaults:
+  visibility: visible
+  timeout_s: 20
+problems:
+  - name: example
+    title: An example function (example.py)
+    tests:
+      test_softplus: {{points: 4, covers: [example.softplus]}}
+'''
+
+REFERENCE = '''"""The reference of {title}: one example function. Replace it with yours."""
+import torch.nn.functional as F
+
+
+def softplus(x):
+    """log(1 + exp(x)), elementwise, finite for any finite x.
+
+    Args:
+        x: tensor of any shape.
+
+    Returns:
+        tensor of x's shape, dtype and device.
+    """
+    # SOLUTION
+    return F.softplus(x)
+'''
+
+CHECK = '''"""example.py: the example function's check (replace with yours)."""
+import math
+
+import torch
+from gradescope_utils.autograder_utils.decorators import partial_credit
+
+from autograder.grader.checking import check, check_gradients, values_and_float64
+from autograder.grader.parts import Parts
+
+
+@partial_credit(1.0)
+def test_softplus(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    x = draw.normal(5, 4, scale=3.0)
+    values_and_float64(parts, remote, spec, "example.softplus", x,
+                       mistakes={{"log(exp(x)) (the 1 is missing)": x}},
+                       offsets={{"log 2": math.log(2)}})
+    with parts("stable at x = ±100", needs="values"):
+        check(remote, spec, "example.softplus", 100.0 * torch.sign(x))
+    with parts("gradients"):
+        check_gradients(remote, spec, "example.softplus", [x.requires_grad_()], ["x"], [draw.normal(5, 4)])
+    parts.finish()
+'''
+
+README = '''# {title}
+
+A course for the autograder, started with `autograder new-course`. Grade the reference:
+
+    run_autograder --course {folder} --submission {folder}/reference --results results.json
+
+Then, in this order (docs/authoring.md has the details and line counts):
+
+1. `reference/`: the solved files students write; mark each solution with `# SOLUTION`.
+2. `course.yaml`: list the files under `student.files`, the tests under `problems`.
+3. `checks/test_*.py`: one check per function, made of the engine's sub-checks.
+4. `autograder template --course {folder}` writes `student_template/`.
+'''
+
+
+def new_course(folder, name=None):
+    """Write a new course into ``folder`` (which must not exist); returns the files written."""
+    folder = Path(folder)
+    if folder.exists():
+        raise SystemExit(f"{folder} already exists: a new course needs a new folder")
+    name = name or re.sub(r"[^a-z0-9_-]", "-", folder.name.lower()).strip("-") or "course"
+    title = name.replace("-", " ").replace("_", " ").capitalize()
+    files = {"course.yaml": MANIFEST.format(name=name, title=title),
+             "reference/__init__.py": "", "reference/example.py": REFERENCE.format(title=title),
+             "checks/__init__.py": "", "checks/test_example.py": CHECK.format(),
+             "README.md": README.format(title=title, folder=folder)}
+    for relative, text in files.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text)
+    course = load(folder)
+    template.write(course)
+    return sorted(folder.rglob("*.*"))

@@ -1,0 +1,18 @@
+"""A numerically stable log-sigmoid."""
+import torch
+
+
+def log_sigmoid(x):
+    """log σ(x) = −log(1 + exp(−x)), elementwise, finite for every finite x.
+
+    Uses log σ(x) = min(x, 0) − log(1 + exp(−|x|)), which never exponentiates a positive
+    number.
+
+    Args:
+        x: tensor of any shape.
+
+    Returns:
+        tensor of x's shape, dtype and device.
+    """
+    # SOLUTION
+    return torch.clamp(x, max=0) - torch.log1p(torch.exp(-x.abs()))
