@@ -25,7 +25,7 @@ def test_log_density_from_discriminator(remote, spec, draw, set_score=None):
         check(remote, spec, "discriminator.log_density_from_discriminator", log_f0, d,
               mistakes={"the ratio inverted: log f1 = log f0 + log D − log(1 − D)":
                         log_f0 + torch.log1p(-d) - torch.log(d)})
-    with parts("float64, D near 0 and 1"):
+    with parts("float64 (D near 0 and 1 too)"):
         check_float64(remote, spec, "discriminator.log_density_from_discriminator", log_f0.double(), d.double())
         near = torch.tensor([1e-12, 1e-6, 0.5, 1 - 1e-6, 1 - 1e-12], dtype=torch.float64)
         check(remote, spec, "discriminator.log_density_from_discriminator", log_f0[:5].double(), near)

@@ -95,7 +95,7 @@ def confinement(limits, stage, device):
         if refusal is None:
             bwrap = [view.find_bwrap(), *view.bwrap_arguments(stage, device)]
             stage.view = view.INSIDE
-    uid_gid = policy.unprivileged_ids(limits, view.interpreter_roots() if bwrap else None)
+    uid_gid = policy.unprivileged_ids(limits, [source for source, _ in view.interpreter_roots()] if bwrap else None)
     return bwrap, refusal, uid_gid
 
 

@@ -27,7 +27,10 @@ SYSTEM_LIBRARIES = ("/usr/lib", "/usr/lib64")
 
 def interpreter_roots():
     """Read-only folders the interpreter needs: its environment, its installation (or, for
-    a system Python under /usr, just its standard library and executable), shared libraries."""
+    a system Python under /usr, just its standard library and executable), shared
+    libraries. As (source on the host, path in the view): a root reached through a
+    symbolic link (a virtual environment linked into a checkout) appears at the path the
+    interpreter uses."""
     roots = {sys.prefix}
     base = sys.base_prefix
     if base in ("/usr", "/usr/local", "/"):
@@ -36,9 +39,11 @@ def interpreter_roots():
     else:
         roots.add(base)
     roots.update(p for p in SYSTEM_LIBRARIES if os.path.isdir(p))
+    pairs = {(os.path.realpath(r), os.path.abspath(r)) for r in roots}
     # nested roots are covered by their ancestors
-    ordered = sorted(os.path.realpath(r) for r in roots)
-    return [r for i, r in enumerate(ordered) if not any(r.startswith(a.rstrip("/") + "/") for a in ordered[:i])]
+    ordered = sorted(pairs, key=lambda pair: pair[1])
+    return [(source, path) for i, (source, path) in enumerate(ordered)
+            if not any(path.startswith(other.rstrip("/") + "/") for _, other in ordered[:i])]
 
 
 def _parents(path):
@@ -64,8 +69,8 @@ def bwrap_arguments(stage, device="cpu"):
             "--die-with-parent", "--new-session"]
     if os.geteuid() != 0:  # unprivileged bubblewrap needs a user namespace
         args += ["--unshare-user", "--disable-userns"]
-    for root in interpreter_roots():
-        args += _directories([root], made) + ["--ro-bind", root, root]
+    for source, path in interpreter_roots():
+        args += _directories([path], made) + ["--ro-bind", source, path]
     for link in ("lib", "lib64"):
         if os.path.islink(f"/{link}") and os.path.realpath(f"/{link}") in SYSTEM_LIBRARIES:
             args += ["--symlink", f"usr/{link}", f"/{link}"]
