@@ -77,10 +77,11 @@ def test_the_kit_holds_no_answer(kit):
 
 def test_the_kit_holds_no_grader_reference_or_hidden_cases(kit, tmp_path):
     names = {str(p.relative_to(kit)) for p in kit.rglob("*") if p.is_file()}
-    assert not [n for n in names if n.startswith(("reference", "autograder", "tests")) or "checks" in n]
-    assert {f"{m}.py" for m in MODULES} | {"check.py", "answers.yaml", "README.md"} <= names
+    assert not [n for n in names if n.startswith(("reference", "autograder", "tests")) or "checks/" in n
+                or n.endswith(("training.py", "helpers.py"))]
+    assert {f"{m}.py" for m in MODULES} | {"check.py", "answers.yaml", "README.md", "checker/course_plugin.py"} <= names
     # a test the assignment marks hidden has no public case
-    assignment = (ROOT / "autograder" / "assignment.yaml").read_text()
+    assignment = (ROOT / "course.yaml").read_text()
     hidden = tmp_path / "assignment.yaml"
     hidden.write_text(assignment.replace("test_kl_standard_normal: {points: 3,",
                                          "test_kl_standard_normal: {visibility: hidden, points: 3,"))
