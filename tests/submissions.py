@@ -74,3 +74,30 @@ def autograder(*args, timeout=900, cwd=None):
 
     return subprocess.run([sys.executable, "-m", "autograder.cli", *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def graded_as_gradescope_does(archive, root, make_submission):
+    """Unpack ``archive`` into ``root/source``, run its setup.sh into a fresh virtual
+    environment, copy run_autograder to ``root``, write the submission with
+    ``make_submission(root / "submission")`` and run it without arguments; returns the
+    results document (and asserts each step worked)."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from autograder.workflows.package import unpack
+
+    unpack(archive, root / "source")
+    python = shutil.which("python3.11") or sys.executable
+    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True, timeout=1200,
+                           env={**os.environ, "AUTOGRADER_PYTHON": python})
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert (root / "source" / ".venv" / "bin" / "python").exists()
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    make_submission(root / "submission")
+    run = subprocess.run([str(root / "run_autograder")], capture_output=True, text=True, timeout=600, cwd=root,
+                         env={"PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    return json.loads((root / "results" / "results.json").read_text())

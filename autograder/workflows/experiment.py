@@ -1,4 +1,4 @@
-"""The instructor's reference experiment: AEVB against wake-sleep on binarized MNIST.
+"""The bundled course's reference experiment: AEVB against wake-sleep on binarized MNIST.
 
 Both train the same 2-D-latent model (the training checks' architecture) with the
 reference step functions; after every epoch the held-out L_100 is measured. Writes
@@ -14,12 +14,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from .. import course
 from ..data import mnist
-from checks import training
 from ..grader.draw import Draw
-from checks.plugin import MLP
-from reference.iwae import iwae_bound
-from reference.wake_sleep import aevb_step, wake_sleep_step
+
+course.load().activate()  # the bundled course's packages: its training setup, plugin and reference
+from checks import training  # noqa: E402
+from checks.plugin import MLP  # noqa: E402
+from reference.iwae import iwae_bound  # noqa: E402
+from reference.wake_sleep import aevb_step, wake_sleep_step  # noqa: E402
 
 METHODS = ("aevb", "wake_sleep")
 

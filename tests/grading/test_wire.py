@@ -42,3 +42,13 @@ def test_oversized_and_truncated_frames_are_refused():
         roundtrip(wire.encode({"a": 1})[:-2])
     with pytest.raises(wire.WireError, match="malformed header"):
         roundtrip(struct.pack("!Q", 3) + b"{{{")
+
+
+def test_an_operations_keys_cannot_replace_the_protocols():
+    from autograder.worker import protocol
+
+    header, _ = protocol.request("m.f", [], {}, seed=7, op="train", extra={"data": None})
+    assert header["function"] == "m.f" and header["seed"] == 7 and "data" in header
+    for key in ("function", "seed", "args", "dtype"):
+        with pytest.raises(ValueError, match="may not replace"):
+            protocol.request("m.f", [], {}, seed=7, op="train", extra={key: "forged"})

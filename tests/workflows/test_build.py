@@ -1,17 +1,10 @@
 """`autograder build`: the zip Gradescope gets, set up and run as Gradescope does."""
-import json
-import os
-import shutil
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
 from autograder.grader.results import validate
-from autograder.workflows.package import unpack
-from tests.submissions import reference_submission
-from tests.submissions import autograder
+from tests.submissions import autograder, graded_as_gradescope_does, reference_submission
 
 pytestmark = pytest.mark.slow
 
@@ -35,18 +28,6 @@ def test_the_zip_holds_what_gradescope_needs_and_no_project_tests(archive):
 def test_unpacked_as_gradescope_does_it_sets_up_and_grades(archive, tmp_path):
     """/autograder/source holds the zip; setup.sh builds a fresh environment; a copy of
     run_autograder at /autograder grades /autograder/submission without arguments."""
-    root = tmp_path / "autograder"
-    unpack(archive, root / "source")
-    python = shutil.which("python3.11") or sys.executable
-    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True, timeout=1200,
-                           env={**os.environ, "AUTOGRADER_PYTHON": python})
-    assert setup.returncode == 0, setup.stdout + setup.stderr
-    assert (root / "source" / ".venv" / "bin" / "python").exists()
-    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
-    reference_submission(root / "submission")
-    run = subprocess.run([str(root / "run_autograder")], capture_output=True, text=True, timeout=600, cwd=root,
-                         env={"PATH": "/usr/bin:/bin"})
-    assert run.returncode == 0, run.stdout + run.stderr
-    results = json.loads((root / "results" / "results.json").read_text())
+    results = graded_as_gradescope_does(archive, tmp_path / "autograder", reference_submission)
     validate(results)
     assert results["score"] == 100, results["output"]

@@ -3,18 +3,15 @@ layout with a nested module, an instructor file staged over the student's, a sam
 an answer): run_autograder --course from another folder, batch, student-kit and build
 (unpacked and set up in a fresh virtual environment)."""
 import json
-import os
 import shutil
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from autograder.grader.results import validate
-from autograder.workflows.package import unpack
-from tests.submissions import ROOT, autograder
+from tests.submissions import ROOT, autograder, graded_as_gradescope_does
 
 pytestmark = pytest.mark.slow
 TINY = ROOT / "tests" / "courses" / "tiny"
@@ -87,16 +84,6 @@ def test_build_unpacked_and_set_up_in_a_fresh_environment(tmp_path):
     names = set(zipfile.ZipFile(tmp_path / "autograder.zip").namelist())
     assert {"course.yaml", "reference/toolkit/dist/sampling.py", "checks/test_tiny.py", "autograder/course.py"} <= names
     assert not [n for n in names if n.startswith(("checks/test_vae", "reference/vae", "tests/", "student_template/"))]
-    root = tmp_path / "autograder"
-    unpack(tmp_path / "autograder.zip", root / "source")
-    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True, timeout=1200,
-                           env={**os.environ, "AUTOGRADER_PYTHON": shutil.which("python3.11") or sys.executable})
-    assert setup.returncode == 0, setup.stdout + setup.stderr
-    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
-    submission(root / "submission")
-    run = subprocess.run([str(root / "run_autograder")], capture_output=True, text=True, timeout=600, cwd=root,
-                         env={"PATH": "/usr/bin:/bin"})
-    assert run.returncode == 0, run.stdout + run.stderr
-    results = json.loads((root / "results" / "results.json").read_text())
+    results = graded_as_gradescope_does(tmp_path / "autograder.zip", tmp_path / "autograder", submission)
     validate(results)
     assert results["score"] == 10, results["output"]
