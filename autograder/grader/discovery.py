@@ -23,7 +23,7 @@ class Submission:
             return f"the notebook {self.notebook.relative_to(self.root)}"
         if module in self.modules:
             return str(self.modules[module].relative_to(self.root))
-        return f"no file {module.replace('.', '/')}.py anywhere in the submission"
+        return f"no file named {module.replace('.', '/')}.py anywhere in the submission"
 
 
 def _visible_files(root):

@@ -55,7 +55,8 @@ def differences(got, got_arrays, want, want_arrays, tolerance, where="result"):
         bad = ~matches(g64, w64, tolerance["rtol"], tolerance["atol"])[0]
         if not bad.any():
             return []
-        error = np.where(bad, np.abs(g64 - w64), 0)
+        with np.errstate(invalid="ignore"):
+            error = np.where(bad, np.abs(g64 - w64), 0)
         error = np.where(np.isnan(error), np.inf, error)
         worst = np.unravel_index(int(np.argmax(error)), w.shape) if w.shape else ()
         return [f"{where}: {int(bad.sum())} of {w.size} values differ; largest error at index {list(worst)}: "

@@ -29,7 +29,6 @@ SUBMISSIONS = {  # name: (build the folder, grade the training problem too)
     "reference": (lambda f: reference_submission(f), True),
     "template": (lambda f: shutil.copytree(ROOT / "student_template", f), True),
     "empty": (lambda f: f.mkdir(parents=True), True),
-    "missing": (lambda f: None, True),
     "syntax error": (lambda f: reference_submission(f, replace={
         "divergences": "import torch\n\ndef kl_conjugate(t)\n    return torch.exp(t - 1)\n"}), False),
     "missing function, import error": (lambda f: reference_submission(f, replace={
@@ -78,11 +77,6 @@ def test_empty_folder_gets_zero_with_valid_results(graded):
     assert results["score"] == 0 and len(results["tests"]) == 44
     assert "no file named vae.py anywhere in the submission" in results["by_test"]["elbo"]["output"]
     assert "Not found: answers.yaml" in results["output"]
-
-
-def test_missing_folder_still_writes_results(graded):
-    results = graded["missing"]
-    assert results["score"] == 0 and "does not exist" in results["output"]
 
 
 def test_syntax_error_costs_only_that_module(graded):

@@ -2,8 +2,17 @@
 import sympy as sp
 import yaml
 
-from autograder.grader.answers import expressions_equal, parse
+from autograder import course
+from autograder.grader.answers import expressions_equal
+from autograder.grader.answers import parse as parse_with
 from tests.submissions import REFERENCE
+
+SYMBOLS = course.load().symbols
+
+
+def parse(text):
+    return parse_with(text, SYMBOLS)
+
 
 KEY = yaml.safe_load((REFERENCE / "answers.yaml").read_text())
 t, a, mu = sp.symbols("t a mu", real=True)

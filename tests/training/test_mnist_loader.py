@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from autograder.data import mnist
+from checks import training
 from tests.submissions import ROOT
 
 SHARED = ROOT.parent / "shared" / "data" / "mnist"
