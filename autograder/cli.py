@@ -103,6 +103,8 @@ def _report(args):
     from .workflows.report import write_report
 
     paths, summary = write_report(args.batch, args.out)
+    if args.course is not None:
+        print(_course(args.parser, args).title)
     print(summary)
     for path in paths.values():
         print(f"wrote {path}")
@@ -210,7 +212,7 @@ def main(argv=None):
                                              "scores.png and pass_rates.png.")
     report.add_argument("batch", type=_path, help="the --out folder of `autograder batch`")
     report.add_argument("--out", type=_path, default=None, help="default: BATCH/report")
-    _course_argument(report)  # accepted for symmetry: a batch folder's results say everything a report needs
+    _course_argument(report)  # its title heads the summary; the results hold everything else
     report.set_defaults(run=_report)
 
     build = commands.add_parser("build", help="build Gradescope's autograder.zip",

@@ -91,9 +91,10 @@ def confinement(limits, stage, device):
     decided once per grading; moves ``stage`` to its place in the view when there is one."""
     refusal, bwrap = None, None
     if limits.namespaces:
-        refusal = view.probe(view.find_bwrap(), stage, device)
+        program = view.find_bwrap()
+        refusal = view.probe(program, stage, device)
         if refusal is None:
-            bwrap = [view.find_bwrap(), *view.bwrap_arguments(stage, device)]
+            bwrap = [program, *view.bwrap_arguments(stage, device)]
             stage.view = view.INSIDE
     uid_gid = policy.unprivileged_ids(limits, [source for source, _ in view.interpreter_roots()] if bwrap else None)
     return bwrap, refusal, uid_gid
@@ -125,7 +126,8 @@ def _summary(course, submission, remote, plugin):
     if submission.answers is None and course.answer_key is not None:
         lines.append(f"Not found: {course.answers_file} (its tests score 0).")
     lines += submission.notes
-    lines += [f"{m}.py: {reason}" for m, reason in sorted(remote.broken.items()) if m in submission.modules]
+    lines += [f"{m.replace('.', '/')}.py: {reason}" for m, reason in sorted(remote.broken.items())
+              if m in submission.modules]
     score = sum(r["score"] for r in plugin.records.values())
     lines.append(f"Score: {score:g} / {plugin.assignment.total:g}")
     return "\n".join(lines)
