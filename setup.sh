@@ -8,6 +8,8 @@
 #   TORCH_INDEX_URL    optional package index for a CPU-only torch wheel
 #
 #   ./setup.sh --dev   also installs what the project's tests use (Dask for `batch --scheduler`)
+#
+# It installs the packages the course beside it (course.yaml) lets student code import.
 set -euo pipefail
 extras=""
 [[ ${1:-} == --dev ]] && extras="[dev]"
@@ -39,4 +41,9 @@ if ! .venv/bin/python -c 'import torch, sys; sys.exit(torch.__version__.split("+
   .venv/bin/python -m pip install --quiet ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} torch==2.13.0
 fi
 .venv/bin/python -m pip install --quiet -e ".${extras}"
+# what the course's student code may import beyond the engine's dependencies (course.yaml: student.packages)
+packages=$(.venv/bin/python -c 'from autograder import course; print(" ".join(course.load().packages))')
+if [[ -n $packages ]]; then
+  .venv/bin/python -m pip install --quiet $packages
+fi
 echo "setup.sh: ready ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"
