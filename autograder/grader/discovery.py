@@ -1,10 +1,15 @@
 """Finding a submission's parts: the course's files at any depth (a file
 ``models/net.py`` is found wherever a folder ``models`` holds ``net.py``), the answers
-file, or one notebook. Reads files only; never imports or executes them."""
+file, or one notebook; or, when the folder holds none of them, the same inside a zip it
+holds (as a homework's own submission step makes one). Reads files only; never imports or
+executes them."""
 import ast
 import dataclasses
+import shutil
+import tempfile
 import warnings
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath
 
 import nbformat
 
@@ -16,6 +21,11 @@ class Submission:
     notebook: Path | None = None
     notebook_source: str | None = None
     notes: list = dataclasses.field(default_factory=list)
+    unpacked: Path | None = None  # a folder the zip was unpacked into, the grader's to remove
+
+    def remove_unpacked(self):
+        if self.unpacked is not None:
+            shutil.rmtree(self.unpacked, ignore_errors=True)
 
     def where(self, module):
         """Where a module was found, or why it was not, for messages to the student."""
@@ -35,9 +45,10 @@ def _visible_files(root):
             yield path
 
 
-def discover(root, course):
+def discover(root, course, unzip=True):
     """Scan ``root`` for ``course``'s files; the shallowest copy of each wins, and
-    duplicates are noted."""
+    duplicates are noted. With ``unzip``, a folder holding none of them but a zip is graded
+    from the zip's contents (one level: a zip inside that zip is not opened)."""
     root = Path(root)
     submission = Submission(root)
     if not root.is_dir():
@@ -58,6 +69,10 @@ def discover(root, course):
             submission.answers = path
         elif path.name.endswith(".ipynb") and course.notebook:
             notebooks.append(path)
+    if not submission.modules and not notebooks:
+        archive = next((p for p in _visible_files(root) if p.suffix.lower() == ".zip"), None)
+        if archive is not None and unzip:
+            return _discover_in_zip(archive, root, course, submission.notes)
     if not submission.modules and notebooks:
         if len(notebooks) > 1:
             submission.notes.append("Several notebooks found; graded "
@@ -69,6 +84,42 @@ def discover(root, course):
             candidate = notebooks[0].with_name(course.answers_file)
             submission.answers = candidate if candidate.is_file() else None
     return submission
+
+
+MAX_ZIP_BYTES, MAX_ZIP_FILES = 64 << 20, 2000
+
+
+def _discover_in_zip(archive, root, course, notes):
+    """Unpack ``archive`` (at most MAX_ZIP_FILES files and MAX_ZIP_BYTES, written as they
+    are read, so a zip bomb stops at the cap; no links, no paths leaving the folder) into a
+    private folder and discover there."""
+    folder = Path(tempfile.mkdtemp(prefix="agsubmission-"))  # mode 0700: not the worker's to read
+    written, problem = 0, None
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            members = [m for m in opened.infolist() if not m.is_dir()]
+            if len(members) > MAX_ZIP_FILES:
+                problem = f"it holds more than {MAX_ZIP_FILES} files"
+            for member in members[:MAX_ZIP_FILES]:
+                name = PurePosixPath(member.filename.replace("\\", "/"))
+                parts = [p for p in name.parts if p not in ("", ".", "..", "/")]
+                if not parts or (member.external_attr >> 16) & 0o170000 == 0o120000:  # empty name, or a link
+                    continue
+                target = folder.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with opened.open(member) as source, open(target, "wb") as sink:
+                    while chunk := source.read(1 << 16):
+                        written += len(chunk)
+                        if written > MAX_ZIP_BYTES:
+                            raise ValueError(f"it unpacks to more than {MAX_ZIP_BYTES >> 20} MB")
+                        sink.write(chunk)
+    except (zipfile.BadZipFile, ValueError, OSError, RuntimeError) as exc:
+        problem = str(exc)
+    inner = discover(folder, course, unzip=False)
+    inner.unpacked = folder
+    inner.notes = notes + [f"Graded the files inside {archive.relative_to(root)}."] + (
+        [f"Part of {archive.name} was not unpacked: {problem}."] if problem else []) + inner.notes
+    return inner
 
 
 def _is_definition(node):

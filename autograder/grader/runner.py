@@ -200,6 +200,7 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
         if uid_gid:
             policy.sweep_user(uid_gid[0])
         stage.remove()
+        submission.remove_unpacked()
         policy.restore(restore)
     remote.seconds["worker start"] += sum(first_start)
     isolation = describe_isolation(remote.layers, as_root, refusal)

@@ -131,3 +131,38 @@ def test_template_signatures_match_the_reference(module):
         if inspect.isfunction(obj) and obj.__module__ == reference.__name__:
             assert inspect.signature(namespace[name]) == inspect.signature(obj), name
             assert namespace[name].__doc__ == obj.__doc__
+
+
+def test_a_zipped_submission_is_graded_from_the_zip(tmp_path):
+    import zipfile
+
+    reference_submission(tmp_path / "src", nested="hw3")
+    (tmp_path / "sub").mkdir()
+    with zipfile.ZipFile(tmp_path / "sub" / "hw3.zip", "w") as z:
+        for path in (tmp_path / "src").rglob("*"):
+            if path.is_file():
+                z.write(path, str(path.relative_to(tmp_path / "src")))
+        z.writestr("../../escape.py", "x = 1")  # a path that leaves the folder lands inside it
+    found = discover(tmp_path / "sub", BUNDLED)
+    try:
+        assert set(found.modules) == set(MODULES) and found.answers is not None
+        assert found.unpacked is not None and found.modules["vae"].is_relative_to(found.unpacked)
+        assert (found.unpacked / "escape.py").exists() and not (tmp_path / "escape.py").exists()
+        assert "Graded the files inside hw3.zip." in found.notes
+    finally:
+        found.remove_unpacked()
+    assert not found.unpacked.exists()
+
+
+def test_a_zip_bomb_stops_at_the_cap(tmp_path, monkeypatch):
+    import zipfile
+
+    from autograder.grader import discovery
+
+    monkeypatch.setattr(discovery, "MAX_ZIP_BYTES", 1 << 20)
+    (tmp_path / "sub").mkdir()
+    with zipfile.ZipFile(tmp_path / "sub" / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("vae.py", b"#" * (8 << 20))
+    found = discover(tmp_path / "sub", BUNDLED)
+    found.remove_unpacked()
+    assert any("unpacks to more than 1 MB" in note for note in found.notes)

@@ -49,6 +49,18 @@ def test_run_autograder_from_another_folder(tmp_path):
     assert wrong.exists() and not (ROOT / "wrong.json").exists()
 
 
+def test_a_zip_as_the_homework_makes_it(tmp_path):
+    submission(tmp_path / "src")
+    (tmp_path / "upload").mkdir()
+    shutil.make_archive(str(tmp_path / "upload" / "submission"), "zip", tmp_path / "src" / "hw")
+    process = subprocess.run([str(ROOT / "run_autograder"), "--course", str(TINY), "--submission", "upload",
+                              "--results", "zip.json", "--quiet"], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=300)
+    assert process.returncode == 0, process.stderr
+    results = json.loads((tmp_path / "zip.json").read_text())
+    assert results["score"] == 10 and "Graded the files inside submission.zip." in results["output"]
+
+
 def test_batch_and_report(tmp_path):
     submission(tmp_path / "export" / "alice")
     shutil.copytree(TINY / "student_template", tmp_path / "export" / "bob")
