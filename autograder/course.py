@@ -82,6 +82,7 @@ class Course:
     title: str
     files: tuple  # the student's files, as paths inside their package: "net.py", "models/net.py"
     package: str | None  # the folder those files live in, in the student's layout
+    aliases: tuple  # other names that package is imported by
     answers_file: str | None
     notebook: bool
     packages: tuple
@@ -186,7 +187,8 @@ def load(path=None):
     key = data.get("answer_key") or None
     course = Course(
         root=root, manifest=manifest, name=data.get("course", root.name), title=data["title"],
-        files=tuple(student["files"]), package=student.get("package"), answers_file=student.get("answers"),
+        files=tuple(student["files"]), package=student.get("package"), aliases=tuple(student.get("aliases", ())),
+        answers_file=student.get("answers"),
         notebook=student.get("notebook", True), packages=tuple(student.get("packages", ())),
         reference=folder("reference"), template=folder("template", required=False), checks=folder("checks"),
         scaffold=tuple(data.get("scaffold", ())), plugin=folder("plugin"),
@@ -198,6 +200,8 @@ def load(path=None):
             if not (course.reference / file).is_file():
                 where = ["student", "files", i] if key == "student" else ["scaffold", i]
                 raise CourseError(f"{manifest}:{line_of(where)}: the reference has no {file}")
+    if course.aliases and not course.package:
+        raise CourseError(f"{manifest}:{line_of(['student', 'aliases'])}: aliases name a package: set student.package")
     if course.plugin is not None and not course.plugin.is_relative_to(course.checks):
         raise CourseError(f"{manifest}:{line_of(['plugin'])}: the plugin must live in the checks folder")
     if course.answer_key is not None and not course.answer_key.is_file():

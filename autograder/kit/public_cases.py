@@ -90,6 +90,7 @@ def save(cases, folder, course):
             entry[f"{side}_arrays"] = names
         index.append(entry)
     (folder / INDEX).write_text(json.dumps({"modules": list(course.modules), "package": course.package,
+                                            "aliases": list(course.aliases),
                                             "answers_file": course.answers_file,
                                             "answer_keys": course.answer_names(), "cases": index}, indent=1))
     np.savez_compressed(folder / ARRAYS, **arrays)

@@ -21,13 +21,14 @@ class Stage:
     root: Path  # on the host
     modules: dict  # contract module -> importable name in the worker
     plugin: str | None = None  # importable name of the course plugin in the worker
+    aliases: dict = dataclasses.field(default_factory=dict)  # another name -> the student package
     view: Path = None  # where the worker sees ``root``: /worker inside bubblewrap, else ``root``
 
     def __post_init__(self):
         self.view = self.view or self.root
 
     def worker_config(self):
-        return {"modules": self.modules, "plugin": self.plugin}
+        return {"modules": self.modules, "plugin": self.plugin, "aliases": self.aliases}
 
     @property
     def main(self):
@@ -82,4 +83,5 @@ def build_stage(submission, course):
         for name in files:
             os.chmod(os.path.join(directory, name), 0o644)
     os.chmod(root / "scratch", 0o700)
-    return Stage(root, modules, PLUGIN_MODULE if course.plugin is not None else None)
+    return Stage(root, modules, PLUGIN_MODULE if course.plugin is not None else None,
+                 {alias: course.package for alias in course.aliases})

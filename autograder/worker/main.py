@@ -43,6 +43,8 @@ def main():
     torch.set_num_threads(1)
     reader, writer = os.fdopen(in_fd, "rb", buffering=0), os.fdopen(out_fd, "wb", buffering=0)
     config = json.loads(sys.argv[3])
+    if config.get("aliases"):
+        sys.meta_path.insert(0, probes.Aliases(config["aliases"]))
     plugin = importlib.import_module(config["plugin"]) if config.get("plugin") else None
     session = probes.Session(config["modules"], plugin)
     writer.write(wire.encode({"event": "ready", "torch": torch.__version__,

@@ -176,6 +176,8 @@ def main(argv=None, cases_folder=None, default_folder="."):
     folder = args.folder.resolve()
     sys.path.insert(0, str(folder))
     prefix = f"{course['package']}." if course.get("package") else ""
+    if course.get("aliases"):
+        sys.meta_path.insert(0, probes.Aliases({alias: course["package"] for alias in course["aliases"]}))
     session = probes.Session({m: prefix + m for m in course["modules"]}, _plugin())
 
     by_test = defaultdict(list)

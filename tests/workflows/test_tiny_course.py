@@ -49,6 +49,19 @@ def test_run_autograder_from_another_folder(tmp_path):
     assert wrong.exists() and not (ROOT / "wrong.json").exists()
 
 
+def test_an_edition_that_imports_the_package_by_another_name(tmp_path):
+    sampling = (TINY / "reference" / "toolkit" / "dist" / "sampling.py").read_text()
+    sampling = sampling.replace("from toolkit.constants import TINY", "import kit.logistic\nimport toolkit.logistic\n"
+                                "from kit.constants import TINY\n\nassert kit.logistic is toolkit.logistic")
+    submission(tmp_path / "kit", broken={"dist/sampling.py": sampling})
+    process = subprocess.run([str(ROOT / "run_autograder"), "--course", str(TINY), "--submission", "kit",
+                              "--results", "kit.json", "--quiet"], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=300)
+    assert process.returncode == 0, process.stderr
+    results = json.loads((tmp_path / "kit.json").read_text())
+    assert results["score"] == 10, [t["output"][:300] for t in results["tests"]]
+
+
 def test_a_zip_as_the_homework_makes_it(tmp_path):
     submission(tmp_path / "src")
     (tmp_path / "upload").mkdir()
