@@ -101,3 +101,26 @@ def graded_as_gradescope_does(archive, root, make_submission):
                          env={"PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stdout + run.stderr
     return json.loads((root / "results" / "results.json").read_text())
+
+
+def system_python_environment():
+    """A virtual environment of the system's Python 3.11 (as on Gradescope's image) that
+    borrows this environment's packages through a .pth file, in a folder any user can
+    reach; its interpreter's path. Skips the test where there is no system Python 3.11."""
+    import shutil
+    import subprocess
+    import sysconfig
+    import tempfile
+
+    import pytest
+
+    system_python = shutil.which("python3.11", path="/usr/bin:/usr/local/bin")
+    if system_python is None:
+        pytest.skip("needs a system Python 3.11")
+    venv = Path(tempfile.mkdtemp(prefix="agvenv-")) / "venv"
+    venv.parent.chmod(0o755)
+    subprocess.run([system_python, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = subprocess.run([str(venv / "bin/python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    Path(site, "project.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return str(venv / "bin/python")

@@ -6,7 +6,6 @@ import dataclasses
 import io
 import time
 
-import torch
 
 from ..sandbox.client import WorkerDied, WorkerTimeout
 from ..worker import probes, protocol, wire

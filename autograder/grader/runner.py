@@ -86,17 +86,19 @@ def describe_isolation(layers, as_root, refusal=None):
     return text
 
 
-def confinement(limits, stage, device):
+def confinement(limits, stage, device, private):
     """(bwrap command or None, why the view is not used or None, worker (uid, gid) or None),
-    decided once per grading; moves ``stage`` to its place in the view when there is one."""
-    refusal, bwrap = None, None
+    decided once per grading; moves ``stage`` to its place in the view when there is one.
+    ``private``: folders the view must not hold (the project's, the course's)."""
+    refusal, bwrap, roots = None, None, None
     if limits.namespaces:
-        program = view.find_bwrap()
-        refusal = view.probe(program, stage, device)
+        program, roots = view.find_bwrap(), view.interpreter_roots(private)
+        arguments = view.bwrap_arguments(stage, roots, device)
+        refusal = view.probe(program, arguments)
         if refusal is None:
-            bwrap = [program, *view.bwrap_arguments(stage, device)]
+            bwrap = [program, *arguments]
             stage.view = view.INSIDE
-    uid_gid = policy.unprivileged_ids(limits, [source for source, _ in view.interpreter_roots()] if bwrap else None)
+    uid_gid = policy.unprivileged_ids(limits, [source for source, _ in roots] if bwrap else None)
     return bwrap, refusal, uid_gid
 
 
@@ -161,7 +163,7 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     submission = discover(submission_dir, course)
     as_root = os.geteuid() == 0
     stage = build_stage(submission, course)
-    bwrap, refusal, uid_gid = confinement(assignment.limits, stage, device)
+    bwrap, refusal, uid_gid = confinement(assignment.limits, stage, device, [PROJECT, course.root])
     if refusal:
         log(f"WARNING: the worker runs without its allow-list view: {refusal}")
     restore = policy.protect(hidden_paths(submission_dir, course)) if uid_gid and not bwrap else {}

@@ -13,6 +13,7 @@ and no network. Nothing else of the host exists there: no home folders, no other
 checkouts, no ``/tmp``, no ``/etc``, no results or batch folders.
 """
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -25,13 +26,22 @@ SCRATCH_BYTES = 64 << 20
 SYSTEM_LIBRARIES = ("/usr/lib", "/usr/lib64")
 
 
-def interpreter_roots():
+def _isolated_path():
+    """The folders on this interpreter's import path as the worker gets it (``-I``:
+    site-packages and what their .pth files add, no PYTHONPATH, no user site)."""
+    done = subprocess.run([sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
+                          capture_output=True, text=True, timeout=60, check=True)
+    return [p for p in json.loads(done.stdout) if os.path.isdir(p)]
+
+
+def interpreter_roots(private=()):
     """Read-only folders the interpreter needs: its environment, its installation (or, for
-    a system Python under /usr, just its standard library and executable), shared
-    libraries. As (source on the host, path in the view): a root reached through a
-    symbolic link (a virtual environment linked into a checkout) appears at the path the
-    interpreter uses."""
-    roots = {sys.prefix}
+    a system Python under /usr, just its standard library and executable), every folder on
+    its isolated import path, shared libraries; never one that holds a ``private`` folder
+    (the project's or the course's, should a .pth file name them). As (source on the host,
+    path in the view): a root reached through a symbolic link (a virtual environment linked
+    into a checkout) appears at the path the interpreter uses."""
+    roots = {sys.prefix, *_isolated_path()}
     base = sys.base_prefix
     if base in ("/usr", "/usr/local", "/"):
         roots.add(sysconfig.get_paths()["stdlib"])
@@ -39,6 +49,8 @@ def interpreter_roots():
     else:
         roots.add(base)
     roots.update(p for p in SYSTEM_LIBRARIES if os.path.isdir(p))
+    hidden = [Path(os.path.realpath(p)) for p in private]
+    roots = {r for r in roots if not any(h.is_relative_to(os.path.realpath(r)) for h in hidden)}
     pairs = {(os.path.realpath(r), os.path.abspath(r)) for r in roots}
     # nested roots are covered by their ancestors
     ordered = sorted(pairs, key=lambda pair: pair[1])
@@ -62,14 +74,15 @@ def _directories(paths, made):
     return args
 
 
-def bwrap_arguments(stage, device="cpu"):
-    """bubblewrap's arguments (up to, not including, the command) for ``stage``."""
+def bwrap_arguments(stage, roots, device="cpu"):
+    """bubblewrap's arguments (up to, not including, the command) for ``stage``, with the
+    interpreter's ``roots`` (``interpreter_roots``)."""
     made = set()
     args = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session"]
     if os.geteuid() != 0:  # unprivileged bubblewrap needs a user namespace
         args += ["--unshare-user", "--disable-userns"]
-    for source, path in interpreter_roots():
+    for source, path in roots:
         args += _directories([path], made) + ["--ro-bind", source, path]
     for link in ("lib", "lib64"):
         if os.path.islink(f"/{link}") and os.path.realpath(f"/{link}") in SYSTEM_LIBRARIES:
@@ -90,13 +103,13 @@ def find_bwrap():
     return shutil.which("bwrap", path="/usr/bin:/bin:/usr/local/bin")
 
 
-def probe(bwrap, stage, device="cpu"):
-    """None when bubblewrap can build the view here, else why not (Docker's default seccomp
-    profile, for one, refuses the namespaces)."""
+def probe(bwrap, arguments):
+    """None when bubblewrap can build the view of ``arguments`` here, else why not (Docker's
+    default seccomp profile, for one, refuses the namespaces)."""
     if bwrap is None:
         return "bubblewrap (bwrap) is not installed"
     try:
-        done = subprocess.run([bwrap, *bwrap_arguments(stage, device), sys.executable, "-I", "-S", "-c", ""],
+        done = subprocess.run([bwrap, *arguments, sys.executable, "-I", "-S", "-c", ""],
                               capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap did not run: {exc}"

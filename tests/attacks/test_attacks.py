@@ -8,9 +8,6 @@ import json
 import os
 import re
 import secrets
-import shutil
-import sysconfig
-import tempfile
 import socket
 import subprocess
 import sys
@@ -22,7 +19,7 @@ import pytest
 
 from autograder.grader.results import validate
 from tests.attacks.hostile import ATTACKED, COLLATERAL, hostile_sources, planted_files
-from tests.submissions import ROOT, assignment_file, reference_submission
+from tests.submissions import ROOT, assignment_file, reference_submission, system_python_environment
 
 pytestmark = pytest.mark.slow
 TIME_BOUND_S = 300
@@ -69,20 +66,14 @@ def markers(token):
 
 def gradescope_like(folder):
     """(python, assignment) for grading as root with the worker under its own uid and no
-    namespaces, as in a Docker container that blocks unshare. The worker's interpreter must
-    be reachable by that uid: a venv of the system Python that borrows our site-packages."""
-    system_python = shutil.which("python3.11", path="/usr/bin:/usr/local/bin")
-    if os.geteuid() != 0 or system_python is None:
-        pytest.skip("needs root and a system Python 3.11")
-    venv = Path(tempfile.mkdtemp(prefix="agvenv-")) / "venv"  # reachable by the worker's uid
-    os.chmod(venv.parent, 0o755)
-    subprocess.run([system_python, "-m", "venv", "--without-pip", str(venv)], check=True)
-    site = subprocess.run([str(venv / "bin/python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    Path(site, "project.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    namespaces, as in a Docker container that blocks unshare, with a system Python's
+    environment (system_python_environment)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    python = system_python_environment()
     assignment = assignment_file(folder, drop=["training"]).read_text()
     (folder / "no-namespaces.yaml").write_text(assignment.replace("  namespaces: true", "  namespaces: false"))
-    return str(venv / "bin/python"), ["--assignment", str(folder / "no-namespaces.yaml")]
+    return python, ["--assignment", str(folder / "no-namespaces.yaml")]
 
 
 @pytest.fixture(scope="module", params=["default", "gradescope-like"])

@@ -18,7 +18,8 @@ import pytest
 
 from autograder.sandbox import view
 from tests.attacks.walker import walker_sources
-from tests.submissions import REFERENCE, ROOT, assignment_file, autograder, reference_submission
+from tests.submissions import (REFERENCE, ROOT, assignment_file, autograder, reference_submission,
+                               system_python_environment)
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(view.find_bwrap() is None, reason="bubblewrap (bwrap) is not installed")]
@@ -45,6 +46,16 @@ def planted():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def test_the_view_never_binds_a_folder_that_holds_the_project(monkeypatch, tmp_path):
+    """A .pth file may put the project itself on the import path (an old-style editable
+    install): that folder, which holds the reference and the checks, stays out."""
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    monkeypatch.setattr(view, "_isolated_path", lambda: [str(ROOT), str(ROOT.parent), str(site)])
+    bound = [path for _, path in view.interpreter_roots(private=[ROOT])]
+    assert str(site) in bound and str(ROOT) not in bound and str(ROOT.parent) not in bound
+
+
 def walk_report(results):
     for test in results["tests"]:
         for line in test["output"].splitlines():
@@ -56,23 +67,30 @@ def walk_report(results):
 def assert_allow_list(report):
     assert report["outside"] == 0, (report["outside_folders"], report["sample"][:10])
     assert report["depth"] >= 8
-    counts = {root: n for root, n in report["counts"].items() if n}
-    assert counts.get(str(view.INSIDE), 0) >= 10, counts  # its own staged files
-    assert counts.get(sys.prefix, 0) > 1000, counts  # the interpreter's packages (torch)
+    def under(top):
+        return sum(n for root, n in report["counts"].items() if Path(root).is_relative_to(top))
+    assert under(view.INSIDE) >= 10, report["counts"]  # its own staged files
+    assert under(sys.prefix) > 1000, report["counts"]  # the interpreter's packages (torch)
 
 
-def test_run_autograder_worker_sees_only_the_allow_list(planted, tmp_path):
+@pytest.mark.parametrize("interpreter", ["project venv", "system Python venv"])
+def test_run_autograder_worker_sees_only_the_allow_list(planted, tmp_path, interpreter):
+    """With the project's environment, and with a system Python's whose packages come
+    through a .pth file (Gradescope's image installs Python 3.11 under /usr)."""
+    python = sys.executable if interpreter == "project venv" else system_python_environment()
     submission = reference_submission(tmp_path / "submission", replace=walker_sources())
     results_path = tmp_path / "results" / "results.json"
     process = subprocess.run([str(ROOT / "run_autograder"), "--submission", str(submission), "--results",
                               str(results_path), "--seed", "424242",
                               "--assignment", str(assignment_file(tmp_path, drop=["training"]))],
-                             capture_output=True, text=True, timeout=600)
+                             capture_output=True, text=True, timeout=600,
+                             env={"PATH": "/usr/bin:/bin", "AUTOGRADER_PYTHON": python})
     assert process.returncode == 0, process.stderr
     assert "allow-list filesystem view" in process.stdout, process.stdout
     text = results_path.read_text()
     assert_allow_list(walk_report(json.loads(text)))
     assert planted not in text and "424242" not in text
+    assert json.loads(text)["score"] == 92
 
 
 def test_batch_worker_sees_no_other_submission_log_or_result(planted, tmp_path):

@@ -2,7 +2,8 @@
 
 At import of ``vae.py`` it walks ``/`` (depth up to 12, following symbolic links, each
 folder once), and prints one line ``WALK {json}``: how many readable regular files it
-found under each root the view is meant to allow, and every other readable file with its
+found under each root the view is meant to allow (the interpreter's installation and
+import path, the system's libraries, its own stage, /proc, /dev), and every other readable file with its
 first bytes (planted, temporary and log files first). Whatever it prints lands in the first test's feedback, as a student's would.
 """
 from tests.submissions import flat_source
@@ -12,8 +13,8 @@ import json as _json, os as _os, stat as _stat, sys as _sys
 
 def _walk():
     here = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))  # the stage
-    allowed = sorted({_os.path.realpath(p) for p in (_sys.prefix, _sys.base_prefix, "/usr/lib", "/usr/lib64",
-                                                     here, "/proc", "/dev")}, key=len, reverse=True)
+    needed = [_sys.prefix, _sys.base_prefix, *(p for p in _sys.path if _os.path.isdir(p)), "/usr/lib", "/usr/lib64"]
+    allowed = sorted({_os.path.realpath(p) for p in (*needed, here, "/proc", "/dev")}, key=len, reverse=True)
     counts, outside, seen, depth_reached = {a: 0 for a in allowed}, [], set(), 0
     todo = [("/", 0)]
     while todo:
