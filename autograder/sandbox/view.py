@@ -3,7 +3,8 @@
 Inside the sandbox the root holds only
 
 - the interpreter and its packages, read-only: the virtual environment, the base Python
-  installation and the system's shared libraries (``/usr/lib``, ``/usr/lib64``);
+  installation, the folders on its isolated import path, and the system's shared
+  libraries (``/usr/lib``, ``/usr/lib64``);
 - the staged worker at ``/worker``: ``agworker/`` and ``submission/`` read-only, and a
   private writable ``scratch/`` (a fresh tmpfs, gone when the worker is);
 - a minimal ``/dev`` (null, zero, random, urandom, …) and a ``/proc`` of the sandbox's
