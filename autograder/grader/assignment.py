@@ -70,10 +70,10 @@ def load(path, course=None):
             if known is not None:
                 for i, name in enumerate(merged["covers"]):
                     if name not in known:
-                        close = difflib.get_close_matches(name, sorted(known), n=3)
+                        close = " or ".join(f"`{c}`" for c in difflib.get_close_matches(name, sorted(known), n=3))
                         raise CourseError(f"{path}:{line_of([*where, 'covers', i])}: {test_id} covers `{name}`, "
                                           "which is neither a function of the course's reference nor an answer key"
-                                          + (f"; did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""))
+                                          + (f"; did you mean {close}?" if close else ""))
                 if test_id not in checks:
                     raise CourseError(f"{path}:{line_of(where)}: no check named {test_id} in {course.checks}")
             tests[test_id] = TestSpec(
@@ -84,6 +84,7 @@ def load(path, course=None):
     total = float(raw["total"])
     points = sum(t.points for t in tests.values())
     if abs(points - total) > 1e-9:
-        raise CourseError(f"{path}:{line_of(['total'])}: the tests' points add up to {points:g}, not the total {total:g}")
+        raise CourseError(f"{path}:{line_of(['total'])}: the tests' points add up to {points:g}, "
+                          f"not the total {total:g}")
     return Assignment(raw["title"], total, raw.get("visibility", "visible"), raw.get("stdout_visibility", "hidden"),
                       tests, Limits(**raw.get("sandbox", {})), tuple(raw.get("leaderboard") or ()))

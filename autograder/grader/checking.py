@@ -174,6 +174,13 @@ def expect_fresh_draws(pvalue, what, tests=2):
                        "fixed seed inside your function")
 
 
+def expect_gaussian_draws(first, second, mean, cov, what, description):
+    """Draws of two calls without noise arguments: the first follows N(mean, cov), and the
+    two are independent draws (two exact tests sharing the part's false-fail rate)."""
+    expect_statistics(stats.gaussian_pvalue(first, mean, cov), what, description, tests=2)
+    expect_fresh_draws(stats.fresh_draws_pvalue(first, second, cov), what)
+
+
 def samples_of(value, what, shape):
     """The array of a returned tensor of the given shape (for statistical checks)."""
     return expect_tensor(value, what, shape=shape).array
