@@ -1,18 +1,21 @@
-"""Autograder for the deep-generative-models assignment.
+"""An autograder for generative-model courses: the engine. It names no course; a course is
+a folder with a manifest (``course.py``, ``course_schema.json``), and the bundled one is the
+project's root.
 
 The trust boundary is the layout:
 
-- ``grader/``  trusted: discovers the submission, runs the checks, writes results.json.
-  It never imports student code.
-- ``checks/``  trusted: the grading tests (pytest), comparing worker outputs with
-  ``reference/`` on inputs drawn from a secret per-submission seed.
-- ``sandbox/`` trusted: starts and confines the worker and talks to it in plain data.
-- ``worker/``  untrusted side: the only code that runs next to student code. The trusted
-  side uses only its codec (``wire``) and its call harness (``probes``, run on the
-  reference), never anything that imports a submission. ``selfcheck`` and ``probes`` are
-  also what the student kit ships.
+- ``grader/``  trusted: discovers the submission, runs the course's checks (pytest),
+  compares worker outputs with the course's reference on inputs drawn from a secret
+  per-submission seed, writes results.json. It never imports student code.
+- ``sandbox/`` trusted: builds the worker's allow-list view (bubblewrap), starts and
+  confines the worker, and talks to it in plain data.
+- ``worker/``  untrusted side: the only code that runs next to student code (with the
+  course's plugin). The trusted side uses only its protocol and codec (``protocol``,
+  ``wire``), its comparison rule (``closeness``) and its call harness (``probes``, run on
+  the reference), never anything that imports a submission. ``selfcheck``, ``probes``,
+  ``protocol`` and ``closeness`` are also what the student kit ships.
 
-Around the grading of one submission: ``workflows/`` (batch, report, the archives, the
-reference experiment), ``kit/`` (public cases recorded from the reference), ``data/``
-(the MNIST subset the training checks use).
+Around the grading of one submission: ``workflows/`` (batch, report, the archives, a new
+course's scaffold, the bundled course's experiment), ``kit/`` (public cases recorded from
+the reference), ``data/`` (reading MNIST).
 """
