@@ -8,15 +8,17 @@ find no readable file outside the interpreter, the system's libraries, its own s
 (which holds that grading's seed) beside it.
 """
 import json
+import os
 import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import view
+from autograder.sandbox import policy, view
 from tests.attacks.walker import walker_sources
 from tests.submissions import (REFERENCE, ROOT, assignment_file, autograder, reference_submission,
                                system_python_environment)
@@ -91,6 +93,36 @@ def test_run_autograder_worker_sees_only_the_allow_list(planted, tmp_path, inter
     assert_allow_list(walk_report(json.loads(text)))
     assert planted not in text and "424242" not in text
     assert json.loads(text)["score"] == 92
+
+
+def test_an_ordinary_user_gets_the_same_view(planted):
+    """Run by an ordinary user (an instructor's laptop), bubblewrap builds the view through
+    an unprivileged user namespace: the same allow-list, no network."""
+    runuser = shutil.which("runuser")
+    reachable = all(policy._world_reachable(ROOT / name) for name in ("run_autograder", "autograder/cli.py"))
+    if os.geteuid() != 0 or runuser is None or not reachable:
+        pytest.skip("needs root (to become another user), runuser, and a project any user can read")
+    folder = Path(tempfile.mkdtemp(prefix="agview-"))
+    folder.chmod(0o777)
+    try:
+        submission = reference_submission(folder / "submission", replace=walker_sources())
+        assignment = assignment_file(folder, drop=["training"])
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o777 if path.is_dir() else 0o644)
+        process = subprocess.run([runuser, "-u", "nobody", "--", str(ROOT / "run_autograder"), "--submission",
+                                  str(submission), "--results", str(folder / "results.json"), "--seed", "424242",
+                                  "--assignment", str(assignment)], capture_output=True, text=True, timeout=600,
+                                 env={"PATH": "/usr/bin:/bin", "HOME": str(folder),
+                                      "AUTOGRADER_PYTHON": system_python_environment()})
+        assert process.returncode == 0, process.stdout + process.stderr
+        if "bubblewrap refused" in process.stdout:
+            pytest.skip("this kernel gives ordinary users no namespaces: " + process.stdout[-300:])
+        assert "not root: no privilege to drop" in process.stdout and "allow-list filesystem view" in process.stdout
+        text = (folder / "results.json").read_text()
+        assert_allow_list(walk_report(json.loads(text)))
+        assert planted not in text and json.loads(text)["score"] == 92
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_batch_worker_sees_no_other_submission_log_or_result(planted, tmp_path):
