@@ -49,7 +49,7 @@ def _grade(parser, args):
     from .table import render
 
     course = _course(parser, args)
-    results = grade(args.submission, args.results, course=course.manifest, device=args.device,
+    results = grade(args.submission, args.results, course=course, device=args.device,
                     assignment_path=args.assignment, seed=args.seed, log=lambda line: print(line, flush=True))
     if not args.quiet:
         print(render(results))
@@ -115,7 +115,7 @@ def _build(args):
     from .workflows.package import build_autograder
 
     course = _course(args.parser, args)
-    print(f"wrote {build_autograder(args.output, course.manifest, args.assignment)}: upload it as the "
+    print(f"wrote {build_autograder(args.output, course, args.assignment)}: upload it as the "
           f"autograder of {course.title!r} on Gradescope")
     return 0
 
@@ -124,7 +124,7 @@ def _student_kit(args):
     from .workflows.package import build_student_kit
 
     course = _course(args.parser, args)
-    print(f"wrote {build_student_kit(args.output, course.manifest, args.assignment)}: hand it to students "
+    print(f"wrote {build_student_kit(args.output, course, args.assignment)}: hand it to students "
           "(they unzip it, fill in the files, run `python check.py`)")
     return 0
 

@@ -166,7 +166,10 @@ def find_manifest(path=None):
 
 
 def load(path=None):
-    """The course of a folder (or manifest file); the bundled course by default."""
+    """The course of a folder (or manifest file); the bundled course by default; a loaded
+    Course as it is."""
+    if isinstance(path, Course):
+        return path
     manifest = find_manifest(path)
     data, line_of = read_yaml(manifest)
     validate(data, line_of, manifest)

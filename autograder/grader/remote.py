@@ -6,7 +6,6 @@ import dataclasses
 import io
 import time
 
-
 from ..sandbox.client import WorkerDied, WorkerTimeout
 from ..worker import probes, protocol, wire
 from .values import unpack
@@ -158,16 +157,10 @@ class Remote:
         return protocol.request(function, args, kwargs, device=self.device, dtype=dtype, seed=seed,
                                 report_params=report_params, op=op, extra=extra, cotangents=cotangents)
 
-    def module_of(self, function):
-        """The course module a contract name lives in (the longest matching prefix)."""
-        parts = function.split(".")
-        return next(".".join(parts[:cut]) for cut in range(len(parts) - 1, 0, -1)
-                    if ".".join(parts[:cut]) in self.course.modules)
-
     def _call_student(self, function, header, arrays):
         if function in self.stopped:
             raise self.stopped[function]
-        self._import(self.module_of(function), function)
+        self._import(probes.module_of(function, self.course.modules), function)
         started = time.perf_counter()
         try:
             answer, arrays = self.worker.request(header, arrays, timeout=self.timeout)

@@ -136,8 +136,8 @@ def _summary(course, submission, remote, plugin):
 
 
 def grade(submission_dir, results_path, *, course=None, device="auto", assignment_path=None, seed=None, log=print):
-    """Grade ``submission_dir`` for ``course`` (a folder or manifest; the bundled course by
-    default) into ``results_path``; returns the results document."""
+    """Grade ``submission_dir`` for ``course`` (a Course, a folder or a manifest; the bundled
+    course by default) into ``results_path``; returns the results document."""
     started = time.monotonic()
     try:
         results = _grade(submission_dir, course, device, assignment_path, seed, log, started)

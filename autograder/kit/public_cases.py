@@ -69,7 +69,7 @@ class _CurrentTest:
 def record(course=None, seed=PUBLIC_SEED, assignment_path=None):
     """The public cases of ``course`` (the bundled one by default): a list of dicts
     (request, answer, their arrays, tolerances)."""
-    course = courses.load(course) if not isinstance(course, courses.Course) else course
+    course = courses.load(course)
     assignment = assignment_file.load(assignment_path or course.manifest, course)
     recorder = _Recorder(course, assignment)
     plugin = GradescopePlugin(assignment, recorder, seed, answers={})

@@ -59,6 +59,8 @@ class Worker:
         self.proc, self.layers, self.cgroups, self.drain = None, None, [], None
 
     def start(self):
+        """Start the worker; the calling thread must outlive it (bubblewrap's
+        --die-with-parent is a parent-death signal, which fires when that thread exits)."""
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         output_r, output_w = os.pipe()

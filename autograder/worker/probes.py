@@ -159,6 +159,16 @@ def unchanged(before, after):
     return bool(same.all())
 
 
+def module_of(qualified, modules):
+    """The module of a contract name: the longest prefix of ``qualified`` ("models.net.Model.loss")
+    that is one of ``modules`` ("models.net")."""
+    parts = qualified.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        if ".".join(parts[:cut]) in modules:
+            return ".".join(parts[:cut])
+    raise AttributeError(f"no module of the course is named in `{qualified}`")
+
+
 class Aliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports ``alias.x`` as the very module ``package.x`` (one module object under both
     names), for editions of a course that import the student package by another name."""
@@ -196,19 +206,16 @@ class Session:
         return self.loaded[module]
 
     def resolve(self, qualified):
-        """The object a contract name denotes: the longest module prefix, then attributes."""
-        parts = qualified.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            module = ".".join(parts[:cut])
-            if module in self.module_names:
-                value = self.load(module)
-                for depth, name in enumerate(parts[cut:]):
-                    if not hasattr(value, name):
-                        owner = f"{module.replace('.', '/')}.py" if depth == 0 else ".".join(parts[:cut + depth])
-                        raise AttributeError(f"{owner} defines no `{name}`")
-                    value = getattr(value, name)
-                return value
-        raise AttributeError(f"no module of the course is named in `{qualified}`")
+        """The object a contract name denotes: its module, then attributes."""
+        module = module_of(qualified, self.module_names)
+        value = self.load(module)
+        names = qualified[len(module) + 1:].split(".")
+        for depth, name in enumerate(names):
+            if not hasattr(value, name):
+                owner = f"{module.replace('.', '/')}.py" if depth == 0 else f"{module}.{'.'.join(names[:depth])}"
+                raise AttributeError(f"{owner} defines no `{name}`")
+            value = getattr(value, name)
+        return value
 
     def call(self, request, arrays):
         """Run one request; returns ``(header, arrays)`` of the answer."""

@@ -107,12 +107,3 @@ def unpack(node, arrays, tensor, other):
     if OTHER in node:
         return other(str(node[OTHER]))
     return {str(key): unpack(value, arrays, tensor, other) for key, value in node.items()}
-
-
-def sequence(node):
-    """The items of a tuple or list node (``$tuple``/``$list`` or a JSON list), else None."""
-    if isinstance(node, list):
-        return node
-    if isinstance(node, dict) and len(node) == 1 and next(iter(node)) in (TUPLE, LIST):
-        return node[next(iter(node))]
-    return None

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import probes
 from .closeness import floats_match, matches
+from .protocol import LIST, OTHER, TENSOR, TUPLE
 
 CALL_TIME_LIMIT_S = 120
 
@@ -40,10 +41,10 @@ def load_cases(folder):
 
 def differences(got, got_arrays, want, want_arrays, tolerance, where="result"):
     """What differs between two answer trees, as sentences."""
-    if isinstance(want, dict) and "$t" in want:
-        if not (isinstance(got, dict) and "$t" in got):
+    if isinstance(want, dict) and TENSOR in want:
+        if not (isinstance(got, dict) and TENSOR in got):
             return [f"{where}: expected a tensor, got {_describe(got)}"]
-        g, w = got_arrays[got["$t"]], want_arrays[want["$t"]]
+        g, w = got_arrays[got[TENSOR]], want_arrays[want[TENSOR]]
         if g.shape != w.shape:
             return [f"{where}: shape {tuple(g.shape)}, expected {tuple(w.shape)}"]
         if got.get("dtype") != want.get("dtype"):
@@ -61,7 +62,7 @@ def differences(got, got_arrays, want, want_arrays, tolerance, where="result"):
         worst = np.unravel_index(int(np.argmax(error)), w.shape) if w.shape else ()
         return [f"{where}: {int(bad.sum())} of {w.size} values differ; largest error at index {list(worst)}: "
                 f"got {g64[worst]:.6g}, expected {w64[worst]:.6g}"]
-    if isinstance(want, dict) and len(want) == 1 and next(iter(want)) in ("$tuple", "$list"):
+    if isinstance(want, dict) and len(want) == 1 and next(iter(want)) in (TUPLE, LIST):
         kind = next(iter(want))
         items = got.get(kind) if isinstance(got, dict) else None
         if items is None or len(items) != len(want[kind]):
@@ -85,9 +86,9 @@ def differences(got, got_arrays, want, want_arrays, tolerance, where="result"):
 
 
 def _describe(node):
-    if isinstance(node, dict) and "$other" in node:
-        return f"a {node['$other']}"
-    if isinstance(node, dict) and "$t" in node:
+    if isinstance(node, dict) and OTHER in node:
+        return f"a {node[OTHER]}"
+    if isinstance(node, dict) and TENSOR in node:
         return "a tensor"
     if isinstance(node, dict) and len(node) == 1:
         return f"a {next(iter(node)).lstrip('$')}"
