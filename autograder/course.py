@@ -86,6 +86,7 @@ class Course:
     answers_file: str | None
     notebook: bool
     packages: tuple
+    stand_ins: tuple  # modules imported but never used in grading: inert where not installed
     reference: Path
     template: Path
     checks: Path
@@ -193,6 +194,7 @@ def load(path=None):
         files=tuple(student["files"]), package=student.get("package"), aliases=tuple(student.get("aliases", ())),
         answers_file=student.get("answers"),
         notebook=student.get("notebook", True), packages=tuple(student.get("packages", ())),
+        stand_ins=tuple(student.get("stand_ins", ())),
         reference=folder("reference"), template=folder("template", required=False), checks=folder("checks"),
         scaffold=tuple(data.get("scaffold", ())), plugin=folder("plugin"),
         answer_key=(root / key["file"]).resolve() if key else None, symbols=(key or {}).get("symbols", {}),

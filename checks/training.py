@@ -8,15 +8,14 @@ GANs, whose steps require it). The trained VAE is scored here, with the referenc
 reference runs with other seeds (``training_calibration.yaml``, written by
 ``benchmarks/calibrate_training.py``).
 """
-import dataclasses
 import math
 from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 
 from autograder.data import mnist
+from autograder.grader import bands
 from autograder.grader.remote import Net, Opt
 from checks.plugin import MLP
 
@@ -111,22 +110,6 @@ def loss_summary(losses):
     return {"d_loss": float(tail[:, 0].mean()), "g_loss": float(tail[:, 1].mean())}
 
 
-@dataclasses.dataclass(frozen=True)
-class Band:
-    """Where a reference run's statistic falls: mean and sd over the calibration seeds,
-    and the bounds ``mean ± width·sd_upper`` (``sd_upper``: 99.9% upper confidence bound of
-    the sd from n runs), whose false-fail rate is stated in the calibration file."""
-    mean: float
-    sd: float
-    low: float
-    high: float
-    runs: int
-
-    def contains(self, value):
-        return self.low <= value <= self.high
-
-
 def calibration():
     """{check: {statistic: Band}} from the calibration file."""
-    raw = yaml.safe_load(CALIBRATION.read_text())
-    return {check: {name: Band(**band) for name, band in stats.items()} for check, stats in raw["checks"].items()}
+    return bands.read(CALIBRATION)

@@ -22,13 +22,15 @@ class Stage:
     modules: dict  # contract module -> importable name in the worker
     plugin: str | None = None  # importable name of the course plugin in the worker
     aliases: dict = dataclasses.field(default_factory=dict)  # another name -> the student package
+    stand_ins: tuple = ()  # modules imported inert where not installed
     view: Path = None  # where the worker sees ``root``: /worker inside bubblewrap, else ``root``
 
     def __post_init__(self):
         self.view = self.view or self.root
 
     def worker_config(self):
-        return {"modules": self.modules, "plugin": self.plugin, "aliases": self.aliases}
+        return {"modules": self.modules, "plugin": self.plugin, "aliases": self.aliases,
+                "stand_ins": list(self.stand_ins)}
 
     @property
     def main(self):
@@ -84,4 +86,4 @@ def build_stage(submission, course):
             os.chmod(os.path.join(directory, name), 0o644)
     os.chmod(root / "scratch", 0o700)
     return Stage(root, modules, PLUGIN_MODULE if course.plugin is not None else None,
-                 {alias: course.package for alias in course.aliases})
+                 {alias: course.package for alias in course.aliases}, course.stand_ins)

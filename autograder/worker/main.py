@@ -45,6 +45,8 @@ def main():
     config = json.loads(sys.argv[3])
     if config.get("aliases"):
         sys.meta_path.insert(0, probes.Aliases(config["aliases"]))
+    if config.get("stand_ins"):
+        sys.meta_path.append(probes.StandIns(config["stand_ins"]))
     plugin = importlib.import_module(config["plugin"]) if config.get("plugin") else None
     session = probes.Session(config["modules"], plugin)
     writer.write(wire.encode({"event": "ready", "torch": torch.__version__,

@@ -189,6 +189,45 @@ class Aliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         """The real module ran when it was imported under its own name."""
 
 
+class StandIn:
+    """Any attribute of a stand-in module: importable, subscriptable and attribute-able, so
+    that module-level code such as ``transforms.Compose([...])`` in a decorator or a default
+    argument still imports; calling it raises."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, attribute):
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return StandIn(f"{self._name}.{attribute}")
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(f"{self._name} is not available while grading: the graded functions must not "
+                           "load data or plot (the grader hands them their inputs)")
+
+
+class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports ``names`` (and their submodules) as inert stand-ins, for modules students
+    import only to load data or plot. Placed last on sys.meta_path, so an installed module
+    always wins."""
+
+    def __init__(self, names):
+        self.names = set(names)
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] not in self.names:
+            return None
+        return importlib.util.spec_from_loader(name, self, is_package=True)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        module.__path__ = []
+        module.__getattr__ = lambda attribute: getattr(StandIn(module.__name__), attribute)
+
+
 class Session:
     """Resolves contract names ("net.loss", "models.net.Model.loss") to the
     implementation and runs calls, with the course plugin's networks and operations."""

@@ -1,0 +1,121 @@
+"""Sub-checks of a model's bound, called through the plugin's ``bound`` operation: shapes,
+exact values, exact laws over repeated calls, the same law as the reference's, gradients,
+and a device smoke test. Each raises Mismatch with a message a student can act on."""
+import dataclasses
+
+import numpy as np
+
+from autograder.grader import stats
+from autograder.grader.checking import expect_statistics
+from autograder.grader.compare import Mismatch
+from autograder.worker.closeness import matches
+
+CALLS = 40  # calls per statistical check; every call draws fresh noise
+
+
+@dataclasses.dataclass
+class Calls:
+    values: np.ndarray  # (calls, outputs)
+    shapes: list
+    requires_grad: bool
+    grads: dict | None
+
+
+def call_bound(remote, function, state, x, *args, ctor=None, calls=1, seed=0, grads=False, reference=False,
+               on_device=None):
+    """The submission's (or the reference's) bound on x, ``calls`` times in one model."""
+    extra = {"ctor": ctor or {}, "state": state, "x": x, "bound_args": list(args), "calls": calls, "grads": grads}
+    if on_device:
+        extra["on_device"] = on_device
+    call = remote.reference_only if reference else remote.run_student
+    reply = call(function, op="bound", seed=seed, extra=extra)
+    value = reply.value
+    return Calls(value["values"].array, value["shapes"], value["requires_grad"], value["grads"])
+
+
+def expect_outputs(result, what, names):
+    """A tuple of len(names) scalar tensors, the first carrying gradients."""
+    shapes = result.shapes
+    if shapes is None or len(shapes) != len(names):
+        raise Mismatch(f"{what}: expected a tuple of {len(names)} values ({', '.join(names)}), "
+                       f"got {len(shapes or [])}")
+    for name, shape in zip(names, shapes):
+        if shape is None:
+            raise Mismatch(f"{what}: {name} must be a tensor (keep it in torch; no .item() or float())")
+        if shape != []:
+            raise Mismatch(f"{what}: {name} has shape {shape}, expected torch.Size([]) — average over the batch "
+                           "(a mean over examples; a sum over pixels and latent dimensions)")
+    if not result.requires_grad:
+        raise Mismatch(f"{what}: {names[0]} carries no gradient (do not use .item(), .data or .detach() on it); "
+                       "training backpropagates through it")
+
+
+def expect_values(result, expected, what, names, spec, hints=None):
+    """Every call's outputs equal ``expected`` (one per name) within the test's tolerance."""
+    got = result.values[:, :len(names)]
+    for i, name in enumerate(names):
+        if expected[i] is None:
+            continue
+        want = np.full(got.shape[0], float(expected[i]))
+        ok, _ = matches(got[:, i], want, spec.rtol, spec.atol)
+        if not ok.all():
+            worst = int(np.argmax(np.abs(np.nan_to_num(got[:, i] - want, nan=np.inf))))
+            message = f"{what}: {name} = {got[worst, i]:.6g}, expected {want[worst]:.6g}"
+            for description, ratio_or_value in (hints or {}).get(name, {}).items():
+                if np.isclose(got[worst, i], ratio_or_value, rtol=1e-3, atol=1e-3):
+                    message += f" — {description}"
+                    break
+            raise Mismatch(message)
+
+
+def expect_sum(result, what, total, parts, spec):
+    """total = Σ parts in every call (e.g. nelbo = kl + rec)."""
+    names = [total, *parts]
+    got = result.values
+    ok, _ = matches(got[:, 0], got[:, 1:len(names)].sum(1), spec.rtol, spec.atol)
+    if not ok.all():
+        raise Mismatch(f"{what}: {total} must equal {' + '.join(parts)} in every call "
+                       f"(got {got[0, 0]:.6g} vs {got[0, 1:len(names)].sum():.6g})")
+
+
+def expect_gaussian_calls(samples, mean, cov, what, description):
+    """``samples`` (calls, K): each call's outputs ~ N(mean, cov), independent across calls
+    (the exact test of stats.gaussian_pvalue)."""
+    expect_statistics(stats.gaussian_pvalue(samples, mean, cov), what, description)
+
+
+def expect_same_law(got, want, what, description):
+    """The submission's values over calls follow the reference's law (exact rank test)."""
+    pvalue = stats.rank_sum_pvalue(got, want)
+    if not pvalue > stats.ALPHA:
+        raise Mismatch(f"{what}: over {len(got)} calls, its values (median {np.median(got):.4g}) do not follow the "
+                       f"law of the bound (median {np.median(want):.4g}) — exact rank test, p = {pvalue:.2g} < "
+                       f"{stats.ALPHA:g}; {description}")
+
+
+def expect_gradients(result, what, groups, names=None):
+    """The first output's gradient reaches every parameter group in ``groups``, finite."""
+    grads = result.grads or {}
+    for group in groups:
+        norm = grads.get(group)
+        label = (names or {}).get(group, group)
+        if norm is None or norm == 0.0:
+            raise Mismatch(f"{what}: no gradient reaches {label}; sample z with the reparameterization "
+                           "(z = m + √v·ε) and keep every term a function of the parameters")
+        if not np.isfinite(norm):
+            raise Mismatch(f"{what}: the gradient reaching {label} is not finite")
+
+
+
+def expect_any_device(remote, function, state, x, *args, ctor=None, what=None):
+    """Run on torch's "meta" device (shapes only): a tensor made on the CPU inside the
+    function (torch.zeros(n), torch.randn(shape), a global device) fails to combine with
+    the inputs. Other failures on meta (an .item(), a data-dependent branch) say nothing
+    about devices and pass."""
+    try:
+        call_bound(remote, function, state, x, *args, ctor=ctor, on_device="meta")
+    except AssertionError as exc:
+        message = str(exc)
+        if "meta" in message and any(word in message for word in ("cpu", "CPU", "same device", "device type")):
+            raise Mismatch(f"{what}: on a GPU this fails: {message.splitlines()[0][:300]} — create tensors "
+                           "on the input's device (torch.randn_like(m), torch.zeros(..., device=x.device))") from None

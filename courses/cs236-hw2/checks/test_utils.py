@@ -1,0 +1,99 @@
+"""utils.py: the Gaussian sampler and the two log densities the models are built on."""
+import math
+
+import torch
+from gradescope_utils.autograder_utils.decorators import partial_credit
+
+from autograder.grader.checking import check, expect_gaussian_draws, samples_of
+from autograder.grader.compare import Mismatch
+from autograder.grader.parts import Parts
+
+N = 4000  # draws per call for the exact tests of sample_gaussian
+
+
+def smoke_on_meta(remote, function, *args):
+    """Run ``function`` on torch's "meta" device (the plugin's ``on_meta``): a tensor made on
+    the CPU inside it fails to combine with the inputs, as it would on a GPU."""
+    try:
+        remote.run_student(function, *args, op="on_meta")
+    except AssertionError as exc:
+        message = str(exc)
+        if "meta" in message and any(word in message for word in ("cpu", "CPU", "same device", "device type")):
+            raise Mismatch(f"{function.split('.')[-1]}: on a GPU this fails: {message.splitlines()[0][:300]} — "
+                           "create tensors on the input's device (torch.randn_like(m), "
+                           "torch.ones(..., device=z.device))") from None
+
+
+@partial_credit(1.0)
+def test_sample_gaussian(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    law = f"N(m, diag v), fresh in every call (exact tests on {N}×3 draws, v from 0.05 to 20)"
+    with parts(law, 3):
+        m, v = draw.normal(N, 3, scale=3.0), torch.exp(draw.uniform(N, 3, low=math.log(0.05), high=math.log(20.0)))
+        first, second = (samples_of(remote.run_student("utils.sample_gaussian", m, v, seed=draw.seed()).value,
+                                    "sample_gaussian", (N, 3)) for _ in range(2))
+        scale = v.sqrt().numpy()
+        expect_gaussian_draws((first - m.numpy()) / scale, (second - m.numpy()) / scale, [0.0] * 3, torch.eye(3),
+                              "sample_gaussian", "z = m + √v·ε with ε ~ N(0, I) (v is a variance)")
+    with parts("any shape (B, K, d)", needs=law):
+        m3, v3 = draw.normal(5, 4, 3), draw.uniform(5, 4, 3, low=0.5, high=2.0)
+        samples_of(remote.run_student("utils.sample_gaussian", m3, v3, seed=draw.seed()).value,
+                   "sample_gaussian", (5, 4, 3))
+    with parts("reparameterized: gradients reach m and v", 2, needs=law):
+        m2, v2 = draw.normal(64, 3), draw.uniform(64, 3, low=0.2, high=4.0)
+        cot = draw.normal(64, 3)
+        reply = remote.run_student("utils.sample_gaussian", m2.requires_grad_(), v2.requires_grad_(),
+                                   seed=draw.seed(), cotangents=[cot])
+        z = samples_of(reply.value, "sample_gaussian", (64, 3))
+        grads = (reply.grads or {}).get("inputs") or [None, None]
+        eps = (torch.from_numpy(z).double() - m2.detach().double()) / v2.detach().double().sqrt()
+        for name, grad, want in (("m", grads[0], cot.double()),
+                                 ("v", grads[1], cot.double() * eps / (2 * v2.detach().double().sqrt()))):
+            if grad is None:
+                raise Mismatch(f"sample_gaussian: no gradient reaches {name}; draw ε ~ N(0, I) and return "
+                               "m + √v·ε (not Normal(m, v).sample() or a loop of .sample())")
+            if not torch.allclose(grad.tensor().double(), want, rtol=1e-3, atol=1e-4):
+                raise Mismatch(f"sample_gaussian: the gradient reaching {name} is not that of z = m + √v·ε")
+    with parts("noise on the input's device (meta-device run)", needs=law):
+        smoke_on_meta(remote, "utils.sample_gaussian", draw.normal(4, 3), draw.uniform(4, 3, low=0.5, high=2.0))
+    parts.finish()
+
+
+@partial_credit(1.0)
+def test_log_normal(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    x, m = draw.normal(6, 4, 5, scale=2.0), draw.normal(4, 5)
+    v = draw.uniform(1, 5, low=0.1, high=5.0)
+    terms = math.log(2 * math.pi) + v.log() + (x - m) ** 2 / v
+    mistakes = {"v used as a standard deviation (log v² and (x − m)²/v²)":
+                -0.5 * (math.log(2 * math.pi) + 2 * v.log() + (x - m) ** 2 / v ** 2).sum(-1),
+                "the ½ is missing": -terms.sum(-1),
+                "the log 2π term is missing": -0.5 * (terms - math.log(2 * math.pi)).sum(-1)}
+    with parts("values with three batch dimensions, broadcast m and v", 3):
+        check(remote, spec, "utils.log_normal", x, m, v, mistakes=mistakes)
+    with parts("summed over the last dimension only: (B, d) → (B,)", needs="values with three batch dimensions, broadcast m and v"):
+        check(remote, spec, "utils.log_normal", x[0], m, v)
+    with parts("finite far from the mean", needs="values with three batch dimensions, broadcast m and v"):
+        check(remote, spec, "utils.log_normal", m + 1e3 * v.sqrt(), m, v)
+    parts.finish()
+
+
+@partial_credit(1.0)
+def test_log_normal_mixture(remote, spec, draw, set_score=None):
+    parts = Parts(set_score)
+    batch, k, d = 7, 4, 5
+    m, v = draw.normal(batch, k, d, scale=2.0), draw.uniform(batch, k, d, low=0.2, high=3.0)
+    z = draw.normal(batch, d, scale=2.0)
+    per_dim = torch.distributions.Normal(m, v.sqrt()).log_prob(z.unsqueeze(1))
+    mistakes = {"mixed per dimension (log-mean-exp over K first, then a sum over d): sum over d first":
+                (torch.logsumexp(per_dim, 1) - math.log(k)).sum(-1)}
+    with parts("values, m and v of shape (B, K, d)", 3):
+        check(remote, spec, "utils.log_normal_mixture", z, m, v, mistakes=mistakes,
+              offsets={"log K (a mixture is a mean over components: subtract log K)": math.log(k)})
+    with parts("far from every component: finite (a stable log-mean-exp)", 2, needs="values, m and v of shape (B, K, d)"):
+        check(remote, spec, "utils.log_normal_mixture", z + 300.0, m, v * 0.01)
+    with parts("one component: the Gaussian density", needs="values, m and v of shape (B, K, d)"):
+        check(remote, spec, "utils.log_normal_mixture", z, m[:, :1], v[:, :1])
+    with parts("tensors on the input's device (meta-device run)", needs="values, m and v of shape (B, K, d)"):
+        smoke_on_meta(remote, "utils.log_normal_mixture", z, m, v)
+    parts.finish()

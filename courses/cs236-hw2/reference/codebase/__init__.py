@@ -1,0 +1,1 @@
+"""CS236 HW2: variational autoencoders (VAE, GMVAE, IWAE, SSVAE) on binarized MNIST."""
