@@ -53,12 +53,12 @@ def notebook_submission(folder, extra_cells=()):
     return Path(folder)
 
 
-def assignment_file(folder, keep=None, drop=()):
+def assignment_file(folder, keep=None, drop=(), course=ROOT):
     """An assignment file: the bundled course's grading policy cut to some problems
     (``keep``) or without some (``drop``), its total adjusted; returns its path."""
     import yaml
 
-    raw = yaml.safe_load((ROOT / "course.yaml").read_text())
+    raw = yaml.safe_load((Path(course) / "course.yaml").read_text())
     raw["problems"] = [p for p in raw["problems"] if (keep is None or p["name"] in keep) and p["name"] not in drop]
     raw["total"] = sum(t["points"] for p in raw["problems"] for t in p["tests"].values())
     path = Path(folder) / f"assignment-{'-'.join(keep or ['all'])}-{'-'.join(drop) or 'none'}.yaml"

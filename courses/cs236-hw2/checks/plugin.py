@@ -92,8 +92,9 @@ def build_model(session, request, builder):
     owner, method = request["function"].rsplit(".", 1)
     device = request.get("on_device") or builder.device  # "meta": a smoke test of devices
     torch.manual_seed(request.get("seed", 0))
-    model = session.resolve(owner)(**request.get("ctor", {}))
-    model = model.to(device=device, dtype=getattr(torch, builder.dtype))
+    with torch.device(device):  # built there, as `.cuda()` leaves it (moving to meta would replace Parameters)
+        model = session.resolve(owner)(**request.get("ctor", {}))
+    model = model.to(dtype=getattr(torch, builder.dtype))
     state = {name: builder.tensor(node).to(device) for name, node in request.get("state", {}).items()}
     names = set(model.state_dict())
     absent = sorted(set(state) - names)

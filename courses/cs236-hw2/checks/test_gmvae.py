@@ -8,7 +8,7 @@ from autograder.grader import stats
 from autograder.grader.checking import expect_statistics
 from autograder.grader.parts import Parts
 from checks import constructions as c
-from checks.bounds import (CALLS, call_bound, expect_any_device, expect_gradients, expect_outputs,
+from checks.bounds import (CALLS, SMALL, call_bound, expect_any_device, expect_gradients, expect_outputs,
                            expect_same_law, expect_sum, expect_values)
 from codebase import utils as ut
 from codebase.models.gmvae import GMVAE
@@ -44,7 +44,7 @@ def test_gmvae_negative_elbo_bound(remote, spec, draw, set_score=None):
     law = (f"the law of kl over {CALLS} calls with q(z|x) = N(m(x), 1e-6·I) and a spread prior (exact χ² tests): "
            "kl = log q(z|x) − log p(z) at the sampled z")
     with parts(law, 3, needs=exact):
-        x = draw.binary(BATCH, c.PIXELS)
+        x = draw.binary(SMALL, c.PIXELS)
         state = {**c.encoder(draw, "sharp", Z_DIM), **c.decoder(draw, "constant", Z_DIM),
                  **c.mixture_prior(draw, K, Z_DIM, "spread")}
         model = c.reference_model(GMVAE, state, **CTOR)
@@ -53,8 +53,8 @@ def test_gmvae_negative_elbo_bound(remote, spec, draw, set_score=None):
         # log q(z|x) = −½ Σ_d [log 2π + log v + ε²] and log p(z) = log p(m) + O(√v): 2B(centre − kl) ~ χ²(dB)
         centre = float((-0.5 * (math.log(2 * math.pi) + v.log()).sum(1) - ut.log_normal_mixture(m, *prior)).mean())
         result = call_bound(remote, ELBO, state, x, ctor=CTOR, calls=CALLS, seed=draw.seed())
-        statistic = 2 * BATCH * (centre - result.values[:, 1])
-        dof = Z_DIM * BATCH
+        statistic = 2 * SMALL * (centre - result.values[:, 1])
+        dof = Z_DIM * SMALL
         pvalues = [stats.chi2_pvalue(float(statistic.sum()), dof * CALLS),
                    min(1.0, CALLS * min(stats.chi2_pvalue(float(s), dof) for s in statistic))]
         expect_statistics(min(1.0, 2 * min(pvalues)), what,
@@ -66,12 +66,12 @@ def test_gmvae_negative_elbo_bound(remote, spec, draw, set_score=None):
     with parts("gradients reach the encoder, the decoder and z_pre", 2, needs=exact):
         state = {**c.encoder(draw, "random", Z_DIM), **c.decoder(draw, "random", Z_DIM),
                  **c.mixture_prior(draw, K, Z_DIM, "spread")}
-        result = call_bound(remote, ELBO, state, draw.binary(BATCH, c.PIXELS), ctor=CTOR, seed=draw.seed(),
+        result = call_bound(remote, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=CTOR, seed=draw.seed(),
                             grads=True)
         expect_outputs(result, what, names)
         expect_gradients(result, what, ["enc", "dec", "z_pre"], NETS)
     with parts("tensors on the input's device (meta-device run)", needs=exact):
-        expect_any_device(remote, ELBO, state, draw.binary(BATCH, c.PIXELS), ctor=CTOR, what=what)
+        expect_any_device(remote, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=CTOR, what=what)
     parts.finish()
 
 
@@ -89,7 +89,7 @@ def test_gmvae_negative_iwae_bound(remote, spec, draw, set_score=None):
                           {"niwae": {"the mixture's −log K is missing": -float(ll.mean()) - math.log(K)}})
     with parts(f"iw = 10: the same law as the bound's over {CALLS} calls (exact rank test)", 3, needs=exact):
         template = draw.binary(c.PIXELS)
-        x = c.near(draw, template, BATCH)
+        x = c.near(draw, template, SMALL)
         state = {**c.encoder(draw, "shifted", Z_DIM, spread=0.5),
                  **c.decoder(draw, "linear", Z_DIM, template=template), **c.mixture_prior(draw, K, Z_DIM, "spread")}
         seed = draw.seed()
@@ -101,9 +101,9 @@ def test_gmvae_negative_iwae_bound(remote, spec, draw, set_score=None):
     with parts("gradients reach the encoder, the decoder and z_pre", needs=exact):
         state = {**c.encoder(draw, "random", Z_DIM), **c.decoder(draw, "random", Z_DIM),
                  **c.mixture_prior(draw, K, Z_DIM, "spread")}
-        result = call_bound(remote, IWAE, state, draw.binary(BATCH, c.PIXELS), 4, ctor=CTOR, seed=draw.seed(),
+        result = call_bound(remote, IWAE, state, draw.binary(SMALL, c.PIXELS), 4, ctor=CTOR, seed=draw.seed(),
                             grads=True)
         expect_gradients(result, what, ["enc", "dec", "z_pre"], NETS)
     with parts("tensors on the input's device (meta-device run)", needs=exact):
-        expect_any_device(remote, IWAE, state, draw.binary(BATCH, c.PIXELS), 3, ctor=CTOR, what=what)
+        expect_any_device(remote, IWAE, state, draw.binary(SMALL, c.PIXELS), 3, ctor=CTOR, what=what)
     parts.finish()

@@ -8,7 +8,7 @@ from gradescope_utils.autograder_utils.decorators import partial_credit
 
 from autograder.grader.parts import Parts
 from checks import constructions as c
-from checks.bounds import (CALLS, call_bound, expect_any_device, expect_gaussian_calls, expect_gradients,
+from checks.bounds import (CALLS, SMALL, call_bound, expect_any_device, expect_gaussian_calls, expect_gradients,
                            expect_outputs, expect_sum, expect_values)
 from codebase.models.ssvae import SSVAE
 
@@ -24,9 +24,9 @@ def label_probabilities(model, x):
 
 def per_pair(model, x):
     """−log p(x_b | z = 0, y) for every pair, as a (10, B) table (row y, column b)."""
-    pairs = c.one_hot_pairs(BATCH)
+    pairs = c.one_hot_pairs(len(x))
     ll, _ = c.log_likelihood_and_slope(model, x.repeat(c.Y_DIM, 1), Z_DIM, y=pairs)
-    return -ll.reshape(c.Y_DIM, BATCH)
+    return -ll.reshape(c.Y_DIM, len(x))
 
 
 @partial_credit(1.0)
@@ -53,18 +53,18 @@ def test_ssvae_negative_elbo_bound(remote, spec, draw, set_score=None):
     law = (f"the law of kl_z over {CALLS} calls with q(z|x, y) = N(m(x, y), I) (exact test): "
            "mean over x of Σ_y q(y|x)·KL(q(z|x, y) ‖ N(0, I))")
     with parts(law, 2, needs=exact):
-        x = draw.binary(BATCH, c.PIXELS)
+        x = draw.binary(SMALL, c.PIXELS)
         state = {**c.encoder(draw, "shifted", Z_DIM, c.Y_DIM, spread=0.3),
                  **c.decoder(draw, "constant", Z_DIM, c.Y_DIM), **c.classifier(draw)}
         model = c.reference_model(SSVAE, state)
         q = label_probabilities(model, x)
-        m, _ = c.encoder_outputs(model, x.repeat(c.Y_DIM, 1), c.one_hot_pairs(BATCH))
-        half_sq = 0.5 * (m ** 2).sum(1).reshape(c.Y_DIM, BATCH)  # ½|m|², the KL per pair
+        m, _ = c.encoder_outputs(model, x.repeat(c.Y_DIM, 1), c.one_hot_pairs(SMALL))
+        half_sq = 0.5 * (m ** 2).sum(1).reshape(c.Y_DIM, SMALL)  # ½|m|², the KL per pair
         kl_z = float((q.t() * half_sq).sum(0).mean())
         result = call_bound(remote, ELBO, state, x, calls=CALLS, seed=draw.seed())
         if not np.allclose(result.values[:, 1], kl_z, rtol=spec.rtol, atol=spec.atol):
             # single-sample estimates ½|m|² + m·ε per pair, weighted by q(y|x)
-            var = float(((q.t() ** 2) * (m ** 2).sum(1).reshape(c.Y_DIM, BATCH)).sum() / BATCH ** 2)
+            var = float(((q.t() ** 2) * (m ** 2).sum(1).reshape(c.Y_DIM, SMALL)).sum() / SMALL ** 2)
             expect_gaussian_calls(result.values[:, 1:2], [kl_z], [[var]], what,
                                   "kl_z = mean over x of Σ_y q(y|x)·KL(q(z|x, y) ‖ N(0, I)), one z per (x, y)")
         expect_values(result, (None, None, None, float((q.t() * per_pair(model, x)).sum(0).mean())), what, NAMES,
@@ -73,9 +73,9 @@ def test_ssvae_negative_elbo_bound(remote, spec, draw, set_score=None):
     with parts("gradients reach the encoder, the decoder and the classifier", 2, needs=exact):
         state = {**c.encoder(draw, "random", Z_DIM, c.Y_DIM), **c.decoder(draw, "random", Z_DIM, c.Y_DIM),
                  **c.classifier(draw)}
-        result = call_bound(remote, ELBO, state, draw.binary(BATCH, c.PIXELS), seed=draw.seed(), grads=True)
+        result = call_bound(remote, ELBO, state, draw.binary(SMALL, c.PIXELS), seed=draw.seed(), grads=True)
         expect_gradients(result, what, ["enc", "dec", "cls"],
                          {"enc": "the encoder", "dec": "the decoder", "cls": "the classifier"})
     with parts("tensors on the input's device (meta-device run)", needs=exact):
-        expect_any_device(remote, ELBO, state, draw.binary(BATCH, c.PIXELS), what=what)
+        expect_any_device(remote, ELBO, state, draw.binary(SMALL, c.PIXELS), what=what)
     parts.finish()

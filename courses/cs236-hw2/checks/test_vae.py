@@ -8,7 +8,7 @@ from gradescope_utils.autograder_utils.decorators import partial_credit
 
 from autograder.grader.parts import Parts
 from checks import constructions as c
-from checks.bounds import (CALLS, call_bound, expect_any_device, expect_gaussian_calls, expect_gradients,
+from checks.bounds import (CALLS, SMALL, call_bound, expect_any_device, expect_gaussian_calls, expect_gradients,
                            expect_outputs, expect_same_law, expect_sum, expect_values)
 from codebase.models.vae import VAE
 
@@ -34,7 +34,7 @@ def gaussian_model(draw):
     """q(z|x) = N(m(x), I) and log p(x|z) = c(x) + g(x)·z: with z = m + ε, the KL's single-sample
     estimate is ½|m|² + m·ε and log p(x|z) = c + g·m + g·ε, jointly Gaussian."""
     template = draw.binary(c.PIXELS)
-    x = c.near(draw, template, BATCH)
+    x = c.near(draw, template, SMALL)
     state = {**c.encoder(draw, "shifted", Z_DIM, spread=0.5), **c.decoder(draw, "linear", Z_DIM, template=template)}
     model = c.reference_model(VAE, state, z_dim=Z_DIM)
     m, _ = c.encoder_outputs(model, x)
@@ -59,14 +59,14 @@ def test_vae_negative_elbo_bound(remote, spec, draw, set_score=None):
         result = call_bound(remote, ELBO, state, x, ctor=ctor, calls=CALLS, seed=draw.seed())
         kl_closed = float(0.5 * (m ** 2).sum(1).mean())
         rec_mean = -float((ll + (g * m).sum(1)).mean())
-        rec_var = float((g ** 2).sum() / BATCH ** 2)
+        rec_var = float((g ** 2).sum() / SMALL ** 2)
         closed_form = np.allclose(result.values[:, 1], kl_closed, rtol=spec.rtol, atol=spec.atol)
         if closed_form:  # KL(q ‖ p) in closed form: only rec is random
             expect_gaussian_calls(result.values[:, 2:3], [rec_mean], [[rec_var]], what,
                                   "rec = −mean log p(x|z) with one z = m + √v·ε per example")
         else:  # the single-sample estimate log q(z|x) − log p(z), on the same z as rec
             cov = np.array([[float((m ** 2).sum()), -float((m * g).sum())],
-                            [-float((m * g).sum()), float((g ** 2).sum())]]) / BATCH ** 2
+                            [-float((m * g).sum()), float((g ** 2).sum())]]) / SMALL ** 2
             expect_gaussian_calls(result.values[:, 1:3], [kl_closed, rec_mean], cov, what,
                                   "kl = mean KL(q(z|x) ‖ N(0, I)) (closed form, or log q − log p at one z) and "
                                   "rec = −mean log p(x|z), z = m + √v·ε")
@@ -74,12 +74,12 @@ def test_vae_negative_elbo_bound(remote, spec, draw, set_score=None):
     with parts("gradients reach the encoder and the decoder", 2,
                needs="values with q(z|x) = p(z) and a decoder that ignores z (B = 97)"):
         state = {**c.encoder(draw, "random", Z_DIM), **c.decoder(draw, "random", Z_DIM)}
-        result = call_bound(remote, ELBO, state, draw.binary(BATCH, c.PIXELS), ctor=ctor, seed=draw.seed(), grads=True)
+        result = call_bound(remote, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=ctor, seed=draw.seed(), grads=True)
         expect_outputs(result, what, names)
         expect_gradients(result, what, ["enc", "dec"], {"enc": "the encoder", "dec": "the decoder"})
     with parts("tensors on the input's device (meta-device run)",
                needs="values with q(z|x) = p(z) and a decoder that ignores z (B = 97)"):
-        expect_any_device(remote, ELBO, state, draw.binary(BATCH, c.PIXELS), ctor=ctor, what=what)
+        expect_any_device(remote, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=ctor, what=what)
     parts.finish()
 
 
@@ -102,7 +102,7 @@ def test_vae_negative_iwae_bound(remote, spec, draw, set_score=None):
         # log w = c + g·z − ½|z|² + ½|z − m|² = c + g·m − ½|m|² + (g − m)·ε
         result = call_bound(remote, IWAE, state, x, 1, ctor=ctor, calls=CALLS, seed=draw.seed())
         mean = -float((ll + (g * m).sum(1) - 0.5 * (m ** 2).sum(1)).mean())
-        var = float(((g - m) ** 2).sum() / BATCH ** 2)
+        var = float(((g - m) ** 2).sum() / SMALL ** 2)
         expect_gaussian_calls(result.values[:, :1], [mean], [[var]], f"{what} (iw = 1)",
                               "−mean log w, log w = log p(x|z) + log p(z) − log q(z|x) at z = m + √v·ε")
     with parts(f"iw = 10: the same law as the bound's over {CALLS} calls (exact rank test)", 3, needs=exact):
@@ -114,9 +114,9 @@ def test_vae_negative_iwae_bound(remote, spec, draw, set_score=None):
                         "no batch means inside), grouped by example, then a log-mean-exp over the iw samples")
     with parts("gradients reach the encoder and the decoder", needs=exact):
         state = {**c.encoder(draw, "random", Z_DIM), **c.decoder(draw, "random", Z_DIM)}
-        result = call_bound(remote, IWAE, state, draw.binary(BATCH, c.PIXELS), 4, ctor=ctor, seed=draw.seed(),
+        result = call_bound(remote, IWAE, state, draw.binary(SMALL, c.PIXELS), 4, ctor=ctor, seed=draw.seed(),
                             grads=True)
         expect_gradients(result, what, ["enc", "dec"], {"enc": "the encoder", "dec": "the decoder"})
     with parts("tensors on the input's device (meta-device run)", needs=exact):
-        expect_any_device(remote, IWAE, state, draw.binary(BATCH, c.PIXELS), 3, ctor=ctor, what=what)
+        expect_any_device(remote, IWAE, state, draw.binary(SMALL, c.PIXELS), 3, ctor=ctor, what=what)
     parts.finish()
