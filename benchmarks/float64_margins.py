@@ -8,7 +8,7 @@ draw them, it prints (as the checks scale them: by max(1, the largest expected m
 - the value error of the float32-constants variant (harmless) and of the float32-computation
   variant (the mistake), against rtol64/atol64;
 - the error in the result's change under a relative input step of step64, as a multiple
-  of its tolerance (checks/helpers.py, change_error: ≤ 1 passes).
+  of its tolerance (autograder/grader/checking.py, change_error: ≤ 1 passes).
 """
 import importlib
 import sys
@@ -21,7 +21,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.checks.helpers import change_error  # noqa: E402
+from autograder.grader.checking import change_error  # noqa: E402
 from autograder.grader import assignment  # noqa: E402
 from autograder.grader.values import Returned  # noqa: E402
 from tests.corpus.precision import float32_computation_sources, float32_constant_sources  # noqa: E402
@@ -94,7 +94,7 @@ def returned(array):
 
 
 def main():
-    spec = next(iter(assignment.load().tests.values()))
+    spec = next(iter(assignment.load(ROOT / "course.yaml").tests.values()))
     with tempfile.TemporaryDirectory() as scratch:
         variants = {}
         for label, sources in (("reference", {m: flat_source(m) for m in MODULES}),

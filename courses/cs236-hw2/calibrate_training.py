@@ -5,6 +5,7 @@ checks' budget for many seeds, and write the pass bands to checks/training_calib
 """
 import argparse
 import time
+from pathlib import Path
 
 import torch
 import yaml
@@ -14,7 +15,7 @@ from autograder.grader import bands
 from autograder.grader.draw import Draw
 from autograder.grader.remote import Remote
 
-HERE = course.load(__file__.rsplit("/", 1)[0])
+HERE = course.load(Path(__file__).resolve().parent)
 
 
 def main():
@@ -30,7 +31,7 @@ def main():
         check, started, values = f"test_{kind}_training", time.monotonic(), []
         for seed in range(10_000, 10_000 + args.runs):
             function, extra = training.run(Draw(seed, check), kind)
-            trained = dict(remote.reference_only(function, op="train_bound", extra=extra, seed=seed).value)
+            trained = dict(remote.reference_only(function, op="model_training", extra=extra, seed=seed).value)
             trained.pop("losses")
             values.append(-training.heldout_niwae(kind, trained))  # bands are one-sided low: negate
         band = bands.fit(values, one_sided=True)

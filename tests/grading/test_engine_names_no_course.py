@@ -1,5 +1,6 @@
 """The engine names no course: grader/, sandbox/, worker/ and kit/ contain no module,
 function, class, answer, symbol or plugin name of any course the project holds."""
+import ast
 import re
 from pathlib import Path
 
@@ -10,20 +11,33 @@ from autograder import course as courses
 
 ENGINE = Path(courses.__file__).resolve().parent
 ENGINE_FOLDERS = ("grader", "sandbox", "worker", "kit")
-COURSES = [courses.BUNDLED, Path(__file__).resolve().parent.parent / "courses" / "tiny"]
+ROOT = Path(__file__).resolve().parent.parent.parent
+COMMON = {"utils", "models", "loss"}  # words of every PyTorch codebase, not a course's
+COURSES = [courses.BUNDLED, ROOT / "tests" / "courses" / "tiny", ROOT / "courses" / "cs236-hw2"]
 
 
 def course_names(course):
     """Identifiers that belong to ``course``: its modules (each dotted part), its functions,
     classes and methods (but the torch.nn.Module API they override), its answer keys and
     symbols (four letters or more: one-letter symbols are everyone's), its plugin's
-    operations and network kinds."""
+    operations and network kinds; less the words of every PyTorch codebase."""
     names = {part for module in course.modules for part in module.split(".")}
     names |= {name.split(".")[-1] for name in course.functions() if not hasattr(torch.nn.Module, name.split(".")[-1])}
     names |= {part for key in course.answer_names() for part in key.split(".") if len(part) >= 4}
     names |= {symbol for symbol in course.symbols if len(symbol) >= 4} | set(course.choices)
-    plugin = course.load_plugin()
-    names |= set(getattr(plugin, "OPS", {})) | set(getattr(plugin, "NETWORKS", {}))
+    names |= plugin_names(course.plugin)
+    return names - COMMON
+
+
+def plugin_names(path):
+    """The keys of a plugin's OPS and NETWORKS, read without importing it (another course's
+    `checks` package must not replace this process's)."""
+    if path is None:
+        return set()
+    names = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) in ("OPS", "NETWORKS") for t in node.targets):
+            names |= {key.value for key in getattr(node.value, "keys", []) if isinstance(key, ast.Constant)}
     return names
 
 

@@ -1,4 +1,4 @@
-"""Sub-checks of a model's bound, called through the plugin's ``bound`` operation: shapes,
+"""Sub-checks of a model's bound, called through the plugin's ``model_bound`` operation: shapes,
 exact values, exact laws over repeated calls, the same law as the reference's, gradients,
 and a device smoke test. Each raises Mismatch with a message a student can act on."""
 import dataclasses
@@ -29,7 +29,7 @@ def call_bound(remote, function, state, x, *args, ctor=None, calls=1, seed=0, gr
     if on_device:
         extra["on_device"] = on_device
     call = remote.reference_only if reference else remote.run_student
-    reply = call(function, op="bound", seed=seed, extra=extra)
+    reply = call(function, op="model_bound", seed=seed, extra=extra)
     value = reply.value
     return Calls(value["values"].array, value["shapes"], value["requires_grad"], value["grads"])
 

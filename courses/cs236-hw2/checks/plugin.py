@@ -186,4 +186,4 @@ def on_meta(session, request, builder):
     return {"value": list(value.shape) if torch.is_tensor(value) else None, "modified": []}, []
 
 
-OPS = {"bound": bound, "train_bound": train_bound, "on_meta": on_meta}
+OPS = {"model_bound": bound, "model_training": train_bound, "on_meta": on_meta}

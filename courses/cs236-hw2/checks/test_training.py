@@ -9,7 +9,7 @@ from checks import training
 
 def _train(remote, draw, metric, kind, what):
     function, extra = training.run(draw, kind)
-    reply = remote.run_student(function, op="train_bound", extra=extra, seed=draw.seed())
+    reply = remote.run_student(function, op="model_training", extra=extra, seed=draw.seed())
     trained = dict(reply.value)
     losses = trained.pop("losses").array
     try:

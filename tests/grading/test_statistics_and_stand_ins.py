@@ -1,0 +1,61 @@
+"""The engine's exact rank-sum test (against scipy's exact Mann–Whitney), the training
+bands' rule, and stand-in modules for imports grading never uses."""
+import importlib
+import sys
+
+import numpy as np
+import pytest
+from scipy.stats import mannwhitneyu
+
+from autograder.grader import bands, stats
+from autograder.worker.probes import StandIns
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.5, 2.0])
+@pytest.mark.parametrize("sizes", [(5, 7), (24, 24)])
+def test_rank_sum_pvalue_is_scipys_exact_mann_whitney(shift, sizes):
+    rng = np.random.default_rng(int(shift * 10) + sizes[0])
+    first, second = rng.normal(size=sizes[0]), rng.normal(size=sizes[1]) + shift
+    want = mannwhitneyu(first, second, method="exact").pvalue
+    assert stats.rank_sum_pvalue(first, second) == pytest.approx(want, rel=1e-9)
+
+
+def test_rank_sum_pvalue_rejects_separated_and_non_finite_samples():
+    assert stats.rank_sum_pvalue(np.arange(24.0), np.arange(24.0) + 100) < 1e-12
+    assert stats.rank_sum_pvalue(np.array([np.nan, 1.0]), np.array([0.0, 1.0])) == 0.0
+
+
+def test_band_rule():
+    band = bands.fit([10.0, 11.0, 12.0, 11.0], one_sided=False)
+    assert band["mean"] == 11.0 and band["low"] < 11.0 - 5 * 0.8165 and band["high"] > 11.0 + 5 * 0.8165
+    assert bands.fit([1.0, 2.0, 3.0], one_sided=True)["high"] == float("inf")
+
+
+@pytest.fixture
+def stand_ins():
+    finder = StandIns(["not_installed_vision"])
+    sys.meta_path.append(finder)
+    yield
+    sys.meta_path.remove(finder)
+    for name in [n for n in sys.modules if n.startswith("not_installed_vision")]:
+        del sys.modules[name]
+
+
+def test_a_stand_in_imports_and_raises_only_when_used(stand_ins):
+    from not_installed_vision import datasets, transforms  # noqa: F401 - what students write
+    module = importlib.import_module("not_installed_vision.models.resnet")
+    pipeline = transforms.Compose  # attribute chains are fine at import time
+    with pytest.raises(RuntimeError, match="not available while grading"):
+        pipeline([transforms.ToTensor()])
+    with pytest.raises(RuntimeError, match="not_installed_vision.datasets.MNIST"):
+        datasets.MNIST("data", download=True)
+    assert module.__name__ == "not_installed_vision.models.resnet"
+
+
+def test_an_installed_module_wins_over_its_stand_in():
+    finder = StandIns(["numpy"])
+    sys.meta_path.append(finder)
+    try:
+        assert importlib.import_module("numpy.linalg").norm is np.linalg.norm
+    finally:
+        sys.meta_path.remove(finder)
