@@ -8,12 +8,14 @@ holds the template, the public cases and the self-check, and nothing of the refe
 but what the template shows.
 """
 import fnmatch
+import json
 import tempfile
 import zipfile
 from pathlib import Path
 
 from .. import course as courses
 from ..kit import public_cases
+from ..worker import protocol
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ENGINE_FILES = ["setup.sh", "run_autograder", "pyproject.toml", "README.md", "autograder"]
@@ -92,15 +94,21 @@ def build_student_kit(target="student_kit.zip", course=None, assignment=None):
     course = courses.load(course)
     entries = {str(path.relative_to(course.template)): path for path in _walk(course.template)}
     entries.update({f"checker/{name}": path for name, path in KIT_CHECKER.items()})
-    if course.plugin is not None:
-        entries["checker/course_plugin.py"] = course.plugin
     entries["checker/__init__.py"] = f'"""The public self-check of {course.title}."""\n'
     entries["check.py"] = KIT_LAUNCHER
+    cases = public_cases.record(course, assignment_path=assignment)
+    if course.plugin is not None and any(_needs_plugin(case["request"]) for case in cases):
+        entries["checker/course_plugin.py"] = course.plugin  # instructor code: only where a case runs it
     with tempfile.TemporaryDirectory() as scratch:
-        public_cases.save(public_cases.record(course, assignment_path=assignment), scratch, course)
+        public_cases.save(cases, scratch, course)
         for name in (public_cases.INDEX, public_cases.ARRAYS):
             entries[f"checker/{name}"] = (Path(scratch) / name).read_bytes()
         return _zip(entries, target)
+
+
+def _needs_plugin(request):
+    """Whether a recorded request runs one of the plugin's operations or networks."""
+    return request.get("op") is not None or f'"{protocol.MODULE}"' in json.dumps(request)
 
 
 def unpack(archive, folder):

@@ -90,3 +90,19 @@ def test_variant_loses_points_on_its_functions_only(graded, variant):
     assert lost <= allowed, f"also lost points on {sorted(lost - allowed)}: {[outputs[f][:400] for f in lost - allowed]}"
     for function in variant.must:
         assert function.split(".")[-1] in outputs[function], outputs[function]
+
+
+def test_training_checks_pass_the_reference_and_catch_a_collapsing_bound(tmp_path):
+    """The training problem alone: the reference passes both runs; a VAE bound whose rec is
+    averaged over pixels trains into the pixel marginals and fails the VAE's run only."""
+    pixel_mean = next(v for v in VARIANTS if v.name == "VAE: rec averaged over pixels")
+    folder_submission(tmp_path / "export" / "reference")
+    folder_submission(tmp_path / "export" / "pixel-mean", {pixel_mean.file: pixel_mean.apply()})
+    policy = assignment_file(tmp_path, keep=["training"], course=COURSE)
+    process = autograder("batch", tmp_path / "export", "--course", COURSE, "--out", tmp_path / "graded", "-j", 2,
+                         "--no-progress", "--assignment", policy, timeout=1800)
+    assert process.returncode == 0, process.stdout + process.stderr
+    scores = {name: {t["name"].split()[0]: t["score"] for t in json.loads(
+        (tmp_path / "graded" / name / "results.json").read_text())["tests"]} for name in ("reference", "pixel-mean")}
+    assert scores["reference"] == {"vae_training": 7, "gmvae_training": 7}
+    assert scores["pixel-mean"] == {"vae_training": 0, "gmvae_training": 7}
