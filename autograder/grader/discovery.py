@@ -46,7 +46,8 @@ def _visible_files(root):
 
 
 def discover(root, course, unzip=True):
-    """Scan ``root`` for ``course``'s files; the shallowest copy of each wins, and
+    """Scan ``root`` for ``course``'s files; the shallowest copy of each wins (for a package
+    course, the shallowest inside a folder of the package's name or an alias), and
     duplicates are noted. With ``unzip``, a folder holding none of them but a zip is graded
     from the zip's contents (one level: a zip inside that zip is not opened)."""
     root = Path(root)
@@ -55,20 +56,24 @@ def discover(root, course, unzip=True):
         submission.notes.append(f"The submission folder {root} does not exist.")
         return submission
     wanted = {tuple(file.split("/")): module for file, module in zip(course.files, course.modules)}
-    notebooks = []
+    packages = {course.package, *course.aliases} - {None}
+    found, notebooks = {}, []
     for path in _visible_files(root):
         parts = path.relative_to(root).parts
-        module = next((m for suffix, m in wanted.items() if parts[-len(suffix):] == suffix), None)
+        suffix, module = next(((s, m) for s, m in wanted.items() if parts[-len(s):] == s), (None, None))
         if module is not None:
-            if module in submission.modules:
-                submission.notes.append(f"Ignored {path.relative_to(root)}: "
-                                        f"{submission.modules[module].relative_to(root)} is graded.")
-            else:
-                submission.modules[module] = path
+            # a copy inside the package's folder (codebase/utils.py) before any other utils.py
+            in_package = len(parts) > len(suffix) and parts[-len(suffix) - 1] in packages
+            found.setdefault(module, []).append((not in_package, len(parts), path))
         elif path.name == course.answers_file and submission.answers is None:
             submission.answers = path
         elif path.name.endswith(".ipynb") and course.notebook:
             notebooks.append(path)
+    for module, candidates in found.items():
+        graded, *ignored = sorted(candidates)
+        submission.modules[module] = graded[2]
+        submission.notes += [f"Ignored {path.relative_to(root)}: {graded[2].relative_to(root)} is graded."
+                             for *_, path in ignored]
     if not submission.modules and not notebooks:
         archive = next((p for p in _visible_files(root) if p.suffix.lower() == ".zip"), None)
         if archive is not None and unzip:

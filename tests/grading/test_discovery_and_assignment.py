@@ -166,3 +166,21 @@ def test_a_zip_bomb_stops_at_the_cap(tmp_path, monkeypatch):
     found = discover(tmp_path / "sub", BUNDLED)
     found.remove_unpacked()
     assert any("unpacks to more than 1 MB" in note for note in found.notes)
+
+
+def test_a_package_course_prefers_copies_inside_its_package(tmp_path):
+    """CS236: the whole homework folder uploaded, with other files named like the student's
+    beside the package (a shallower utils.py, a notebook's models/vae.py)."""
+    cs236 = courses.load(courses.BUNDLED / "courses" / "cs236-hw2")
+    (tmp_path / "hw2" / "deep" / "codebase" / "models").mkdir(parents=True)
+    (tmp_path / "hw2" / "models").mkdir(parents=True)
+    for relative in ("hw2/utils.py", "hw2/models/vae.py", "hw2/deep/codebase/utils.py",
+                     "hw2/deep/codebase/models/vae.py"):
+        (tmp_path / relative).write_text("x = 1\n")
+    (tmp_path / "xcs" / "src" / "submission" / "models").mkdir(parents=True)
+    (tmp_path / "xcs" / "src" / "submission" / "models" / "gmvae.py").write_text("x = 1\n")
+    found = discover(tmp_path, cs236)
+    assert found.modules["utils"] == tmp_path / "hw2" / "deep" / "codebase" / "utils.py"
+    assert found.modules["models.vae"] == tmp_path / "hw2" / "deep" / "codebase" / "models" / "vae.py"
+    assert found.modules["models.gmvae"].parent.parent.name == "submission"  # an alias's folder counts
+    assert any("Ignored hw2/utils.py" in note for note in found.notes)
