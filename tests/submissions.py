@@ -53,12 +53,15 @@ def notebook_submission(folder, extra_cells=()):
     return Path(folder)
 
 
-def assignment_file(folder, keep=None, drop=(), course=ROOT):
-    """An assignment file: the bundled course's grading policy cut to some problems
-    (``keep``) or without some (``drop``), its total adjusted; returns its path."""
+def assignment_file(folder, keep=None, drop=(), course=ROOT, timeout_s=None):
+    """An assignment file: a course's grading policy (the bundled one by default) cut to some
+    problems (``keep``) or without some (``drop``), its total adjusted, optionally with
+    another time limit per call; returns its path."""
     import yaml
 
     raw = yaml.safe_load((Path(course) / "course.yaml").read_text())
+    if timeout_s is not None:
+        raw["defaults"]["timeout_s"] = timeout_s
     raw["problems"] = [p for p in raw["problems"] if (keep is None or p["name"] in keep) and p["name"] not in drop]
     raw["total"] = sum(t["points"] for p in raw["problems"] for t in p["tests"].values())
     path = Path(folder) / f"assignment-{'-'.join(keep or ['all'])}-{'-'.join(drop) or 'none'}.yaml"

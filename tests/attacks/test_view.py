@@ -84,7 +84,8 @@ def test_run_autograder_worker_sees_only_the_allow_list(planted, tmp_path, inter
     results_path = tmp_path / "results" / "results.json"
     process = subprocess.run([str(ROOT / "run_autograder"), "--submission", str(submission), "--results",
                               str(results_path), "--seed", "424242",
-                              "--assignment", str(assignment_file(tmp_path, drop=["training"]))],
+                              # the walk runs at import, and takes seconds more on a loaded machine
+                              "--assignment", str(assignment_file(tmp_path, drop=["training"], timeout_s=120))],
                              capture_output=True, text=True, timeout=600,
                              env={"PATH": "/usr/bin:/bin", "AUTOGRADER_PYTHON": python})
     assert process.returncode == 0, process.stderr
@@ -106,7 +107,7 @@ def test_an_ordinary_user_gets_the_same_view(planted):
     folder.chmod(0o777)
     try:
         submission = reference_submission(folder / "submission", replace=walker_sources())
-        assignment = assignment_file(folder, drop=["training"])
+        assignment = assignment_file(folder, drop=["training"], timeout_s=120)
         for path in [folder, *folder.rglob("*")]:
             path.chmod(0o777 if path.is_dir() else 0o644)
         process = subprocess.run([runuser, "-u", "nobody", "--", str(ROOT / "run_autograder"), "--submission",
@@ -128,7 +129,7 @@ def test_an_ordinary_user_gets_the_same_view(planted):
 def test_batch_worker_sees_no_other_submission_log_or_result(planted, tmp_path):
     export, graded = tmp_path / "export", tmp_path / "graded"
     reference_submission(export / "submission_1", extra={"submission_1/notes.txt": planted})
-    assignment = assignment_file(tmp_path, drop=["training"])
+    assignment = assignment_file(tmp_path, drop=["training"], timeout_s=120)
     first = autograder("batch", export, "--out", graded, "--no-progress", "--assignment", assignment)
     assert first.returncode == 0, first.stdout + first.stderr
     other_seed = (graded / "submission_1" / "grader.log").read_text().split("input seed: ")[1].split()[0]

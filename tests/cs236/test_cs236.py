@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from tests.corpus.corpus import lost_functions
+from tests.cs236.degenerate import KINDS, degenerate_files
 from tests.cs236.submissions import COURSE, folder_submission, zip_submission
 from tests.cs236.variants import VARIANTS, combined
 from tests.submissions import assignment_file, autograder
@@ -38,9 +39,11 @@ def submissions(folder):
     shutil.copytree(COURSE / "student_template", folder / "template")
     built["template"] = folder / "template"
     utils = (COURSE / "reference" / "codebase" / "utils.py").read_text()
-    for v in (VARIANTS[0], VARIANTS[5], VARIANTS[10]):  # one mistake in each of the student's utils functions
-        utils = v.apply(utils)
+    for name in ("uniform noise", "v used as a standard deviation in log_normal", "the mixture's −log K missing"):
+        utils = next(v for v in VARIANTS if v.name == name).apply(utils)  # one mistake in each utils function
     built[UTILS_WRONG] = folder_submission(folder / "utils-wrong", {"utils.py": utils})
+    for kind in KINDS:
+        built[f"degenerate: {kind}"] = folder_submission(folder / f"degenerate-{kind}", degenerate_files(kind))
     for index, (members, files) in enumerate(combined()):
         path = folder_submission(folder / f"variants-{index:02d}", files)
         built.update({v.name: path for v in members})
@@ -76,8 +79,8 @@ def test_correct_submissions_get_full_marks(graded, name):
     assert results["score"] == 86, {f: outputs[f][:600] for f in lost}
 
 
-@pytest.mark.parametrize("name", ["template", "unfilled stubs (NameError)"])
-def test_unfilled_submissions_get_nothing(graded, name):
+@pytest.mark.parametrize("name", ["template", "unfilled stubs (NameError)", *(f"degenerate: {k}" for k in KINDS)])
+def test_unfilled_and_degenerate_submissions_get_nothing(graded, name):
     assert graded[name]["score"] == 0, [(t["name"], t["score"]) for t in graded[name]["tests"] if t["score"]]
 
 

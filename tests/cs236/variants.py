@@ -64,6 +64,7 @@ VARIANTS = [
             "    return torch.stack([torch.distributions.Normal(m[i], v[i].sqrt()).sample() for i in range(len(m))])",
             [SAMPLE]),
     variant("noise made on the CPU", "utils.py", NOISE, "    eps = torch.randn(m.shape)\n", [SAMPLE]),
+    variant("the generator reseeded in every call", "utils.py", NOISE, "    torch.manual_seed(0)\n" + NOISE, [SAMPLE]),
     # utils.log_normal (the reference's mixture reuses it)
     variant("v used as a standard deviation in log_normal", "utils.py",
             "    elementwise = math.log(2 * math.pi) + torch.log(v) + (x - m) ** 2 / v\n",
@@ -110,6 +111,9 @@ VARIANTS = [
             "        rec = -ut.log_bernoulli_with_logits(x, self.dec(m)).mean()\n", [VAE_ELBO]),
     variant("VAE: a detached nelbo (.item())", "models/vae.py", "        return kl + rec, kl, rec",
             "        return torch.tensor((kl + rec).item()), kl, rec", [VAE_ELBO]),
+    variant("VAE: the generator reseeded in every call (the same z each time)", "models/vae.py",
+            "        m, v = self.enc(x)\n        z = ut.sample_gaussian(m, v)\n",
+            "        m, v = self.enc(x)\n        torch.manual_seed(0)\n        z = ut.sample_gaussian(m, v)\n", [VAE_ELBO]),
     variant("VAE: the prior made on the CPU", "models/vae.py",
             "        kl = ut.kl_normal(m, v, self.z_prior_m, self.z_prior_v).mean()\n",
             "        kl = ut.kl_normal(m, v, torch.zeros(1), torch.ones(1)).mean()\n", [VAE_ELBO]),

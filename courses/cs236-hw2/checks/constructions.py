@@ -51,7 +51,7 @@ def encoder(draw, kind, z_dim, y_dim=0, spread=1.0):
     return _layers("enc", [first, second, (weight, bias)])
 
 
-def decoder(draw, kind, z_dim, y_dim=0, template=None):
+def decoder(draw, kind, z_dim, y_dim=0, template=None, slope=0.3):
     first, second, third = linear(draw, HIDDEN, z_dim + y_dim), linear(draw, HIDDEN, HIDDEN), linear(draw, PIXELS, HIDDEN)
     if kind == "constant":
         first = (first[0].clone(), first[1])
@@ -64,7 +64,7 @@ def decoder(draw, kind, z_dim, y_dim=0, template=None):
         second_w = torch.zeros(HIDDEN, HIDDEN)
         second_w[:z_dim, :z_dim] = torch.eye(z_dim)
         slopes = torch.zeros(PIXELS, HIDDEN)
-        slopes[:, :z_dim] = draw.normal(PIXELS, z_dim, scale=0.3)
+        slopes[:, :z_dim] = draw.normal(PIXELS, z_dim, scale=slope)
         signs = 2 * template - 1
         bias = LINEAR_LOGIT * signs - ELU_SHIFT * slopes[:, :z_dim].sum(1)
         first, second, third = (eye, shift), (second_w, torch.zeros(HIDDEN)), (slopes, bias)
