@@ -6,7 +6,8 @@ State-dict names are the scaffold's (``enc.net.{0,2,4}``, ``dec.net.{0,2,4}``,
 ``cls.net.{0,2,4}``, ``z_pre``). ``v`` is a variance, ``softplus(pre) + 1e-8``.
 - ``encoder(kind)``: "prior": q(z|x) = N(0, I) for every x; "shifted": N(m(x), I), m a
   network of x; "sharp": N(m(x), 1e-6·I), z = m(x) up to 1e-3; "random": nn.Linear's init.
-- ``decoder(kind)``: "constant": logits ignore z, so log p(x|z) = c(x); "linear": logits
+- ``decoder(kind)``: "constant": logits ignore z, so log p(x|z) = c(x) (with a label y, c(x, y)
+  varies by tens of nats between labels); "linear": logits
   L·t + A z in ELU's linear region, so for x close to the template t, log p(x|z) = c(x) +
   g(x)·z up to e^-L; "random".
 """
@@ -56,6 +57,9 @@ def decoder(draw, kind, z_dim, y_dim=0, template=None, slope=0.3):
     if kind == "constant":
         first = (first[0].clone(), first[1])
         first[0][:, :z_dim] = 0.0
+        if y_dim:  # logits of magnitude ~5 that vary with y: log p(x|y) differs by tens of nats between labels
+            first[0][:, z_dim:] *= 30.0
+            third = (third[0] * 10.0, third[1])
     elif kind == "linear":
         eye = torch.zeros(HIDDEN, z_dim + y_dim)
         eye[:z_dim, :z_dim] = torch.eye(z_dim)
@@ -73,7 +77,7 @@ def decoder(draw, kind, z_dim, y_dim=0, template=None, slope=0.3):
 
 def classifier(draw):
     layers = [linear(draw, HIDDEN, PIXELS), linear(draw, HIDDEN, HIDDEN), linear(draw, Y_DIM, HIDDEN)]
-    layers[-1] = (layers[-1][0] * 8.0, layers[-1][1])  # confident and varied q(y|x)
+    layers[-1] = (layers[-1][0] * 50.0, layers[-1][1])  # confident and varied q(y|x)
     return _layers("cls", layers)
 
 
