@@ -110,15 +110,20 @@ def expect_gradients(result, what, groups, names=None):
 
 
 
-def expect_any_device(remote, function, state, x, *args, ctor=None, what=None):
-    """Run on torch's "meta" device (shapes only): a tensor made on the CPU inside the
-    function (torch.zeros(n), torch.randn(shape), a global device) fails to combine with
-    the inputs. Other failures on meta (an .item(), a data-dependent branch) say nothing
-    about devices and pass."""
+def on_meta(call, what):
+    """Run ``call`` (a run on torch's "meta" device: shapes only, no data) as a GPU run stands
+    in: a tensor made on the CPU inside the function (torch.zeros(n), torch.randn(shape), a
+    global device) fails to combine with the inputs. Other failures on meta (an .item(), a
+    data-dependent branch) say nothing about devices and pass."""
     try:
-        call_bound(remote, function, state, x, *args, ctor=ctor, on_device="meta")
+        call()
     except AssertionError as exc:
         message = str(exc)
         if "meta" in message and any(word in message for word in ("cpu", "CPU", "same device", "device type")):
             raise Mismatch(f"{what}: on a GPU this fails: {message.splitlines()[0][:300]} — create tensors "
                            "on the input's device (torch.randn_like(m), torch.zeros(..., device=x.device))") from None
+
+
+def expect_any_device(remote, function, state, x, *args, ctor=None, what=None):
+    """A model's bound, built and run on the meta device (``on_meta``)."""
+    on_meta(lambda: call_bound(remote, function, state, x, *args, ctor=ctor, on_device="meta"), what)

@@ -1,9 +1,7 @@
 """models/vae.py: the ELBO and IWAE bounds, which draw their own noise. Each law below is
 exact; every statistical part has a false-fail rate of 1e-6 (stats.ALPHA)."""
-import math
 
 import numpy as np
-import torch
 from gradescope_utils.autograder_utils.decorators import partial_credit
 
 from autograder.grader.parts import Parts
