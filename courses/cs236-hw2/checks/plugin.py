@@ -110,7 +110,7 @@ def model_modules(session):
 
 
 def bound(session, request, builder):
-    """Call a model's bound ``calls`` times on x (with ``args``); answer each call's outputs
+    """Call a model's bound ``calls`` times on x (and ``bound_args``); answer each call's outputs
     as a (calls, outputs) float64 array (NaN where an output is not one number), the first
     call's output shapes, whether its first output carries gradients, and optionally the
     gradient norm reaching each parameter group (enc, dec, cls, z_pre) from that output."""
@@ -128,14 +128,21 @@ def bound(session, request, builder):
                 requires_grad = bool(torch.is_tensor(first) and first.requires_grad)
                 if request.get("grads") and requires_grad and first.numel() == 1:
                     grads = gradient_norms(model, first)
-            rows.append([float(o.detach().double().cpu()) if torch.is_tensor(o) and o.numel() == 1
-                         and o.device.type != "meta" else (float(o) if isinstance(o, (int, float)) else math.nan)
-                         for o in outputs])
+            rows.append([_number(o) for o in outputs])
     out = []
     width = max(len(r) for r in rows)
     values = torch.tensor([r + [math.nan] * (width - len(r)) for r in rows], dtype=torch.float64)
     return {"value": {"values": api.pack(values, out), "shapes": shapes, "requires_grad": requires_grad,
                       "grads": grads}, "modified": []}, out
+
+
+def _number(output):
+    """One returned value as a float; NaN for anything that is not one number (a batch of
+    values, a tensor on the meta device, another object)."""
+    if torch.is_tensor(output):
+        return float(output.detach().double().cpu()) if output.numel() == 1 and output.device.type != "meta" \
+            else math.nan
+    return float(output) if isinstance(output, (int, float)) else math.nan
 
 
 def gradient_norms(model, output):
