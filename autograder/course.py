@@ -86,7 +86,7 @@ class Course:
     answers_file: str | None
     notebook: bool
     packages: tuple
-    stand_ins: tuple  # modules imported but never used in grading: inert where not installed
+    stand_ins: tuple | str  # modules imported but never used in grading, inert where not installed; or "auto"
     reference: Path
     template: Path
     checks: Path
@@ -102,6 +102,10 @@ class Course:
     def modules(self):
         """Importable names of the student's modules, as the checks call them: "net", "models.net"."""
         return tuple(f.removesuffix(".py").replace("/", ".") for f in self.files)
+
+    def template_file(self, file):
+        """The template's copy of a student file ("models/net.py")."""
+        return self.template / (f"{self.package}/{file}" if self.package else file)
 
     def reference_modules(self):
         """{module: its importable name in the reference package}."""
@@ -194,7 +198,7 @@ def load(path=None):
         files=tuple(student["files"]), package=student.get("package"), aliases=tuple(student.get("aliases", ())),
         answers_file=student.get("answers"),
         notebook=student.get("notebook", True), packages=tuple(student.get("packages", ())),
-        stand_ins=tuple(student.get("stand_ins", ())),
+        stand_ins=student["stand_ins"] if student.get("stand_ins") == "auto" else tuple(student.get("stand_ins", ())),
         reference=folder("reference"), template=folder("template", required=False), checks=folder("checks"),
         scaffold=tuple(data.get("scaffold", ())), plugin=folder("plugin"),
         answer_key=(root / key["file"]).resolve() if key else None, symbols=(key or {}).get("symbols", {}),

@@ -108,7 +108,7 @@ def check_float64(remote, spec, function, *args, what=None, **kwargs):
     for got0, got1, want0, want1 in pairs:
         expect_tensor(got1, what, dtype=want1.dtype, shape=want1.shape)
         ratio, got, want = change_error(got0, got1, want0, want1, spec)
-        if ratio > 1:
+        if not ratio <= 1:  # NaN fails
             worst = np.unravel_index(int(np.argmax(np.abs(got - want))), got.shape) if got.ndim else ()
             raise Mismatch(f"{what}: in float64, moving the inputs by a relative {spec.step64:g} changes your "
                            f"result by {got[worst] * spec.step64:.3g} where the reference's changes by "

@@ -4,8 +4,11 @@ file, or one notebook; or, when the folder holds none of them, the same inside a
 holds (as a homework's own submission step makes one). Reads files only; never imports or
 executes them."""
 import ast
+import collections
 import dataclasses
+import importlib.util
 import shutil
+import sys
 import tempfile
 import warnings
 import zipfile
@@ -22,6 +25,10 @@ class Submission:
     notebook_source: str | None = None
     notes: list = dataclasses.field(default_factory=list)
     unpacked: Path | None = None  # a folder the zip was unpacked into, the grader's to remove
+    # the student's other Python files, staged beside the graded ones: a path inside the
+    # package (or, for a course without one, inside the submission's folder) -> the file
+    extras: dict = dataclasses.field(default_factory=dict)
+    beside: dict = dataclasses.field(default_factory=dict)  # a package course's top-level helpers: name -> file
 
     def remove_unpacked(self):
         if self.unpacked is not None:
@@ -56,8 +63,11 @@ def discover(root, course, unzip=True):
         submission.notes.append(f"The submission folder {root} does not exist.")
         return submission
     wanted = {tuple(file.split("/")): module for file, module in zip(course.files, course.modules)}
+    # a file uploaded without its folders (models/vae.py as vae.py), where its name is the course's only one
+    names = collections.Counter(PurePosixPath(f).name for f in course.files)
+    flat = {PurePosixPath(f).name: m for f, m in zip(course.files, course.modules) if "/" in f and names[PurePosixPath(f).name] == 1}
     packages = {course.package, *course.aliases} - {None}
-    found, notebooks = {}, []
+    found, loose, notebooks, python = {}, {}, [], []
     for path in _visible_files(root):
         parts = path.relative_to(root).parts
         suffix, module = next(((s, m) for s, m in wanted.items() if parts[-len(s):] == s), (None, None))
@@ -65,15 +75,31 @@ def discover(root, course, unzip=True):
             # a copy inside the package's folder (codebase/utils.py) before any other utils.py
             in_package = len(parts) > len(suffix) and parts[-len(suffix) - 1] in packages
             found.setdefault(module, []).append((not in_package, len(parts), path))
+        elif path.name in flat:
+            loose.setdefault(flat[path.name], []).append((len(parts), path))
         elif path.name == course.answers_file and submission.answers is None:
             submission.answers = path
         elif path.name.endswith(".ipynb") and course.notebook:
             notebooks.append(path)
+        if path.suffix == ".py":
+            python.append(path)
     for module, candidates in found.items():
         graded, *ignored = sorted(candidates)
         submission.modules[module] = graded[2]
         submission.notes += [f"Ignored {path.relative_to(root)}: {graded[2].relative_to(root)} is graded."
                              for *_, path in ignored]
+    homes = {}  # the folder each graded file implies for the package (or the submission's top)
+    for module, path in submission.modules.items():
+        homes[module] = path.parents[module.count(".")]
+    for module, candidates in loose.items():
+        if module not in submission.modules:
+            (_, path), *_ = sorted(candidates)
+            submission.modules[module] = path
+            homes[module] = path.parent
+            file = course.files[course.modules.index(module)]
+            submission.notes.append(f"Graded {path.relative_to(root)} as {file} (it was uploaded without its folders).")
+    if homes:
+        _find_extras(submission, course, homes, python)
     if not submission.modules and not notebooks:
         archive = next((p for p in _visible_files(root) if p.suffix.lower() == ".zip"), None)
         if archive is not None and unzip:
@@ -89,6 +115,64 @@ def discover(root, course, unzip=True):
             candidate = notebooks[0].with_name(course.answers_file)
             submission.answers = candidate if candidate.is_file() else None
     return submission
+
+
+MAX_EXTRA_FILES, MAX_EXTRA_BYTES = 64, 512 << 10
+
+
+def _shadows(name, course):
+    """Whether a top-level module of the student's named ``name`` would hide one the worker
+    needs (the standard library, an installed package, the engine's or the course's own)."""
+    own = {"agworker", "submission", "sitecustomize", "usercustomize", "conftest", course.package, *course.aliases}
+    if name in own or name in sys.stdlib_module_names:
+        return True
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return True
+
+
+def _find_extras(submission, course, homes, python):
+    """The student's other Python files: everything under the package's folder (a course
+    without a package: beside its graded files) and, for a package course, the plain
+    modules beside that folder; at most MAX_EXTRA_FILES of at most MAX_EXTRA_BYTES each.
+    Copies of the scaffold are noted (the scaffold replaces them), so are files not staged."""
+    home = collections.Counter(homes.values()).most_common(1)[0][0]
+    graded = set(submission.modules.values())
+    scaffold = set(course.scaffold)
+    skipped, replaced = [], []
+    for path in python:
+        if path in graded or not path.stem.isidentifier():
+            continue
+        inside = path.is_relative_to(home) and (course.package or path.parent == home)
+        beside = course.package and path.parent == home.parent and home != submission.root
+        if not (inside or beside):
+            continue
+        where = path.relative_to(submission.root)
+        relative = path.relative_to(home).as_posix() if inside else path.name
+        if relative == "__init__.py" and not (inside and course.package):
+            continue  # the top of the staged submission is the engine's package
+        if inside and relative in scaffold:
+            replaced.append(str(where))
+        elif relative in course.files or (inside and not all(p.isidentifier() for p in PurePosixPath(relative).parent.parts)):
+            continue
+        elif (not inside or not course.package) and _shadows(path.stem, course):  # a top-level module
+            skipped.append(f"{where} (its name would hide the module {path.stem})")
+        elif path.stat().st_size > MAX_EXTRA_BYTES:
+            skipped.append(f"{where} (larger than {MAX_EXTRA_BYTES >> 10} KB)")
+        elif len(submission.extras) + len(submission.beside) >= MAX_EXTRA_FILES:
+            skipped.append(f"{where} (more than {MAX_EXTRA_FILES} extra files)")
+        else:
+            (submission.extras if inside else submission.beside)[relative] = path
+    staged = [*submission.extras.values(), *submission.beside.values()]
+    if staged:
+        submission.notes.append("Your other Python files, importable beside the graded ones: "
+                                + ", ".join(str(p.relative_to(submission.root)) for p in staged) + ".")
+    if replaced:
+        submission.notes.append("The course's own copies replace your " + ", ".join(replaced)
+                                + " (scaffold files are the course's).")
+    if skipped:
+        submission.notes.append("Not importable while grading: " + "; ".join(skipped) + ".")
 
 
 MAX_ZIP_BYTES, MAX_ZIP_FILES = 64 << 20, 2000

@@ -5,6 +5,8 @@ the assignment file's values (points, number, visibility, tags) are applied thro
 same decorators, so instructors set them in YAML. Every collected test yields exactly one
 record — passed, failed, errored in setup, or skipped — and none can vanish.
 """
+import math
+
 import pytest
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
@@ -97,7 +99,8 @@ class GradescopePlugin:
         partial = getattr(function, "__score__", None)
         base = self._base_weight.get(test_id)
         if partial is not None and base:
-            return max(0.0, min(spec.points, spec.points * float(partial) / float(base)))
+            share = float(partial) / float(base)
+            return spec.points * min(max(share, 0.0), 1.0) if math.isfinite(share) else 0.0
         return spec.points if failure is None else 0.0
 
     def _record(self, spec, score, output, passed=False):

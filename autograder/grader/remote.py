@@ -8,6 +8,7 @@ import time
 
 from ..sandbox.client import WorkerDied, WorkerTimeout
 from ..worker import probes, protocol, wire
+from . import serving
 from .values import unpack
 
 
@@ -71,6 +72,7 @@ class Remote:
     def __init__(self, course, submission, start_worker, device="cpu", starting=None):
         self.course, self.submission, self.start_worker, self.device = course, submission, start_worker, device
         self.worker, self.imported, self.broken = None, set(), {}
+        self.stood_in = set()  # modules the submission imports that are not installed (course: stand_ins)
         self.reference = probes.Session(course.reference_modules(), course.load_plugin())
         # for the grader's log and the benchmarks: the reference's calls here, the worker's
         # start-up, and the training runs of the submission in the worker
@@ -133,6 +135,7 @@ class Remote:
             self.broken[module] = f"importing {where} failed: {_format_error(answer.get('error', {}))}"
             return self._import(module, qualified)
         self.imported.add(module)
+        self.stood_in.update(str(name) for name in answer.get("stand_ins", []))
 
     def output(self):
         return self.worker.output() if self.worker is not None else ""
@@ -155,7 +158,8 @@ class Remote:
     def _request(self, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False,
                  op=None, extra=None, **kwargs):
         return protocol.request(function, args, kwargs, device=self.device, dtype=dtype, seed=seed,
-                                report_params=report_params, op=op, extra=extra, cotangents=cotangents)
+                                report_params=report_params, op=op, extra=extra, cotangents=cotangents,
+                                helpers=serving.helpers_of(self.course, function))
 
     def _call_student(self, function, header, arrays):
         if function in self.stopped:
@@ -163,7 +167,8 @@ class Remote:
         self._import(probes.module_of(function, self.course.modules), function)
         started = time.perf_counter()
         try:
-            answer, arrays = self.worker.request(header, arrays, timeout=self.timeout)
+            server = serving.Server(self.reference, header, arrays, header["helpers"])
+            answer, arrays = self.worker.request(header, arrays, timeout=self.timeout, serve=server)
             if header.get("op") == "train":
                 self.seconds["worker training"] += time.perf_counter() - started
         except WorkerTimeout:

@@ -124,10 +124,14 @@ def _summary(course, submission, remote, plugin):
     missing = [f for f, m in zip(course.files, course.modules) if m not in submission.modules] \
         if submission.notebook is None else []
     if missing:
-        lines.append("Not found in the submission: " + ", ".join(missing) + " (their tests score 0).")
+        lines.append("Not found in the submission: " + ", ".join(missing) + " (their tests score 0; the "
+                     "template's copies stood in for them, so that your other files still import).")
     if submission.answers is None and course.answer_key is not None:
         lines.append(f"Not found: {course.answers_file} (its tests score 0).")
     lines += submission.notes
+    if remote.stood_in:
+        lines.append("Imported but not installed here, so replaced by inert stand-ins (grading never needs "
+                     "them; a graded function that calls one fails): " + ", ".join(sorted(remote.stood_in)) + ".")
     lines += [f"{m.replace('.', '/')}.py: {reason}" for m, reason in sorted(remote.broken.items())
               if m in submission.modules]
     score = sum(r["score"] for r in plugin.records.values())

@@ -3,6 +3,10 @@
 Every test returns a p-value; a check fails when p < ALPHA. Each p-value is exact under
 the null hypothesis (a correct sampler), so ALPHA is the false-fail rate of one check.
 Chi-square tails come from scipy.special, which imports in a fraction of scipy.stats' time.
+
+A statistic that is NaN, infinite or outside its support (a negative χ²), or data holding a
+NaN or an infinity, is as far from the null as can be: its p-value is 0, never NaN. NaN
+would pass by accident: ``min(1.0, nan)`` is 1.0 and ``nan < ALPHA`` is false.
 """
 import numpy as np
 from scipy.special import chdtr, chdtrc
@@ -10,9 +14,21 @@ from scipy.special import chdtr, chdtrc
 ALPHA = 1e-6
 
 
+def bonferroni(pvalues):
+    """One p-value for several tests of one hypothesis: min(1, n · min p); 0 when any is
+    not a number in [0, 1] (it came from a statistic outside its support)."""
+    pvalues = np.asarray(list(pvalues), dtype=np.float64)
+    if pvalues.size == 0 or not np.all((pvalues >= 0) & (pvalues <= 1)):  # False for NaN
+        return 0.0
+    return float(np.minimum(1.0, pvalues.min() * pvalues.size))
+
+
 def chi2_pvalue(value, dof):
-    """Two-sided p-value of a χ²_dof statistic."""
-    return min(1.0, 2 * min(chdtr(dof, value), chdtrc(dof, value)))
+    """Two-sided p-value of a χ²_dof statistic; 0 outside its support [0, ∞)."""
+    value = float(value)
+    if not (dof > 0 and 0.0 <= value < np.inf):  # False for NaN
+        return 0.0
+    return bonferroni([chdtr(dof, value), chdtrc(dof, value)])
 
 
 def gaussian_pvalue(samples, mean, cov):
@@ -25,8 +41,16 @@ def gaussian_pvalue(samples, mean, cov):
     """
     x = np.asarray(samples, dtype=np.float64)
     n, k = x.shape
+    if not np.isfinite(x).all():
+        return 0.0
     chol = np.linalg.cholesky(np.asarray(cov, dtype=np.float64))
     w = np.linalg.solve(chol, (x - np.asarray(mean, dtype=np.float64)).T).T
+    with np.errstate(over="ignore"):  # a statistic of inf has p = 0
+        return _whitened_pvalue(w)
+
+
+def _whitened_pvalue(w):
+    n, k = w.shape
     pvalues = [chdtrc(k, n * np.sum(w.mean(0) ** 2))]
     directions = list(np.eye(k))
     for i in range(k):
@@ -37,7 +61,7 @@ def gaussian_pvalue(samples, mean, cov):
                 directions.append(v / np.sqrt(2.0))
     for v in directions:
         pvalues.append(chi2_pvalue(np.sum((w @ v) ** 2), n))
-    return min(1.0, min(pvalues) * len(pvalues))
+    return bonferroni(pvalues)
 
 
 def fresh_draws_pvalue(first, second, cov):
@@ -71,4 +95,4 @@ def rank_sum_pvalue(first, second):
     cdf = np.cumsum(rankings[m]) / rankings[m].sum()
     below = cdf[int(np.floor(u))]
     above = 1.0 - (cdf[int(np.ceil(u)) - 1] if u >= 1 else 0.0)
-    return min(1.0, 2 * min(below, above))
+    return bonferroni([below, above])

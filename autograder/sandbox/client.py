@@ -125,8 +125,22 @@ class Worker:
             status = self.stop()
             raise WorkerDied(f"the worker {_describe_exit(status)} ({exc})") from None
 
-    def request(self, header, arrays=(), timeout=30.0):
-        """Send one request; returns ``(answer, arrays)`` or raises WorkerDied/WorkerTimeout."""
+    def request(self, header, arrays=(), timeout=30.0, serve=None):
+        """Send one request; returns ``(answer, arrays)`` or raises WorkerDied/WorkerTimeout.
+        Frames the worker sends before its answer (``{"event": "helper", ...}``) are answered
+        with ``serve(frame, arrays) -> (header, arrays)``, within the same deadline."""
+        deadline = time.monotonic() + timeout
+        self._send(header, arrays, timeout)
+        while True:
+            frame, frame_arrays = self._receive(max(deadline - time.monotonic(), 0.0))
+            if "event" not in frame:
+                return frame, frame_arrays
+            if serve is None:
+                self.stop()
+                raise WorkerDied(f"the worker sent an unexpected {frame.get('event')!r} frame")
+            self._send(*serve(frame, frame_arrays), max(deadline - time.monotonic(), 0.0))
+
+    def _send(self, header, arrays, timeout):
         view = memoryview(wire.encode(header, arrays))
         while view:
             if not select.select([], [self.to_worker], [], timeout)[1]:
@@ -137,7 +151,6 @@ class Worker:
             except OSError:
                 status = self.stop()
                 raise WorkerDied(f"the worker {_describe_exit(status)}") from None
-        return self._receive(timeout)
 
     def output(self):
         return self.drain.take() if self.drain else ""

@@ -1,7 +1,9 @@
 """The worker's directory: a copy of the worker package, the course's plugin, and the
-submission's contract files only, so that nothing else the student uploaded
-(sitecustomize.py, conftest.py, *.pth, a torch.py) can ever be imported. The course's
-scaffold (instructor files) is laid over the student's files, replacing their copies."""
+submission's Python files (discovery.py chose them: the graded files, the student's own
+modules beside them, never a name that would hide an installed module, so that no
+sitecustomize.py, conftest.py, *.pth or torch.py can ever be imported). The course's
+scaffold (instructor files) is laid over the student's files, replacing their copies; a
+graded file the submission lacks is the template's, so the others still import."""
 import dataclasses
 import os
 import shutil
@@ -22,7 +24,7 @@ class Stage:
     modules: dict  # contract module -> importable name in the worker
     plugin: str | None = None  # importable name of the course plugin in the worker
     aliases: dict = dataclasses.field(default_factory=dict)  # another name -> the student package
-    stand_ins: tuple = ()  # modules imported inert where not installed
+    stand_ins: dict = dataclasses.field(default_factory=dict)  # probes.StandIns' arguments
     view: Path = None  # where the worker sees ``root``: /worker inside bubblewrap, else ``root``
 
     def __post_init__(self):
@@ -30,7 +32,7 @@ class Stage:
 
     def worker_config(self):
         return {"modules": self.modules, "plugin": self.plugin, "aliases": self.aliases,
-                "stand_ins": list(self.stand_ins)}
+                "stand_ins": self.stand_ins}
 
     @property
     def main(self):
@@ -68,11 +70,20 @@ def build_stage(submission, course):
         (package / f"{NOTEBOOK_MODULE}.py").write_text(submission.notebook_source)
         modules = {name: f"{prefix}{NOTEBOOK_MODULE}" for name in course.modules}
     else:
-        for name, path in submission.modules.items():
-            target = package / (name.replace(".", "/") + ".py")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-        modules = {name: f"{prefix}{name}" for name in submission.modules}
+        def inside(relative):
+            return f"{course.package}/{relative}" if course.package else relative
+        copies = {**{inside(r): p for r, p in submission.extras.items()}, **submission.beside}
+        for file, module in zip(course.files, course.modules):
+            if module in submission.modules:
+                copies[inside(file)] = submission.modules[module]
+            elif course.template is not None and course.template_file(file).is_file():
+                # a missing file costs its own tests only: the template's stubs keep the others importing
+                copies[inside(file)] = course.template_file(file)
+        for relative, path in copies.items():
+            (top / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, top / relative)
+        modules = {name: f"{prefix}{name}" for name, file in zip(course.modules, course.files)
+                   if (top / inside(file)).is_file()}
     for file in course.scaffold:  # instructor files: theirs, whatever the student sent
         (package / file).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(course.reference / file, package / file)
@@ -85,5 +96,8 @@ def build_stage(submission, course):
         for name in files:
             os.chmod(os.path.join(directory, name), 0o644)
     os.chmod(root / "scratch", 0o700)
+    auto = course.stand_ins == "auto"
+    real = {"agworker", "submission", course.package, *course.aliases, *(p.stem for p in top.glob("*.py"))} - {None}
+    stand_ins = {"names": [] if auto else list(course.stand_ins), "auto": auto, "real": sorted(real)}
     return Stage(root, modules, PLUGIN_MODULE if course.plugin is not None else None,
-                 {alias: course.package for alias in course.aliases}, course.stand_ins)
+                 {alias: course.package for alias in course.aliases}, stand_ins)

@@ -38,17 +38,18 @@ def main():
     sys.path[:0] = [STAGE, os.path.join(STAGE, "submission")]
     import torch
 
-    from agworker import probes, wire
+    from agworker import probes, served, wire
 
     torch.set_num_threads(1)
     reader, writer = os.fdopen(in_fd, "rb", buffering=0), os.fdopen(out_fd, "wb", buffering=0)
     config = json.loads(sys.argv[3])
     if config.get("aliases"):
         sys.meta_path.insert(0, probes.Aliases(config["aliases"]))
-    if config.get("stand_ins"):
-        sys.meta_path.append(probes.StandIns(config["stand_ins"]))
+    stand_ins = probes.StandIns(**config["stand_ins"], stage=os.path.join(STAGE, "submission") + os.sep)
+    sys.meta_path.append(stand_ins)
     plugin = importlib.import_module(config["plugin"]) if config.get("plugin") else None
-    session = probes.Session(config["modules"], plugin)
+    session = probes.Session(config["modules"], plugin, channel=served.Channel(reader, writer, wire),
+                             stage=os.path.join(STAGE, "submission") + os.sep)
     writer.write(wire.encode({"event": "ready", "torch": torch.__version__,
                               "cuda": torch.cuda.is_available()}))
     while True:
@@ -59,7 +60,7 @@ def main():
         try:
             if request.get("op") == "import":
                 session.load(request["module"])
-                answer, out = {}, []
+                answer, out = {"stand_ins": stand_ins.used}, []
             else:
                 answer, out = session.call(request, arrays)
             frame = wire.encode({"ok": True, **answer}, out)

@@ -14,7 +14,7 @@ A value is a tree of JSON values in which tensors are references into a list of 
 - ``{"$optimizer": kind, "lr", "over": [network names]}`` (requests only).
 
 A request's header holds ``function``, ``args``, ``kwargs``, ``device``, ``dtype``,
-``seed``, ``report_params`` and optionally ``op`` and ``cotangents``; an operation's own
+``seed``, ``report_params``, ``helpers`` and optionally ``op`` and ``cotangents``; an operation's own
 keys (``extra``) may not replace any of those.
 """
 import math
@@ -24,7 +24,7 @@ import torch
 TENSOR, TUPLE, LIST, FLOAT, OTHER = "$t", "$tuple", "$list", "$float", "$other"
 MODULE, OPTIMIZER = "$module", "$optimizer"
 RESERVED = frozenset({"function", "args", "kwargs", "device", "dtype", "seed", "report_params", "op", "cotangents",
-                      "n_arrays"})
+                      "helpers", "n_arrays"})
 
 
 class Encoder:
@@ -56,11 +56,13 @@ class Encoder:
 
 
 def request(function, args=(), kwargs=None, *, device="cpu", dtype="float32", seed=0, report_params=False,
-            op=None, extra=None, cotangents=None):
-    """(header, arrays) of one call."""
+            op=None, extra=None, cotangents=None, helpers=()):
+    """(header, arrays) of one call. ``helpers``: the contract functions the grader serves
+    while it runs (worker/served.py)."""
     encoder = Encoder()
     header = {"function": function, "args": encoder.encode(list(args)), "kwargs": encoder.encode(dict(kwargs or {})),
-              "device": device, "dtype": dtype, "seed": int(seed), "report_params": bool(report_params)}
+              "device": device, "dtype": dtype, "seed": int(seed), "report_params": bool(report_params),
+              "helpers": list(helpers)}
     if op is not None:
         header["op"] = op
     if extra:

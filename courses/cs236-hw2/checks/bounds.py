@@ -12,6 +12,7 @@ from autograder.worker.closeness import matches
 
 CALLS = 24  # calls per statistical check; every call draws fresh noise
 SMALL = 31  # the batch of statistical and gradient parts (the exact parts use 97)
+IWAE_FREE = ("kl", "rec")  # an IWAE bound's other outputs: no edition grades them (contract §7a.6)
 
 
 @dataclasses.dataclass
@@ -34,13 +35,16 @@ def call_bound(remote, function, state, x, *args, ctor=None, calls=1, seed=0, gr
     return Calls(value["values"].array, value["shapes"], value["requires_grad"], value["grads"])
 
 
-def expect_outputs(result, what, names):
-    """A tuple of len(names) scalar tensors, the first carrying gradients."""
+def expect_outputs(result, what, names, free=()):
+    """A tuple of len(names) values, each a scalar tensor but those named in ``free`` (outputs
+    the contract does not grade: anything, even a placeholder), the first carrying gradients."""
     shapes = result.shapes
     if shapes is None or len(shapes) != len(names):
         raise Mismatch(f"{what}: expected a tuple of {len(names)} values ({', '.join(names)}), "
                        f"got {len(shapes or [])}")
     for name, shape in zip(names, shapes):
+        if name in free:
+            continue
         if shape is None:
             raise Mismatch(f"{what}: {name} must be a tensor (keep it in torch; no .item() or float())")
         if shape != []:

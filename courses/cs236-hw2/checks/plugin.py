@@ -1,89 +1,16 @@
 """The CS236 course's worker plugin: operations on the submission's models, loaded beside
 the submission in the worker and beside the reference in the grader (worker/probes.py).
-Instructor code with no secrets; it imports only torch.
+Instructor code with no secrets and no solution; it imports only torch.
 
-Every operation builds the submission's model class with keyword arguments, loads the
-grader's weights into it, and runs it with **the grader's helpers bound into the
-submission's utils module** (``HELPERS``, written here with torch.distributions): the
-models call ``ut.sample_gaussian``, ``ut.log_normal``, ``ut.gaussian_parameters``, … at run
-time, so a mistake in the student's own ``log_normal`` costs the ``log_normal`` test, not
-every model test. Names a model module imported from utils directly (``from codebase.utils
-import log_normal``) are rebound too. The originals are restored after each operation.
+Every operation builds the submission's model class with keyword arguments and loads the
+grader's weights into it. While it runs, the engine serves the utils functions the
+reference model reaches (``ut.sample_gaussian``, ``ut.log_normal``, ``ut.gaussian_parameters``,
+…) from the grader's reference (worker/served.py), so a mistake in the student's own
+``log_normal`` costs the ``log_normal`` test, not every model test.
 """
-import contextlib
 import math
 
 import torch
-from torch.distributions import Normal
-from torch.nn import functional as F
-
-
-def sample_gaussian(m, v):
-    return Normal(m, v.sqrt(), validate_args=False).rsample()
-
-
-def log_normal(x, m, v):
-    return Normal(m, v.sqrt(), validate_args=False).log_prob(x).sum(-1)
-
-
-def log_normal_mixture(z, m, v):
-    return torch.logsumexp(log_normal(z.unsqueeze(-2), m, v), dim=-1) - math.log(m.shape[-2])
-
-
-def gaussian_parameters(h, dim=-1):
-    m, pre = h.chunk(2, dim=dim)
-    return m, F.softplus(pre) + 1e-8
-
-
-def log_bernoulli_with_logits(x, logits):
-    return (x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).sum(-1)
-
-
-def kl_normal(qm, qv, pm, pv):
-    return (0.5 * (pv.log() - qv.log() + (qv + (qm - pm) ** 2) / pv - 1)).sum(-1)
-
-
-def kl_cat(q, log_q, log_p):
-    return torch.sum(q * (log_q - log_p), dim=-1)
-
-
-def duplicate(x, rep):
-    return torch.cat([x] * rep, dim=0)
-
-
-def log_sum_exp(x, dim=0):
-    return torch.logsumexp(x, dim)
-
-
-def log_mean_exp(x, dim):
-    return torch.logsumexp(x, dim) - math.log(x.shape[dim])
-
-
-HELPERS = {f.__name__: f for f in (sample_gaussian, log_normal, log_normal_mixture, gaussian_parameters,
-                                   log_bernoulli_with_logits, kl_normal, kl_cat, duplicate, log_sum_exp,
-                                   log_mean_exp)}
-
-
-@contextlib.contextmanager
-def graders_helpers(session, modules):
-    """Bind HELPERS into the submission's utils, and into ``modules`` wherever they hold one
-    of its functions under any name; restore everything on exit."""
-    utils = session.load("utils")
-    originals = {name: vars(utils).get(name) for name in HELPERS}
-    helper_of = {id(f): HELPERS[name] for name, f in originals.items() if f is not None}
-    replaced = [(vars(utils), name, originals[name], HELPERS[name]) for name in HELPERS]
-    replaced += [(vars(module), name, value, helper_of[id(value)])
-                 for module in modules for name, value in list(vars(module).items()) if id(value) in helper_of]
-    try:
-        for namespace, name, _, helper in replaced:
-            namespace[name] = helper
-        yield
-    finally:
-        for namespace, name, original, _ in reversed(replaced):
-            if original is None:
-                namespace.pop(name, None)
-            else:
-                namespace[name] = original
 
 
 def build_model(session, request, builder):
@@ -105,10 +32,6 @@ def build_model(session, request, builder):
     return model, method
 
 
-def model_modules(session):
-    return [session.loaded[name] for name in list(session.loaded) if name != "utils"]
-
-
 def bound(session, request, builder):
     """Call a model's bound ``calls`` times on x (and ``bound_args``); answer each call's outputs
     as a (calls, outputs) float64 array (NaN where an output is not one number), the first
@@ -118,17 +41,16 @@ def bound(session, request, builder):
     model, method = build_model(session, request, builder)
     x, args = builder.tensor(request["x"]).to(next(model.parameters()).device), request.get("bound_args", [])
     rows, shapes, grads, requires_grad = [], None, None, None
-    with graders_helpers(session, model_modules(session)):
-        for call in range(request.get("calls", 1)):
-            outputs = getattr(model, method)(x, *args)
-            outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
-            if call == 0:
-                shapes = [list(o.shape) if torch.is_tensor(o) else None for o in outputs]
-                first = outputs[0]
-                requires_grad = bool(torch.is_tensor(first) and first.requires_grad)
-                if request.get("grads") and requires_grad and first.numel() == 1:
-                    grads = gradient_norms(model, first)
-            rows.append([_number(o) for o in outputs])
+    for call in range(request.get("calls", 1)):
+        outputs = getattr(model, method)(x, *args)
+        outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
+        if call == 0:
+            shapes = [list(o.shape) if torch.is_tensor(o) else None for o in outputs]
+            first = outputs[0]
+            requires_grad = bool(torch.is_tensor(first) and first.requires_grad)
+            if request.get("grads") and requires_grad and first.numel() == 1:
+                grads = gradient_norms(model, first)
+        rows.append([_number(o) for o in outputs])
     out = []
     width = max(len(r) for r in rows)
     values = torch.tensor([r + [math.nan] * (width - len(r)) for r in rows], dtype=torch.float64)
@@ -168,15 +90,14 @@ def train_bound(session, request, builder):
     data, batches = builder.tensor(request["data"]), builder.tensor(request["batches"])
     optimizer = api.PlainAdam([p for p in model.parameters() if p.requires_grad], lr=request["lr"])
     losses = []
-    with graders_helpers(session, model_modules(session)):
-        for t in range(batches.shape[0]):
-            loss = getattr(model, method)(data[batches[t]])[0]
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(float(loss.detach()))
-            if not math.isfinite(losses[-1]):
-                break
+    for t in range(batches.shape[0]):
+        loss = getattr(model, method)(data[batches[t]])[0]
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+        if not math.isfinite(losses[-1]):
+            break
     out = []
     state = model.state_dict()
     trained = {name: api.pack(state[name].detach(), out) for name in request["report"] if name in state}

@@ -1,0 +1,187 @@
+"""The grader's side of served helpers (worker/served.py): which graded functions serve a
+call, and the server that answers the worker's helper frames with the reference.
+
+A graded function's helpers are the student functions its reference reaches: the
+top-level functions of the student's files named in its body, in the bodies of those, in
+the methods of its class it names, and in the course's scaffold files (their networks call
+``utils.gaussian_parameters`` at run time); never the function itself. A student's
+function can use the grader's value of exactly what a correct one needs, and nothing else.
+"""
+import ast
+import itertools
+
+import numpy as np
+import torch
+
+from ..worker import protocol, served
+from ..worker.probes import Builder
+
+
+def _names(node):
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | \
+           {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+
+
+def _bodies(course):
+    """({"module.name": top-level function node}, {"module.Class.method": node}) of the reference."""
+    functions, methods = {}, {}
+    for module, file in zip(course.modules, course.files):
+        for node in ast.parse((course.reference / file).read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions[f"{module}.{node.name}"] = node
+            elif isinstance(node, ast.ClassDef):
+                methods.update({f"{module}.{node.name}.{item.name}": item for item in node.body
+                                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))})
+    return functions, methods
+
+
+def _scaffold_names(course):
+    names = set()
+    for file in course.scaffold:
+        if file.endswith(".py"):
+            names |= _names(ast.parse((course.reference / file).read_text()))
+    return names
+
+
+_HELPERS = {}
+
+
+def helpers_of(course, function):
+    """The contract names ("utils.log_normal") served while ``function`` runs."""
+    key = (course.manifest, course.reference, function)
+    if key not in _HELPERS:
+        _HELPERS[key] = _closure(course, function)
+    return _HELPERS[key]
+
+
+def _closure(course, function):
+    functions, methods = _bodies(course)
+    by_name = {}
+    for qualified in functions:
+        by_name.setdefault(qualified.rpartition(".")[2], []).append(qualified)
+    owner = function.rpartition(".")[0]
+    pending = [functions.get(function) or methods.get(function)]
+    found, seen = set(), set()
+    names = set(_scaffold_names(course))
+    while pending:
+        node = pending.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        names |= _names(node)
+        for name in names:
+            for qualified in by_name.get(name, []):
+                if qualified not in found and qualified != function:
+                    found.add(qualified)
+                    pending.append(functions[qualified])
+            pending.append(methods.get(f"{owner}.{name}"))
+    return tuple(sorted(found))
+
+
+def _networks(node, found):
+    """{name: request node} of every network a request builds."""
+    if isinstance(node, dict):
+        if protocol.MODULE in node:
+            found[node["name"]] = node
+        for value in node.values():
+            _networks(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _networks(value, found)
+    return found
+
+
+class Server:
+    """Answers one request's helper frames with the reference (a probes.Session), for the
+    functions in ``allowed`` only. Keeps each differentiable call's graph until the request
+    ends, so that its backward pass differentiates the very draw its forward made."""
+
+    MAX_KEPT = 256 << 20  # bytes of inputs kept for backward passes; past it, calls run the student's own
+
+    def __init__(self, reference, header, arrays, allowed):
+        self.reference, self.allowed = reference, set(allowed)
+        self.arrays, self.dtype = arrays, header.get("dtype", "float32")
+        self.network_nodes = _networks(header, {})
+        self.graphs, self.kept, self.ids = {}, 0, itertools.count()
+
+    def __call__(self, frame, arrays):
+        try:
+            if frame.get("event") == "helper_grad":
+                return self._backward(frame, arrays)
+            return self._forward(frame, arrays)
+        except Exception as exc:  # the reference rejects these inputs: the student's own helper runs
+            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}, []
+
+    def _forward(self, frame, arrays):
+        function = frame.get("function")
+        if function not in self.allowed:
+            raise PermissionError(f"{function} is not served in this call")
+        inputs = []
+
+        def build(node):
+            if isinstance(node, list):
+                return [build(item) for item in node]
+            if not isinstance(node, dict):
+                return node
+            if served.META in node:
+                return torch.empty(node[served.META], dtype=getattr(torch, node["dtype"]), device="meta")
+            if protocol.TENSOR in node:
+                value = torch.from_numpy(arrays[int(node[protocol.TENSOR])].copy())
+                if "grad" in node and frame.get("grad"):
+                    value.requires_grad_(True)
+                    inputs.append(value)
+                return value
+            if served.NET in node:
+                return self._network(node, build)
+            if protocol.TUPLE in node:
+                return tuple(build(item) for item in node[protocol.TUPLE])
+            return {key: build(value) for key, value in node.items()}
+
+        args, kwargs = build(frame.get("args", [])), build(frame.get("kwargs", {}))
+        with torch.random.fork_rng(devices=[]), torch.enable_grad():
+            torch.manual_seed(int(frame.get("seed", 0)))
+            value = self.reference.resolve(function)(*args, **kwargs)
+        out = []
+        answer = {"ok": True, "value": _pack(value, out)}
+        if inputs:
+            size = sum(x.numel() * x.element_size() for x in inputs)
+            if self.kept + size > self.MAX_KEPT:
+                raise MemoryError("too many differentiable helper calls in one request")
+            self.kept += size
+            answer["call"] = call = next(self.ids)
+            self.graphs[call] = (inputs, [leaf for leaf in served._leaves(value)
+                                          if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()])
+        return answer, out
+
+    def _network(self, node, build):
+        built = Builder(self.arrays, "cpu", self.dtype, self.reference.networks).module(self.network_nodes[node[served.NET]])
+        params = [build(p) for p in node["params"]]
+        with torch.no_grad():
+            for mine, theirs in zip(built.parameters(), params):
+                mine.copy_(theirs)
+        # the grader's copy takes the worker's values; gradients flow to the worker's tensors
+        for (name, _), theirs in zip(list(built.named_parameters()), params):
+            module, _, leaf = name.rpartition(".")
+            owner = built.get_submodule(module) if module else built
+            del owner._parameters[leaf]
+            setattr(owner, leaf, theirs)
+        return built
+
+    def _backward(self, frame, arrays):
+        inputs, outputs = self.graphs[frame["call"]]
+        pairs = [(o, torch.from_numpy(arrays[int(c[protocol.TENSOR])].copy()))
+                 for o, c in zip(outputs, frame["cotangents"]) if c is not None and o.requires_grad]
+        grads = torch.autograd.grad([o for o, _ in pairs], inputs, [c for _, c in pairs], allow_unused=True,
+                                    retain_graph=True) if pairs else [None] * len(inputs)
+        out = []
+        return {"ok": True, "grads": [None if g is None else protocol.pack(g, out) for g in grads]}, out
+
+
+def _pack(value, out):
+    if isinstance(value, torch.Tensor) and value.device.type == "meta":
+        out.append(np.zeros(0, np.float32))  # a shape alone: the tensor stays on meta
+        return {served.META: list(value.shape), "dtype": str(value.dtype).removeprefix("torch."),
+                protocol.TENSOR: len(out) - 1}
+    if type(value) in (tuple, list):
+        return {"$" + type(value).__name__: [_pack(item, out) for item in value]}
+    return protocol.pack(value, out)

@@ -1,0 +1,175 @@
+"""Helpers served by the grader: while one graded function runs, the other graded functions
+the reference's version of it reaches (its "helpers") answer with the grader's reference,
+so that a correct function over the student's own wrong helper keeps its points and the
+helper's mistake costs only the helper's test.
+
+No solution code comes into the worker. Each call of a helper travels to the grader as a
+plain-data frame on the worker's answer channel (``{"event": "helper"}``: the arguments,
+the networks' current weights, a seed drawn from the student's generator); the value
+travels back, and in the backward pass so do the gradients (``{"event": "helper_grad"}``).
+A call the grader cannot serve (an argument that is not plain data, or one the reference
+rejects) runs the student's own helper: a correct function never loses points for it.
+"""
+import contextlib
+import sys
+
+import torch
+
+from . import protocol
+
+META, NET = "$meta", "$net"
+
+
+class Channel:
+    """The worker's side of the answer channel, for frames sent in the middle of a request."""
+
+    def __init__(self, reader, writer, wire):
+        self.reader, self.writer, self.wire = reader, writer, wire
+
+    def ask(self, header, arrays):
+        self.writer.write(self.wire.encode(header, arrays))
+        return self.wire.decode(self.reader.read)
+
+
+def _leaves(value):
+    if isinstance(value, (tuple, list)):
+        return [leaf for item in value for leaf in _leaves(item)]
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    return [value]
+
+
+class _Call:
+    """One served call: encodes its arguments, asks the grader, rebuilds the value on the
+    arguments' device, and serves its backward pass."""
+
+    def __init__(self, channel, function, networks):
+        self.channel, self.function, self.networks = channel, function, networks
+        self.encoder, self.inputs, self.device, self.id = protocol.Encoder(), [], None, None
+
+    def encode(self, value):
+        if isinstance(value, torch.Tensor):
+            if type(value) is not torch.Tensor or value.is_complex():
+                raise TypeError("not plain data")
+            self.device = self.device or value.device
+            if value.device.type == "meta":
+                return {META: list(value.shape), "dtype": str(value.dtype).removeprefix("torch.")}
+            node = self.encoder.array(value, device=str(value.device))
+            if value.requires_grad and value.is_floating_point():
+                node["grad"] = len(self.inputs)
+                self.inputs.append(value)
+            return node
+        if isinstance(value, torch.nn.Module):
+            name = next((n for n, net in self.networks.items() if net is value), None)
+            if name is None:
+                raise TypeError("a network the grader did not build")
+            params = []
+            for p in value.parameters():
+                params.append(self.encode(p))
+            return {NET: name, "params": params}
+        if isinstance(value, (tuple, list)):
+            return {protocol.TUPLE: [self.encode(v) for v in value]} if isinstance(value, tuple) \
+                else [self.encode(v) for v in value]
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return {k: self.encode(v) for k, v in value.items()}
+        if value is None or type(value) in (bool, int, float, str):
+            return value
+        raise TypeError("not plain data")
+
+    def run(self, args, kwargs):
+        """The grader's value, or raise LookupError when it cannot serve this call."""
+        try:
+            header = {"event": "helper", "function": self.function, "args": self.encode(list(args)),
+                      "kwargs": self.encode(dict(kwargs)), "seed": int(torch.randint(0, 2 ** 62, ()))}
+        except TypeError:
+            raise LookupError from None
+        if not torch.is_grad_enabled():
+            self.inputs = []
+        header["grad"] = bool(self.inputs)
+        answer, arrays = self.channel.ask(header, self.encoder.arrays)
+        if not answer.get("ok"):
+            raise LookupError(answer.get("error"))
+        self.id = answer.get("call")
+        value = protocol.unpack(answer["value"], arrays, self._tensor, lambda name: None)
+        if not self.inputs:
+            return value
+        outputs = [leaf for leaf in _leaves(value) if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()]
+        attached = iter(_Served.apply(self, len(outputs), *outputs, *self.inputs))
+        swap = {id(o): next(attached) for o in outputs}
+        return _rebuild(value, swap)
+
+    def _tensor(self, array, node):
+        if META in node:
+            return torch.empty(node[META], dtype=getattr(torch, node["dtype"]), device="meta")
+        return torch.from_numpy(array.copy()).to(self.device or "cpu")
+
+    def backward(self, cotangents):
+        encoder = protocol.Encoder()
+        nodes = [None if c is None else encoder.array(c) for c in cotangents]
+        answer, arrays = self.channel.ask({"event": "helper_grad", "call": self.id, "cotangents": nodes},
+                                          encoder.arrays)
+        if not answer.get("ok"):
+            raise RuntimeError(f"the grader could not differentiate {self.function}: {answer.get('error')}")
+        return [None if node is None else torch.from_numpy(arrays[node[protocol.TENSOR]].copy()).to(x.device)
+                for node, x in zip(answer["grads"], self.inputs)]
+
+
+def _rebuild(value, swap):
+    if isinstance(value, tuple):
+        return tuple(_rebuild(v, swap) for v in value)
+    if isinstance(value, list):
+        return [_rebuild(v, swap) for v in value]
+    return swap.get(id(value), value)
+
+
+class _Served(torch.autograd.Function):
+    """Attaches a served value to the graph of its inputs; its backward asks the grader."""
+
+    @staticmethod
+    def forward(ctx, call, n_outputs, *tensors):
+        ctx.call, ctx.n_outputs = call, n_outputs
+        return tuple(t.clone() for t in tensors[:n_outputs])
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None, None, *([None] * ctx.n_outputs), *ctx.call.backward(grads))
+
+
+def _serving(channel, function, original, networks):
+    def helper(*args, **kwargs):
+        try:
+            return _Call(channel, function, networks).run(args, kwargs)
+        except LookupError:
+            return original(*args, **kwargs)
+    helper.__wrapped__ = original
+    helper.__name__ = helper.__qualname__ = original.__name__
+    return helper
+
+
+@contextlib.contextmanager
+def served(session, functions, channel, networks, stage):
+    """Within the block, every global of the submission's modules (files under ``stage``)
+    that holds one of ``functions`` ("module.name") answers with the grader's reference. A
+    module imported twice (``vae`` and ``submission.vae``) is rebound in both copies."""
+    wanted = {}
+    for function in functions:
+        module, _, name = function.rpartition(".")
+        wanted[(module, name)] = function
+    replaced = []
+    for module in list(sys.modules.values()):
+        if not str(getattr(module, "__file__", "") or "").startswith(stage):
+            continue
+        namespace = vars(module)
+        for key, value in list(namespace.items()):
+            if not callable(value) or isinstance(value, type):
+                continue
+            home = session.contract_module(getattr(value, "__module__", None) or "")
+            function = wanted.get((home, getattr(value, "__qualname__", None)))
+            if function is not None:
+                replaced.append((namespace, key, value))
+                namespace[key] = _serving(channel, function, value, networks)
+    try:
+        yield
+    finally:
+        for namespace, key, value in reversed(replaced):
+            namespace[key] = value
