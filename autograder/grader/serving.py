@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ..worker import protocol, served
-from ..worker.probes import Builder
+from ..worker.probes import Builder, module_of
 
 
 def _names(node):
@@ -23,16 +23,19 @@ def _names(node):
 
 
 def _bodies(course):
-    """({"module.name": top-level function node}, {"module.Class.method": node}) of the reference."""
-    functions, methods = {}, {}
+    """({"module.name": top-level function node}, {"module.Class.method" or "module.CONSTANT":
+    node}) of the reference: what a reached name can lead to."""
+    functions, others = {}, {}
     for module, file in zip(course.modules, course.files):
         for node in ast.parse((course.reference / file).read_text()).body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 functions[f"{module}.{node.name}"] = node
             elif isinstance(node, ast.ClassDef):
-                methods.update({f"{module}.{node.name}.{item.name}": item for item in node.body
-                                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))})
-    return functions, methods
+                others.update({f"{module}.{node.name}.{item.name}": item for item in node.body
+                               if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))})
+            elif isinstance(node, ast.Assign):  # a table of functions: LOSSES = {"a": loss_a, ...}
+                others.update({f"{module}.{t.id}": node.value for t in node.targets if isinstance(t, ast.Name)})
+    return functions, others
 
 
 def _scaffold_names(course):
@@ -55,12 +58,12 @@ def helpers_of(course, function):
 
 
 def _closure(course, function):
-    functions, methods = _bodies(course)
+    functions, others = _bodies(course)
     by_name = {}
     for qualified in functions:
         by_name.setdefault(qualified.rpartition(".")[2], []).append(qualified)
-    owner = function.rpartition(".")[0]
-    pending = [functions.get(function) or methods.get(function)]
+    owner, module = function.rpartition(".")[0], module_of(function, course.modules)
+    pending = [functions.get(function) or others.get(function)]
     found, seen = set(), set()
     names = set(_scaffold_names(course))
     while pending:
@@ -74,7 +77,7 @@ def _closure(course, function):
                 if qualified not in found and qualified != function:
                     found.add(qualified)
                     pending.append(functions[qualified])
-            pending.append(methods.get(f"{owner}.{name}"))
+            pending += [others.get(f"{owner}.{name}"), others.get(f"{module}.{name}")]
     return tuple(sorted(found))
 
 

@@ -148,26 +148,32 @@ def _serving(channel, function, original, networks):
 
 @contextlib.contextmanager
 def served(session, functions, channel, networks, stage):
-    """Within the block, every global of the submission's modules (files under ``stage``)
-    that holds one of ``functions`` ("module.name") answers with the grader's reference. A
-    module imported twice (``vae`` and ``submission.vae``) is rebound in both copies."""
+    """Within the block, every global of the submission's modules (files under ``stage``),
+    or value of a dict held in one, that holds one of ``functions`` ("module.name") answers
+    with the grader's reference. A module imported twice (``vae`` and ``submission.vae``) is
+    rebound in both copies."""
     wanted = {}
     for function in functions:
         module, _, name = function.rpartition(".")
         wanted[(module, name)] = function
+    def function_of(value):
+        if not callable(value) or isinstance(value, type):
+            return None
+        home = session.contract_module(getattr(value, "__module__", None) or "")
+        return wanted.get((home, getattr(value, "__qualname__", None)))
+
     replaced = []
     for module in list(sys.modules.values()):
         if not str(getattr(module, "__file__", "") or "").startswith(stage):
             continue
-        namespace = vars(module)
-        for key, value in list(namespace.items()):
-            if not callable(value) or isinstance(value, type):
-                continue
-            home = session.contract_module(getattr(value, "__module__", None) or "")
-            function = wanted.get((home, getattr(value, "__qualname__", None)))
-            if function is not None:
-                replaced.append((namespace, key, value))
-                namespace[key] = _serving(channel, function, value, networks)
+        # a module's globals, and the dicts among them (GENERATOR_LOSSES = {"minimax": ...})
+        namespaces = [vars(module), *(v for v in vars(module).values() if type(v) is dict)]
+        for namespace in namespaces:
+            for key, value in list(namespace.items()):
+                function = function_of(value)
+                if function is not None:
+                    replaced.append((namespace, key, value))
+                    namespace[key] = _serving(channel, function, value, networks)
     try:
         yield
     finally:

@@ -1,13 +1,13 @@
 """Single-mistake variants of the CS236 reference, one per classic bug of the contract's §7b
 (and the mistakes seen in students' utils.py). Each edits one file of ``codebase/`` (the
 edit must apply exactly once) and names the contract functions whose tests must lose
-points (``must``) and those that may (``may``: the reference's own code reuses the
-broken function).
+points (``must``); no other test may (a function over the broken one is served the
+grader's helpers, autograder/worker/served.py).
 
 ``combined`` packs variants into few submissions to keep the suite short: variants whose
-functions (must and may) are disjoint, at most one per function, so that each test still
-sees exactly one mistake. A model's test cannot see a utils mistake (the grader binds its
-own helpers) and the model files do not import each other, so a combined submission loses
+functions are disjoint, at most one per function, so that each test still
+sees exactly one mistake. A model's test cannot see a utils mistake (the grader serves its
+helpers) and the model files do not import each other, so a combined submission loses
 exactly the union of its variants' points; a dedicated submission with every utils
 function wrong shows the first of these."""
 import dataclasses
@@ -22,11 +22,10 @@ class Variant:
     old: str
     new: str
     must: frozenset
-    may: frozenset = frozenset()
 
     @property
     def functions(self):
-        return self.must | self.may
+        return self.must
 
     def applies(self, text):
         return text.count(self.old) == 1
@@ -37,8 +36,8 @@ class Variant:
         return text.replace(self.old, self.new)
 
 
-def variant(name, file, old, new, must, may=()):
-    return Variant(name, file, old, new, frozenset(must), frozenset(may))
+def variant(name, file, old, new, must):
+    return Variant(name, file, old, new, frozenset(must))
 
 
 SAMPLE, LOG_NORMAL, MIXTURE = "utils.sample_gaussian", "utils.log_normal", "utils.log_normal_mixture"
@@ -69,14 +68,19 @@ VARIANTS = [
     variant("v used as a standard deviation in log_normal", "utils.py",
             "    elementwise = math.log(2 * math.pi) + torch.log(v) + (x - m) ** 2 / v\n",
             "    elementwise = math.log(2 * math.pi) + 2 * torch.log(v) + (x - m) ** 2 / v ** 2\n",
-            [LOG_NORMAL], [MIXTURE]),
+            [LOG_NORMAL]),
+    variant("log_normal's 2π term counted by m's last dimension (breaks the VAE's (1,) prior)", "utils.py",
+            "    elementwise = math.log(2 * math.pi) + torch.log(v) + (x - m) ** 2 / v\n"
+            "    return -0.5 * elementwise.sum(-1)",
+            "    d = m.shape[-1]\n"
+            "    return -0.5 * (d * math.log(2 * math.pi) + (torch.log(v) + (x - m) ** 2 / v).sum(-1))", [LOG_NORMAL]),
     variant("the ½ missing in log_normal", "utils.py", "    return -0.5 * elementwise.sum(-1)",
-            "    return -elementwise.sum(-1)", [LOG_NORMAL], [MIXTURE]),
+            "    return -elementwise.sum(-1)", [LOG_NORMAL]),
     variant("the 2π term missing", "utils.py",
             "    elementwise = math.log(2 * math.pi) + torch.log(v) + (x - m) ** 2 / v\n",
-            "    elementwise = torch.log(v) + (x - m) ** 2 / v\n", [LOG_NORMAL], [MIXTURE]),
+            "    elementwise = torch.log(v) + (x - m) ** 2 / v\n", [LOG_NORMAL]),
     variant("log_normal not summed over the last dim", "utils.py", "    return -0.5 * elementwise.sum(-1)",
-            "    return -0.5 * elementwise", [LOG_NORMAL], [MIXTURE]),
+            "    return -0.5 * elementwise", [LOG_NORMAL]),
     # utils.log_normal_mixture
     variant("the mixture taken per dimension", "utils.py",
             "    per_component = log_normal(z.unsqueeze(1), m, v)  # (B, K)\n    return log_mean_exp(per_component, dim=1)",
@@ -93,6 +97,16 @@ VARIANTS = [
     variant("uniform mixture weights built on the CPU", "utils.py", "    return log_mean_exp(per_component, dim=1)",
             "    weights = torch.ones(m.shape[1]) / m.shape[1]\n"
             "    return torch.logsumexp(per_component + weights.log(), dim=1)", [MIXTURE]),
+    # values far outside the law of a statistical part (×B, ×−1, +1e6): each must fail, not read as a fit
+    variant("noise offset by 1e6", "utils.py", NOISE, "    eps = 1e6 + torch.randn_like(m)\n", [SAMPLE]),
+    variant("noise negated and scaled by the batch", "utils.py", NOISE, "    eps = -m.shape[0] * torch.randn_like(m)\n",
+            [SAMPLE]),
+    variant("GMVAE: kl summed over the batch", "models/gmvae.py", GM_KL, GM_KL.replace(".mean()", ".sum()"), [GM_ELBO]),
+    variant("GMVAE: kl negated", "models/gmvae.py", GM_KL,
+            "        kl = (ut.log_normal_mixture(z, *prior) - ut.log_normal(z, m, v)).mean()\n", [GM_ELBO]),
+    variant("GMVAE: kl offset by 1e6", "models/gmvae.py", GM_KL, GM_KL.replace(".mean()", ".mean() + 1e6"), [GM_ELBO]),
+    variant("SSVAE: kl_z summed over the batch", "models/ssvae.py", SS_WEIGHTED,
+            SS_WEIGHTED.replace("kl_z_per_y).sum(0).mean()", "kl_z_per_y).sum(0).sum()"), [SS_ELBO]),
     # VAE.negative_elbo_bound
     variant("VAE: summed over the batch", "models/vae.py", VAE_KL_REC,
             VAE_KL_REC.replace(".mean()", ".sum()"), [VAE_ELBO]),

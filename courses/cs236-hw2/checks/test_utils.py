@@ -62,12 +62,20 @@ def test_log_normal(remote, spec, draw, set_score=None):
                 -0.5 * (math.log(2 * math.pi) + 2 * v.log() + (x - m) ** 2 / v ** 2).sum(-1),
                 "the ½ is missing": -terms.sum(-1),
                 "the log 2π term is missing": -0.5 * (terms - math.log(2 * math.pi)).sum(-1)}
-    with parts("values with three batch dimensions, broadcast m and v", 3):
+    values = "values with three batch dimensions, broadcast m and v"
+    with parts(values, 3):
         check(remote, spec, "utils.log_normal", x, m, v, mistakes=mistakes)
-    with parts("summed over the last dimension only: (B, d) → (B,)", needs="values with three batch dimensions, broadcast m and v"):
+    with parts("summed over the last dimension only: (B, d) → (B,)", needs=values):
         check(remote, spec, "utils.log_normal", x[0], m, v)
-    with parts("finite far from the mean", needs="values with three batch dimensions, broadcast m and v"):
+    with parts("finite far from the mean", needs=values):
         check(remote, spec, "utils.log_normal", m + 1e3 * v.sqrt(), m, v)
+    with parts("the models' broadcasts: a prior m, v of shape (1,) (the VAE's) or (1, d) against z of (B, d)",
+               needs=values):
+        for shape in ((1,), (1, 5)):
+            check(remote, spec, "utils.log_normal", x[0], m[0, :shape[-1]].reshape(shape), v[0, :shape[-1]].reshape(shape),
+                  what=f"log_normal with m and v of shape {shape}", offsets={
+                      "the dimension d taken from m's shape, not x's (m broadcasts: use x.shape[-1] or sum the "
+                      "elementwise terms)": 2.0 * math.log(2 * math.pi)})
     parts.finish()
 
 
@@ -87,6 +95,9 @@ def test_log_normal_mixture(remote, spec, draw, set_score=None):
         check(remote, spec, "utils.log_normal_mixture", z + 300.0, m, v * 0.01)
     with parts("one component: the Gaussian density", needs="values, m and v of shape (B, K, d)"):
         check(remote, spec, "utils.log_normal_mixture", z, m[:, :1], v[:, :1])
+    with parts("the GMVAE's prior: m and v of shape (1, K, d), broadcast over the batch",
+               needs="values, m and v of shape (B, K, d)"):
+        check(remote, spec, "utils.log_normal_mixture", z, m[:1], v[:1], what="log_normal_mixture with a (1, K, d) prior")
     with parts("tensors on the input's device (meta-device run)", needs="values, m and v of shape (B, K, d)"):
         smoke_on_meta(remote, "utils.log_normal_mixture", z, m, v)
     parts.finish()
