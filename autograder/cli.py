@@ -5,6 +5,7 @@ command was run from.
 """
 import argparse
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -49,8 +50,15 @@ def _grade(parser, args):
     from .table import render
 
     course = _course(parser, args)
-    results = grade(args.submission, args.results, course=course, device=args.device,
-                    assignment_path=args.assignment, seed=args.seed, log=lambda line: print(line, flush=True))
+    # SIGTERM (a batch stopping, a scheduler's time limit) ends the grading as Ctrl-C does:
+    # the worker is killed and no results file is written
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        results = grade(args.submission, args.results, course=course, device=args.device,
+                        assignment_path=args.assignment, seed=args.seed, log=lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        print("stopped before the grading finished: no results written", flush=True)
+        return 130
     if not args.quiet:
         print(render(results))
     print(f"results written to {args.results}")
@@ -91,10 +99,16 @@ def _batch(args):
     print(f"{len(submissions)} submissions, {len(submissions) - pending} already graded, {pending} to grade"
           + (f" on {args.scheduler}" if args.scheduler else f" with {args.jobs} job(s)"))
     scores = batch.run(scheduler=args.scheduler)
-    width = max(len(name) for name in scores)
+    width = max(len(s.name) for s in submissions)
     for submission in submissions:
         who = f"  {'; '.join(submission.submitters)}" if submission.submitters else ""
-        print(f"{submission.name:<{width}}  {scores[submission.name]:>6g}{who}")
+        score = f"{scores[submission.name]:>6g}" if submission.name in scores else "     -"
+        print(f"{submission.name:<{width}}  {score}{who}")
+    if batch.stop:
+        left = len(submissions) - len(scores)
+        print(f"stopped by {signal.Signals(batch.stop.signal).name}: {len(scores)} graded, {left} left without "
+              f"results; run the same command again to grade exactly those")
+        return 128 + batch.stop.signal
     print(f"results in {args.out}/<submission>/results.json; next: autograder report {args.out}")
     return 0
 

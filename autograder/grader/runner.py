@@ -146,7 +146,8 @@ def grade(submission_dir, results_path, *, course=None, device="auto", assignmen
     try:
         results = _grade(submission_dir, course, device, assignment_path, seed, log, started)
     except BaseException as exc:  # noqa: B036 - the grade must be written whatever happened
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, KeyboardInterrupt):  # stopped (Ctrl-C, or SIGTERM from a batch): no results
+            processes.kill_tree(os.getpid())
             raise
         log(traceback.format_exc())
         results = results_file.crash_results(

@@ -261,13 +261,11 @@ class Session:
         self.api = sys.modules[__name__]
         self.channel, self.stage = channel, stage
 
-    def contract_module(self, name):
-        """The contract module ("models.vae") of an imported module's name ("codebase.models.vae",
-        or "vae" imported as a top-level module beside the others), or None."""
-        for contract, importable in self.module_names.items():
-            if name in (contract, importable):
-                return contract
-        return None
+    def contract_modules(self, name):
+        """The contract modules ("models.vae") an imported module's name stands for
+        ("codebase.models.vae"; "vae" imported as a top-level module beside the others;
+        every module, for a notebook's one)."""
+        return [contract for contract, importable in self.module_names.items() if name in (contract, importable)]
 
     def load(self, module):
         if module not in self.loaded:
@@ -291,6 +289,11 @@ class Session:
         builder = Builder(arrays, request.get("device", "cpu"), request.get("dtype", "float32"), self.networks)
         if self.channel is None or not request.get("helpers"):
             return self._call(request, builder)
+        for helper in request["helpers"]:  # imported before binding: binding reaches loaded modules only
+            try:
+                self.load(module_of(helper, self.module_names))
+            except Exception:  # noqa: BLE001 - a helper's broken module: the call itself says what broke
+                pass
         with served(self, request["helpers"], self.channel, builder.modules, self.stage):
             return self._call(request, builder)
 

@@ -49,7 +49,7 @@ class _Call:
 
     def encode(self, value):
         if isinstance(value, torch.Tensor):
-            if type(value) is not torch.Tensor or value.is_complex():
+            if type(value) not in (torch.Tensor, torch.nn.Parameter) or value.is_complex():
                 raise TypeError("not plain data")
             self.device = self.device or value.device
             if value.device.type == "meta":
@@ -159,8 +159,9 @@ def served(session, functions, channel, networks, stage):
     def function_of(value):
         if not callable(value) or isinstance(value, type):
             return None
-        home = session.contract_module(getattr(value, "__module__", None) or "")
-        return wanted.get((home, getattr(value, "__qualname__", None)))
+        name = getattr(value, "__qualname__", None)
+        homes = session.contract_modules(getattr(value, "__module__", None) or "")
+        return next((wanted[(home, name)] for home in homes if (home, name) in wanted), None)
 
     replaced = []
     for module in list(sys.modules.values()):

@@ -7,6 +7,7 @@ attacks the grader costs only its own grade. The batch folder holds, per submiss
 what. A results file is written last and atomically, so a valid one means "graded".
 """
 import concurrent.futures
+import contextlib
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -77,12 +79,74 @@ def grade_command(submission, results_path, *, device="cpu", course=None, assign
             + ([] if assignment is None else ["--assignment", str(assignment)]))
 
 
+class Stopped(Exception):
+    """The batch was asked to stop (SIGINT or SIGTERM) before this grading finished."""
+
+
+class Stop:
+    """A batch's stop request: set by SIGINT or SIGTERM, it ends every running grader (SIGTERM
+    to its process group: the grader kills its worker and writes nothing; SIGKILL after
+    ``grace`` seconds) and keeps new gradings from starting."""
+
+    def __init__(self, grace=5.0):
+        self.grace, self.signal, self.running, self.lock = grace, None, set(), threading.Lock()
+        self.event = threading.Event()
+
+    def __bool__(self):
+        return self.event.is_set()
+
+    def request(self, signum=signal.SIGINT, frame=None):
+        self.signal = self.signal or signum
+        self.event.set()
+        with self.lock:
+            running = list(self.running)
+        for process in running:
+            _signal_group(process, signal.SIGTERM)
+        threading.Timer(self.grace, lambda: [_signal_group(p, signal.SIGKILL) for p in running]).start()
+
+    @contextlib.contextmanager
+    def on_signals(self):
+        """Within the block (in the main thread), SIGINT and SIGTERM request the stop."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = {s: signal.signal(s, self.request) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+    @contextlib.contextmanager
+    def watching(self, process):
+        with self.lock:
+            self.running.add(process)
+        if self:  # asked to stop while this one was starting
+            _signal_group(process, signal.SIGTERM)
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.running.discard(process)
+
+
+def _signal_group(process, signum):
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", course=None, assignment=None,
-                 python=sys.executable):
+                 python=sys.executable, stop=None):
     """Grade one submission folder in a process of its own; returns its grader log.
 
     Whatever that process does, ``results_path`` ends up holding a valid results file:
-    when it timed out or died without writing one, a file with no points says so."""
+    when it timed out or died without writing one, a file with no points says so. When
+    ``stop`` (a Stop) is requested first, raises Stopped and leaves no results file."""
+    stop = stop or Stop()
+    if stop:
+        raise Stopped(submission)
     started = time.monotonic()
     # the seed goes by the environment: a command line is readable by every user's processes
     env = {k: v for k, v in os.environ.items() if k != SEED_VARIABLE}
@@ -93,13 +157,17 @@ def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", 
                                              assignment=assignment, python=python),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True, env=env)
-    try:
-        log, _ = process.communicate(timeout=timeout)
-        problem = f"the grader exited with status {process.returncode}"
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        log, _ = process.communicate()
-        problem = f"grading did not finish within {timeout:g} s"
+    with stop.watching(process):
+        try:
+            log, _ = process.communicate(timeout=timeout)
+            problem = f"the grader exited with status {process.returncode}"
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            log, _ = process.communicate()
+            problem = f"grading did not finish within {timeout:g} s"
+    if stop and not is_graded(results_path):
+        Path(results_path).unlink(missing_ok=True)
+        raise Stopped(submission)
     if not is_graded(results_path):
         results_file.write(results_file.crash_results(
             f"This submission could not be graded: {problem}. No points were awarded; "
@@ -138,6 +206,7 @@ class Batch:
     assignment: Path = None
     force: bool = False
     progress: bool = True
+    stop: Stop = field(default_factory=Stop)
 
     def results_path(self, submission):
         return self.out / submission.name / "results.json"
@@ -152,7 +221,10 @@ class Batch:
         (self.out / INDEX).write_text(json.dumps(index, indent=2))
 
     def run(self, scheduler=None):
-        """Grade what is pending; returns {name: score} for every submission."""
+        """Grade what is pending; returns {name: score} of every graded submission. SIGINT or
+        SIGTERM stops it within seconds (``self.stop``): no new grading starts, running ones
+        are ended and leave no results file, finished ones are kept, and a rerun grades the
+        rest."""
         self.write_index()
         todo = self.pending()
         # where a worker runs without its allow-list view, under a uid of its own, these
@@ -160,25 +232,36 @@ class Batch:
         private = policy.protect(sorted({str(self.out), *(str(s.path.parent) for s in self.submissions)}))
         bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not self.progress)
         try:
-            grade = self._on_dask(todo, scheduler) if scheduler else self._locally(todo)
-            for submission, log in grade:
-                (self.out / submission.name / "grader.log").write_text(log)
-                bar.update()
-                bar.set_postfix_str(submission.name)
+            with self.stop.on_signals():
+                grade = self._on_dask(todo, scheduler) if scheduler else self._locally(todo)
+                for submission, log in grade:
+                    (self.out / submission.name / "grader.log").write_text(log)
+                    bar.update()
+                    bar.set_postfix_str(submission.name)
         finally:
             bar.close()
             policy.restore(private)
-        return {s.name: json.loads(self.results_path(s).read_text())["score"] for s in self.submissions}
+        return {s.name: json.loads(self.results_path(s).read_text())["score"] for s in self.submissions
+                if is_graded(self.results_path(s))}
 
     def _locally(self, todo):
         def one(submission):
             self.results_path(submission).parent.mkdir(parents=True, exist_ok=True)
             return submission, grade_folder(submission.path, self.results_path(submission), timeout=self.timeout,
                                             seed=self.seed, device=self.device, course=self.course,
-                                            assignment=self.assignment)
+                                            assignment=self.assignment, stop=self.stop)
 
         with concurrent.futures.ThreadPoolExecutor(max(1, self.jobs)) as pool:
-            yield from (f.result() for f in concurrent.futures.as_completed([pool.submit(one, s) for s in todo]))
+            futures = [pool.submit(one, s) for s in todo]
+            try:
+                for future in concurrent.futures.as_completed(futures):
+                    try:
+                        yield future.result()
+                    except Stopped:
+                        continue
+            finally:
+                for future in futures:
+                    future.cancel()
 
     def _on_dask(self, todo, scheduler):
         from .distributed import grade_on_cluster
@@ -186,7 +269,7 @@ class Batch:
         assignment_text = None if self.assignment is None else Path(self.assignment).read_text()
         for submission, results_text, log in grade_on_cluster(todo, scheduler, timeout=self.timeout, seed=self.seed,
                                                                device=self.device, course=self.course,
-                                                               assignment_text=assignment_text):
+                                                               assignment_text=assignment_text, stop=self.stop):
             try:  # a cluster worker's answer is checked like any other
                 results = json.loads(results_text)
                 results_file.validate(results)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ENGINE_FILES = ["setup.sh", "run_autograder", "pyproject.toml", "README.md", "autograder"]
 NEVER = ["__pycache__", "*.pyc", ".*", "*.egg-info"]
 KIT_CHECKER = {name: ROOT / "autograder" / "worker" / name
-               for name in ("probes.py", "protocol.py", "selfcheck.py", "closeness.py")}
+               for name in ("probes.py", "protocol.py", "served.py", "selfcheck.py", "closeness.py")}
 KIT_LAUNCHER = '''"""Run the public checks on your files: python check.py  (python check.py --help)"""
 import sys
 from pathlib import Path

@@ -31,10 +31,26 @@ def alternative_submissions(folder):
     for alternative in sorted(p for p in ALTERNATIVES.iterdir() if p.is_dir()):
         replace = {path.stem: path.read_text() for path in alternative.glob("*.py")}
         built[alternative.name] = reference_submission(Path(folder) / alternative.name, replace=replace)
+    built["messy"] = messy_submission(Path(folder) / "messy")
     built["notebook"] = notebook_submission(Path(folder) / "notebook")
     built["float32 constants"] = reference_submission(Path(folder) / "float32-constants",
                                                       replace=float32_constant_sources())
     return built
+
+
+def messy_submission(folder):
+    """The reference as a student's folder really looks: a helper module of their own that
+    vae.py imports, ``import tensorflow`` left at the top of iwae.py, an old copy of vae.py
+    in a subfolder that does not even import, and a scratch script beside the files."""
+    vae = flat_source("vae").replace(
+        "    return 0.5 * (torch.exp(logvar) + mu**2 - 1.0 - logvar).sum(-1)",
+        "    return halve((torch.exp(logvar) + mu**2 - 1.0 - logvar).sum(-1))")
+    return reference_submission(folder, replace={
+        "vae": "from my_utils import halve\n" + vae,
+        "iwae": "import tensorflow as tf  # from last year's starter code\n" + flat_source("iwae")}, extra={
+        "hw3/my_utils.py": "def halve(x):\n    return 0.5 * x\n",
+        "hw3/old/vae.py": "this is not Python\n",
+        "hw3/scratch.py": "import matplotlib.pyplot as plt\nfrom vae import elbo\nprint('plotting')\n"})
 
 
 def degenerate_submissions(folder):

@@ -35,8 +35,23 @@ def test_variant_loses_points_on_its_functions_only(graded, name):
 
 
 @pytest.mark.parametrize("name", ["distributions", "float64_inside", "rearranged", "loops_and_einsum",
-                                  "self_contained", "modern_idioms", "notebook", "float32 constants"])
+                                  "self_contained", "modern_idioms", "notebook", "float32 constants", "messy"])
 def test_alternative_gets_full_marks(graded, full, name):
     results = graded[name]
     lost, outputs = lost_functions(results)
     assert results["score"] == full, {f: outputs[f][:500] for f in lost}
+
+
+def test_the_messy_submission_says_what_it_staged(graded):
+    output = graded["messy"]["output"]
+    assert "Your other Python files, importable beside the graded ones: hw3/my_utils.py, hw3/scratch.py" in output
+    assert "Ignored hw3/old/vae.py: hw3/vae.py is graded." in output
+    assert "replaced by inert stand-ins" in output and "tensorflow" in output
+
+
+def test_missing_files_cost_their_own_tests_only(graded):
+    """Without iwae.py (which gmvae.py imports) and gan.py (which bigan.py imports) only their
+    tests and the answers' lose points: the template's copies keep the others importing."""
+    lost, outputs = lost_functions(graded["no iwae.py, no gan.py, no answers"])
+    assert {f.split(".")[0] for f in lost} == {"iwae", "gan", "answers"}, sorted(lost)
+    assert "iwae.py was not found" in outputs["iwae.iwae_bound"]

@@ -12,8 +12,8 @@ import pytest
 
 from tests.corpus.corpus import lost_functions
 from tests.cs236.degenerate import KINDS, degenerate_files
-from tests.cs236.submissions import COURSE, folder_submission, zip_submission
-from tests.cs236.variants import VARIANTS, combined
+from tests.cs236.submissions import COURSE, REFERENCE, folder_submission, zip_submission
+from tests.cs236.variants import GM_ELBO, GM_IWAE, LOG_NORMAL, MIXTURE, SAMPLE, VARIANTS, combined
 from tests.submissions import assignment_file, autograder
 
 pytestmark = pytest.mark.slow
@@ -45,6 +45,8 @@ def submissions(folder):
     built[UTILS_WRONG] = folder_submission(folder / "utils-wrong", {"utils.py": utils})
     for kind in KINDS:
         built[f"degenerate: {kind}"] = folder_submission(folder / f"degenerate-{kind}", degenerate_files(kind))
+    for index, (name, (files, _)) in enumerate(MESSY.items()):
+        built[name] = files(folder / f"messy-{index}")
     for index, (members, files) in enumerate(combined()):
         path = folder_submission(folder / f"variants-{index:02d}", files)
         built.update({v.name: path for v in members})
@@ -61,6 +63,61 @@ def graded(tmp_path_factory):
     assert process.returncode == 0, process.stdout + process.stderr
     return {name: json.loads((folder / "graded" / path.name / "results.json").read_text())
             for name, path in built.items()}
+
+
+def _text(file):
+    return (REFERENCE / file).read_text()
+
+
+def _flat_upload(folder):
+    """Gradescope's drag-and-drop: the four files side by side, without their folders."""
+    folder.mkdir(parents=True)
+    for file in ("utils.py", "models/vae.py", "models/gmvae.py", "models/ssvae.py"):
+        (folder / file.split("/")[-1]).write_text(_text(file))
+    return folder
+
+
+MODELS_AT_THE_TOP = "from codebase.models.gmvae import GMVAE\nfrom codebase.models.vae import VAE\n"
+MESSY = {  # name: (build(folder), the contract functions that must lose points: no others may)
+    "own modules: a debug.py and a model file of their own imported at the top of utils.py, import tensorflow":
+        (lambda folder: folder_submission(folder, {
+            "utils.py": "import tensorflow as tf\nfrom codebase import debug\nfrom codebase.models.mine import Mine\n"
+                        + _text("utils.py"),
+            "debug.py": "def show(*tensors):\n    print(*[t.shape for t in tensors])\n",
+            "models/mine.py": "from codebase import utils as ut\n\n\nclass Mine:\n    pass\n"}), set()),
+    "flat upload: utils.py, vae.py, gmvae.py, ssvae.py at the root": (_flat_upload, set()),
+    "a missing models/gmvae.py, imported at the top of utils.py":
+        (lambda folder: folder_submission(folder, {"utils.py": MODELS_AT_THE_TOP + _text("utils.py"),
+                                                   "models/gmvae.py": None}), {GM_ELBO, GM_IWAE}),
+    "a missing utils.py": (lambda folder: folder_submission(folder, {"utils.py": None}), {SAMPLE, LOG_NORMAL, MIXTURE}),
+    "the VAE's IWAE calls log_normal_mixture with its (1,) prior":
+        (lambda folder: folder_submission(folder, {"models/vae.py": _text("models/vae.py").replace(
+            "ut.log_normal(z, self.z_prior_m, self.z_prior_v)", "ut.log_normal_mixture(z, self.z_prior_m, self.z_prior_v)")}),
+         set()),
+    "the GMVAE's IWAE returns a placeholder kl of shape [1, B]":
+        (lambda folder: folder_submission(folder, {"models/gmvae.py": _text("models/gmvae.py").replace(
+            "        return niwae, log_q_over_p.mean(), -log_px_z.mean()",
+            "        return niwae, log_q_over_p.reshape(1, -1), -log_px_z.mean()")}), set()),
+    "a correct mixture over a wrong log_normal": (lambda folder: folder_submission(folder, {
+        "utils.py": next(v for v in VARIANTS if v.name == "the ½ missing in log_normal").apply()}), {LOG_NORMAL}),
+}
+
+
+@pytest.mark.parametrize("name", MESSY)
+def test_messy_submissions_lose_exactly_their_mistakes(graded, name):
+    lost, outputs = lost_functions(graded[name])
+    assert lost == MESSY[name][1], {f: outputs[f][:400] for f in lost ^ MESSY[name][1] if f in outputs}
+
+
+def test_the_output_says_what_was_staged_placed_and_stood_in(graded):
+    own = graded[next(n for n in MESSY if n.startswith("own modules"))]["output"]
+    assert "codebase/debug.py" in own and "codebase/models/mine.py" in own and "tensorflow" in own
+    assert "The course's own copies replace your" in own and "models/nns/v1.py" in own
+    assert "Graded vae.py as models/vae.py (it was uploaded without its folders)" in \
+        graded[next(n for n in MESSY if n.startswith("flat upload"))]["output"]
+    missing = graded["a missing models/gmvae.py, imported at the top of utils.py"]
+    assert "Not found in the submission: models/gmvae.py" in missing["output"]
+    assert "models/gmvae.py was not found" in next(t["output"] for t in missing["tests"] if "gmvae" in t["name"])
 
 
 def test_a_utils_mistake_costs_only_that_functions_tests(graded):

@@ -95,9 +95,6 @@ def test_log_normal_mixture(remote, spec, draw, set_score=None):
         check(remote, spec, "utils.log_normal_mixture", z + 300.0, m, v * 0.01)
     with parts("one component: the Gaussian density", needs="values, m and v of shape (B, K, d)"):
         check(remote, spec, "utils.log_normal_mixture", z, m[:, :1], v[:, :1])
-    with parts("the GMVAE's prior: m and v of shape (1, K, d), broadcast over the batch",
-               needs="values, m and v of shape (B, K, d)"):
-        check(remote, spec, "utils.log_normal_mixture", z, m[:1], v[:1], what="log_normal_mixture with a (1, K, d) prior")
     with parts("tensors on the input's device (meta-device run)", needs="values, m and v of shape (B, K, d)"):
         smoke_on_meta(remote, "utils.log_normal_mixture", z, m, v)
     parts.finish()

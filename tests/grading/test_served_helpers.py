@@ -1,0 +1,160 @@
+"""Helpers served by the grader (worker/served.py, grader/serving.py): which functions a
+graded function is served, and that a served helper answers with the reference's value and
+gradients, through the wire codec, for tensors, networks and the meta device, and falls back
+to the student's own where the grader cannot serve. The worker side runs here in-process
+against a student module written to a temporary folder."""
+import importlib
+import io
+import sys
+
+import pytest
+import torch
+
+from autograder import course as courses
+from autograder.grader import serving
+from autograder.grader.remote import Net
+from autograder.worker import probes, protocol, served, wire
+
+BUNDLED = courses.load()
+
+STUDENT_VAE = '''
+import torch
+from torch.nn import functional as F
+
+
+def sample_gaussian(mu, logvar, *, eps=None):
+    if eps is None:
+        eps = torch.randn_like(mu)
+    return mu + torch.exp(logvar) * eps  # wrong: the variance as the standard deviation
+
+
+def bernoulli_log_likelihood(x, logits):
+    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).mean(1)  # wrong: a mean
+
+
+def kl_standard_normal(mu, logvar):
+    return (torch.exp(logvar) + mu ** 2 - 1.0 - logvar).sum(-1)  # wrong: the ½ is missing
+
+
+KL = {"standard": kl_standard_normal}
+
+
+def elbo(x, encoder, decoder, *, n_samples=1, eps=None):  # right, over its own wrong helpers
+    mu, logvar = encoder(x)
+    if eps is None:
+        eps = torch.randn((n_samples, *mu.shape), dtype=mu.dtype, device=mu.device)
+    z = sample_gaussian(mu, logvar, eps=eps)
+    logits = decoder(z.reshape(-1, z.shape[-1]))
+    rec = bernoulli_log_likelihood(x.repeat(n_samples, *[1] * (x.dim() - 1)), logits).view(n_samples, -1).mean(0)
+    kl = KL["standard"](mu, logvar)
+    return rec - kl, rec, kl
+'''
+
+
+def test_a_function_is_served_what_its_reference_reaches_and_nothing_else():
+    assert serving.helpers_of(BUNDLED, "vae.elbo") == (
+        "vae.bernoulli_log_likelihood", "vae.kl_standard_normal", "vae.sample_gaussian")
+    assert serving.helpers_of(BUNDLED, "vae.kl_standard_normal") == ()  # never an oracle for the function itself
+    assert "vae.kl_diag_gaussians" not in serving.helpers_of(BUNDLED, "vae.elbo")
+    assert {"gan.generator_loss_minimax", "gan.generator_loss_ml"} <= set(serving.helpers_of(BUNDLED, "gan.gan_step"))
+    cs236 = courses.load(courses.ROOT / "courses" / "cs236-hw2")
+    assert set(serving.helpers_of(cs236, "utils.log_normal_mixture")) >= {"utils.log_normal", "utils.log_mean_exp"}
+    assert "utils.log_normal" not in serving.helpers_of(cs236, "utils.log_normal")
+
+
+class Loopback:
+    """The worker's channel, answered in-process by a grader-side Server through the codec."""
+
+    def __init__(self, server):
+        self.server, self.asked = server, []
+
+    def ask(self, header, arrays):
+        frame, frame_arrays = wire.decode(io.BytesIO(wire.encode(header, arrays)).read)
+        self.asked.append(frame.get("event"))
+        answer, out = self.server(frame, frame_arrays)
+        return wire.decode(io.BytesIO(wire.encode(answer, out)).read)
+
+
+@pytest.fixture
+def student(tmp_path, monkeypatch):
+    package = tmp_path / "submission"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "vae.py").write_text(STUDENT_VAE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    yield str(package) + "/"
+    for name in [n for n in sys.modules if n.startswith("submission")]:
+        del sys.modules[name]
+
+
+def networks(draw_seed=0):
+    g = torch.Generator().manual_seed(draw_seed)
+    encoder = Net("encoder", [(torch.randn(4, 6, generator=g) * 0.3, torch.zeros(4))], "mlp", head="gaussian")
+    decoder = Net("decoder", [(torch.randn(6, 2, generator=g) * 0.3, torch.zeros(6))], "mlp")
+    return encoder, decoder
+
+
+def call_both(student, function, args, kwargs, cotangents=None):
+    """The student's function in a worker-side session with served helpers, and the reference."""
+    plugin = BUNDLED.load_plugin()
+    header, arrays = protocol.request(function, args, kwargs, dtype="float64", cotangents=cotangents,
+                                      helpers=serving.helpers_of(BUNDLED, function))
+    reference = probes.Session(BUNDLED.reference_modules(), plugin)
+    channel = Loopback(serving.Server(reference, header, arrays, header["helpers"]))
+    worker = probes.Session({m: f"submission.{m}" for m in ("vae",)}, plugin, channel=channel, stage=student)
+    got = worker.call(header, [a.copy() for a in arrays])
+    want = reference.call(header, [a.copy() for a in arrays])
+    return got, want, channel
+
+
+def test_a_right_elbo_over_wrong_helpers_gets_the_references_values_and_gradients(student):
+    g = torch.Generator().manual_seed(3)
+    x = (torch.rand(5, 6, generator=g, dtype=torch.float64) < 0.5).double()
+    eps = torch.randn(2, 5, 2, generator=g, dtype=torch.float64)
+    encoder, decoder = networks()
+    cotangents = [torch.randn(5, generator=g, dtype=torch.float64) for _ in range(3)]
+    (got, got_arrays), (want, want_arrays), channel = call_both(
+        student, "vae.elbo", [x, encoder, decoder], {"n_samples": 2, "eps": eps}, cotangents)
+    assert {"helper", "helper_grad"} <= set(channel.asked)
+    for g_leaf, w_leaf in zip(got["value"]["$tuple"], want["value"]["$tuple"]):
+        assert torch.allclose(torch.from_numpy(got_arrays[g_leaf["$t"]]), torch.from_numpy(want_arrays[w_leaf["$t"]]))
+    for net in ("encoder", "decoder"):  # gradients reach the networks through the served helpers
+        for g_grad, w_grad in zip(got["grads"]["params"][net], want["grads"]["params"][net]):
+            assert torch.allclose(torch.from_numpy(got_arrays[g_grad["$t"]]), torch.from_numpy(want_arrays[w_grad["$t"]]))
+    # the student's module is as it was afterwards
+    module = sys.modules["submission.vae"]
+    assert module.kl_standard_normal.__module__ == "submission.vae" and module.KL["standard"] is module.kl_standard_normal
+
+
+class Wrapped(torch.Tensor):
+    pass
+
+
+def test_a_call_the_grader_cannot_serve_runs_the_students_own_helper(student):
+    module = importlib.import_module("submission.vae")
+    server = serving.Server(probes.Session(BUNDLED.reference_modules()), {"dtype": "float32"}, [],
+                            ["vae.kl_standard_normal"])
+    session = probes.Session({"vae": "submission.vae"}, channel=Loopback(server), stage=student)
+    ones, zeros = torch.ones(1, 2), torch.zeros(1, 2)
+    with served.served(session, ["vae.kl_standard_normal"], session.channel, {}, student):
+        assert torch.allclose(module.kl_standard_normal(ones, zeros), torch.tensor([1.0]))  # the reference's
+        # a parameter (the VAE's prior) is served too; an object that is not plain data is not:
+        # the student's own, wrong helper answers
+        assert torch.allclose(module.kl_standard_normal(torch.nn.Parameter(ones), zeros), torch.tensor([1.0]))
+        assert torch.allclose(module.kl_standard_normal(ones.as_subclass(Wrapped), zeros), torch.tensor([2.0]))
+    with served.served(session, ["vae.sample_gaussian"], session.channel, {}, student):
+        # the grader refuses a function it was not asked to serve: the student's own answers
+        server.allowed.add("vae.sample_gaussian")
+        module.sample_gaussian(zeros, zeros, eps=zeros)
+    assert module.kl_standard_normal(ones, zeros).item() == 2.0  # and nothing stays bound
+
+
+def test_meta_tensors_get_the_references_shapes(student):
+    module = importlib.import_module("submission.vae")
+    server = serving.Server(probes.Session(BUNDLED.reference_modules()), {"dtype": "float32"}, [],
+                            ["vae.kl_standard_normal"])
+    session = probes.Session({"vae": "submission.vae"}, channel=Loopback(server), stage=student)
+    with served.served(session, ["vae.kl_standard_normal"], session.channel, {}, student):
+        value = module.kl_standard_normal(torch.empty(7, 3, device="meta"), torch.empty(7, 3, device="meta"))
+    assert value.device.type == "meta" and value.shape == (7,)
