@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Set up the autograder: a virtual environment in .venv with the project and its pinned
 # dependencies. Idempotent. Used as is by Gradescope (it runs setup.sh as root in the
-# autograder image) and on a developer's or instructor's machine. As root it installs
-# Python 3.11 and bubblewrap from the distribution when they are missing.
+# autograder image) and on a developer's or instructor's machine. As root it installs a
+# Python and bubblewrap from the distribution when they are missing.
 #
-#   AUTOGRADER_PYTHON  interpreter to build the environment from (default: python3.11, else python3)
+#   AUTOGRADER_PYTHON  interpreter to build the environment from (default: the first of
+#                      python3, python3.13 … python3.10, python3.14 in the range torch
+#                      2.13.0 has wheels for, 3.10–3.14; else the distribution's)
 #   TORCH_INDEX_URL    optional package index for a CPU-only torch wheel
 #
-#   ./setup.sh --dev   also installs what the project's tests use (Dask for `batch --scheduler`)
+#   ./setup.sh --dev   also installs what the project's tests use (Dask for `batch --scheduler`, Hypothesis)
 #
 # It installs the packages the course beside it (course.yaml) lets student code import.
 set -euo pipefail
@@ -15,22 +17,49 @@ extras=""
 [[ ${1:-} == --dev ]] && extras="[dev]"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
+SUPPORTED="3.10 3.11 3.12 3.13 3.14"  # the CPython versions torch 2.13.0 publishes wheels for
 
-if [[ -z ${AUTOGRADER_PYTHON:-} ]] && ! command -v python3.11 >/dev/null && [[ $EUID == 0 ]] \
-   && command -v apt-get >/dev/null; then
-  # Gradescope's Ubuntu images ship another Python 3; 3.11 comes from the distribution
-  apt-get update -qq && apt-get install -y -qq python3.11 python3.11-venv >/dev/null
+version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null; }
+supported() { [[ " $SUPPORTED " == *" $(version_of "$1") "* ]]; }
+as_root_with_apt() { [[ $EUID == 0 ]] && command -v apt-get >/dev/null; }
+
+choose_python() {  # an explicit one, else one already installed, else the distribution's
+  local candidate
+  if [[ -n ${AUTOGRADER_PYTHON:-} ]]; then
+    supported "$AUTOGRADER_PYTHON" && { echo "$AUTOGRADER_PYTHON"; return; }
+    echo "setup.sh: AUTOGRADER_PYTHON=$AUTOGRADER_PYTHON is Python $(version_of "$AUTOGRADER_PYTHON" || echo '(not found)'); torch 2.13.0 needs one of $SUPPORTED" >&2
+    return 1
+  fi
+  for candidate in python3 python3.13 python3.12 python3.11 python3.10 python3.14; do
+    if command -v "$candidate" >/dev/null && supported "$candidate"; then command -v "$candidate"; return; fi
+  done
+  if as_root_with_apt; then
+    apt-get update -qq >&2 || true
+    for candidate in 3.13 3.12 3.11 3.10 3.14; do
+      if apt-cache show "python$candidate" >/dev/null 2>&1 \
+         && apt-get install -y -qq "python$candidate" "python$candidate-venv" >/dev/null 2>&1; then
+        command -v "python$candidate"; return
+      fi
+    done
+  fi
+  echo "setup.sh: no Python in $SUPPORTED found (python3 is $(version_of python3 || echo 'missing')); install one, or set AUTOGRADER_PYTHON" >&2
+  return 1
+}
+
+python=$(choose_python) || exit 1
+if ! "$python" -c 'import venv, ensurepip' 2>/dev/null; then  # Debian and Ubuntu ship venv apart
+  version=$(version_of "$python")
+  if as_root_with_apt; then
+    apt-get install -y -qq "python$version-venv" >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq "python$version-venv" >/dev/null 2>&1; } || true
+  fi
+  "$python" -c 'import venv, ensurepip' 2>/dev/null \
+    || { echo "setup.sh: $python ($version) lacks the venv module: install python$version-venv" >&2; exit 1; }
 fi
-if ! command -v bwrap >/dev/null && [[ $EUID == 0 ]] && command -v apt-get >/dev/null; then
+if ! command -v bwrap >/dev/null && as_root_with_apt; then
   # bubblewrap builds the worker's allow-list filesystem view (README, Security)
-  { apt-get install -y -qq bubblewrap || { apt-get update -qq && apt-get install -y -qq bubblewrap; }; } >/dev/null \
+  { apt-get install -y -qq bubblewrap || { apt-get update -qq && apt-get install -y -qq bubblewrap; }; } >/dev/null 2>&1 \
     || echo "setup.sh: could not install bubblewrap; workers will run without the allow-list view" >&2
-fi
-python="${AUTOGRADER_PYTHON:-$(command -v python3.11 || command -v python3)}"
-version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-if [[ $version != 3.11 ]]; then
-  echo "setup.sh: Python 3.11 is required, $python is $version (set AUTOGRADER_PYTHON)" >&2
-  exit 1
 fi
 
 if [[ ! -x .venv/bin/python ]]; then

@@ -26,7 +26,10 @@ KIT_LAUNCHER = '''"""Run the public checks on your files: python check.py  (pyth
 import sys
 from pathlib import Path
 
-from checker.selfcheck import main
+if sys.version_info < (3, 10):
+    sys.exit(f"check.py needs Python 3.10 or newer, with torch, numpy and pyyaml; this is {sys.version.split()[0]}")
+
+from checker.selfcheck import main  # noqa: E402
 
 sys.exit(main(default_folder=Path(__file__).resolve().parent))
 '''
