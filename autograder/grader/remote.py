@@ -167,7 +167,7 @@ class Remote:
         self._import(probes.module_of(function, self.course.modules), function)
         started = time.perf_counter()
         try:
-            server = serving.Server(self.reference, header, arrays, header["helpers"])
+            server = serving.Server(self.reference, header, arrays, header["helpers"], timeout=self.timeout)
             answer, arrays = self.worker.request(header, arrays, timeout=self.timeout, serve=server)
             if header.get("op") == "train":
                 self.seconds["worker training"] += time.perf_counter() - started

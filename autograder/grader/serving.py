@@ -8,7 +8,11 @@ the methods of its class it names, and in the course's scaffold files (their net
 function can use the grader's value of exactly what a correct one needs, and nothing else.
 """
 import ast
+import contextlib
 import itertools
+import signal
+import threading
+import time
 
 import numpy as np
 import torch
@@ -94,26 +98,56 @@ def _networks(node, found):
     return found
 
 
+class Overtime(Exception):
+    """The served calls of one request used up its time."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds):
+    """Interrupt the block after ``seconds`` (in the main thread, where the checks run): the
+    arguments of a served call are the student's, and an integer can ask for any amount of work."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise Overtime("the served helpers used up this call's time")
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 class Server:
     """Answers one request's helper frames with the reference (a probes.Session), for the
-    functions in ``allowed`` only. Keeps each differentiable call's graph until the request
-    ends, so that its backward pass differentiates the very draw its forward made."""
+    functions in ``allowed`` only, within the request's ``timeout`` in all. Keeps each
+    differentiable call's graph until the request ends, so that its backward pass
+    differentiates the very draw its forward made. A call it refuses (too slow, too large,
+    rejected by the reference) runs the student's own helper."""
 
-    MAX_KEPT = 256 << 20  # bytes of inputs kept for backward passes; past it, calls run the student's own
+    MAX_KEPT = 256 << 20  # bytes of inputs kept for backward passes
+    MAX_ELEMENTS = 1 << 23  # of a served value, found on the meta device first: it travels in one frame
 
-    def __init__(self, reference, header, arrays, allowed):
-        self.reference, self.allowed = reference, set(allowed)
+    def __init__(self, reference, header, arrays, allowed, timeout=30.0):
+        self.reference, self.allowed, self.left = reference, set(allowed), float(timeout)
         self.arrays, self.dtype = arrays, header.get("dtype", "float32")
         self.network_nodes = _networks(header, {})
         self.graphs, self.kept, self.ids = {}, 0, itertools.count()
 
     def __call__(self, frame, arrays):
+        started = time.monotonic()
         try:
-            if frame.get("event") == "helper_grad":
-                return self._backward(frame, arrays)
-            return self._forward(frame, arrays)
+            with _time_limit(self.left):
+                if frame.get("event") == "helper_grad":
+                    return self._backward(frame, arrays)
+                return self._forward(frame, arrays)
         except Exception as exc:  # the reference rejects these inputs: the student's own helper runs
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}, []
+        finally:
+            self.left -= time.monotonic() - started
 
     def _forward(self, frame, arrays):
         function = frame.get("function")
@@ -141,9 +175,11 @@ class Server:
             return {key: build(value) for key, value in node.items()}
 
         args, kwargs = build(frame.get("args", [])), build(frame.get("kwargs", {}))
+        reference = self.reference.resolve(function)
+        _check_size(reference, args, kwargs, self.MAX_ELEMENTS)
         with torch.random.fork_rng(devices=[]), torch.enable_grad():
             torch.manual_seed(int(frame.get("seed", 0)))
-            value = self.reference.resolve(function)(*args, **kwargs)
+            value = reference(*args, **kwargs)
         out = []
         answer = {"ok": True, "value": _pack(value, out)}
         if inputs:
@@ -157,12 +193,10 @@ class Server:
         return answer, out
 
     def _network(self, node, build):
+        """The network as the grader built it for this request, holding the worker's current
+        weights (as tensors that gradients flow to)."""
         built = Builder(self.arrays, "cpu", self.dtype, self.reference.networks).module(self.network_nodes[node[served.NET]])
         params = [build(p) for p in node["params"]]
-        with torch.no_grad():
-            for mine, theirs in zip(built.parameters(), params):
-                mine.copy_(theirs)
-        # the grader's copy takes the worker's values; gradients flow to the worker's tensors
         for (name, _), theirs in zip(list(built.named_parameters()), params):
             module, _, leaf = name.rpartition(".")
             owner = built.get_submodule(module) if module else built
@@ -178,6 +212,29 @@ class Server:
                                     retain_graph=True) if pairs else [None] * len(inputs)
         out = []
         return {"ok": True, "grads": [None if g is None else protocol.pack(g, out) for g in grads]}, out
+
+
+def _check_size(function, args, kwargs, limit):
+    """Refuse a call whose value would have more than ``limit`` elements, as a dry run on the
+    meta device (shapes only) finds; a call the reference cannot run there is not checked."""
+    def meta(value):
+        if isinstance(value, torch.Tensor):
+            return torch.empty(value.shape, dtype=value.dtype, device="meta")
+        if isinstance(value, (tuple, list)):
+            return type(value)(meta(v) for v in value)
+        if isinstance(value, dict):
+            return {k: meta(v) for k, v in value.items()}
+        return value
+    if any(isinstance(v, torch.nn.Module) for v in [*args, *kwargs.values()]):
+        return
+    try:
+        with torch.no_grad():
+            shapes = function(*meta(args), **meta(kwargs))
+    except Exception:  # noqa: BLE001 - data-dependent code: no dry run
+        return
+    size = sum(leaf.numel() for leaf in served._leaves(shapes) if isinstance(leaf, torch.Tensor))
+    if size > limit:
+        raise ValueError(f"the value would have {size} elements, more than are served")
 
 
 def _pack(value, out):

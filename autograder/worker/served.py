@@ -63,10 +63,7 @@ class _Call:
             name = next((n for n, net in self.networks.items() if net is value), None)
             if name is None:
                 raise TypeError("a network the grader did not build")
-            params = []
-            for p in value.parameters():
-                params.append(self.encode(p))
-            return {NET: name, "params": params}
+            return {NET: name, "params": [self.encode(p) for p in value.parameters()]}
         if isinstance(value, (tuple, list)):
             return {protocol.TUPLE: [self.encode(v) for v in value]} if isinstance(value, tuple) \
                 else [self.encode(v) for v in value]

@@ -158,3 +158,23 @@ def test_meta_tensors_get_the_references_shapes(student):
     with served.served(session, ["vae.kl_standard_normal"], session.channel, {}, student):
         value = module.kl_standard_normal(torch.empty(7, 3, device="meta"), torch.empty(7, 3, device="meta"))
     assert value.device.type == "meta" and value.shape == (7,)
+
+
+def test_a_helper_asked_for_too_much_work_is_refused_and_the_students_own_runs(student):
+    """An integer argument can ask the grader for any amount of memory or time: a value the
+    meta device finds too large, or calls past the request's time, are not served."""
+    cs236 = courses.load(courses.ROOT / "courses" / "cs236-hw2").activate()
+    try:
+        reference = probes.Session(cs236.reference_modules())
+        reference.resolve("utils.duplicate")
+    finally:
+        BUNDLED.activate()
+    server = serving.Server(reference, {"dtype": "float32"}, [], ["utils.duplicate"], timeout=5.0)
+    x = torch.zeros(1000, 100)
+    answer, _ = server({"event": "helper", "function": "utils.duplicate", "args": [{"$t": 0}, 10 ** 6],
+                        "kwargs": {}, "seed": 0}, [x.numpy()])
+    assert not answer["ok"] and "more than are served" in answer["error"]
+    server.left = 0.0
+    answer, _ = server({"event": "helper", "function": "utils.duplicate", "args": [{"$t": 0}, 2],
+                        "kwargs": {}, "seed": 0}, [x.numpy()])
+    assert not answer["ok"] and "Overtime" in answer["error"]
