@@ -184,3 +184,33 @@ def test_a_package_course_prefers_copies_inside_its_package(tmp_path):
     assert found.modules["models.vae"] == tmp_path / "hw2" / "deep" / "codebase" / "models" / "vae.py"
     assert found.modules["models.gmvae"].parent.parent.name == "submission"  # an alias's folder counts
     assert any("Ignored hw2/utils.py" in note for note in found.notes)
+
+
+def test_the_students_own_modules_are_found_and_nothing_that_would_hide_an_installed_one(tmp_path):
+    cs236 = courses.load(courses.BUNDLED / "courses" / "cs236-hw2")
+    package = tmp_path / "hw2" / "codebase"
+    (package / "models" / "nns").mkdir(parents=True)
+    for relative in ("utils.py", "models/vae.py", "models/gmvae.py", "models/ssvae.py", "debug.py", "models/mine.py",
+                     "models/nns/v1.py", "train.py"):
+        (package / relative).write_text("x = 1\n")
+    for beside in ("run_vae.py", "torch.py", "numpy.py", "my-notes.py"):
+        (tmp_path / "hw2" / beside).write_text("x = 1\n")
+    (package / "big.py").write_text("#" * (600 << 10))
+    found = discover(tmp_path, cs236)
+    assert set(found.extras) == {"debug.py", "models/mine.py"}
+    assert set(found.beside) == {"run_vae.py"}
+    notes = "\n".join(found.notes)
+    assert "The course's own copies replace your hw2/codebase/train.py, hw2/codebase/models/nns/v1.py" in notes
+    assert "hw2/torch.py (its name would hide the module torch)" in notes and "numpy" in notes
+    assert "hw2/codebase/big.py (larger than 512 KB)" in notes
+
+
+def test_files_uploaded_without_their_folders_are_placed_by_name(tmp_path):
+    cs236 = courses.load(courses.BUNDLED / "courses" / "cs236-hw2")
+    for name in ("utils.py", "vae.py", "gmvae.py", "ssvae.py", "helper.py"):
+        (tmp_path / name).write_text("x = 1\n")
+    found = discover(tmp_path, cs236)
+    assert found.modules == {"utils": tmp_path / "utils.py", "models.vae": tmp_path / "vae.py",
+                             "models.gmvae": tmp_path / "gmvae.py", "models.ssvae": tmp_path / "ssvae.py"}
+    assert "Graded vae.py as models/vae.py (it was uploaded without its folders)." in found.notes
+    assert set(found.extras) == {"helper.py"}

@@ -59,3 +59,30 @@ def test_an_installed_module_wins_over_its_stand_in():
         assert importlib.import_module("numpy.linalg").norm is np.linalg.norm
     finally:
         sys.meta_path.remove(finder)
+
+
+def test_auto_stands_in_for_what_the_submission_imports_and_nothing_else(tmp_path):
+    """``stand_ins: auto``: a missing package a submission's file imports becomes inert; the
+    standard library, the student's own package and a library's optional import do not."""
+    stage = tmp_path / "submission"
+    stage.mkdir()
+    (stage / "homework_mod.py").write_text(
+        "import not_installed_tensorflow as tf\nfrom not_installed_wandb.sdk import init\nLAYER = tf.keras.Dense\n")
+    (stage / "homework_own.py").write_text("import homework_package_of_mine\n")
+    finder = StandIns(auto=True, real=["homework_package_of_mine"], stage=str(stage) + "/")
+    sys.meta_path.append(finder)
+    sys.path.insert(0, str(stage))
+    try:
+        module = importlib.import_module("homework_mod")
+        with pytest.raises(RuntimeError, match="not_installed_tensorflow is not installed here"):
+            module.LAYER(3)
+        assert finder.used == ["not_installed_tensorflow", "not_installed_wandb"]
+        with pytest.raises(ImportError):
+            importlib.import_module("homework_own")  # the student's own package is never stood in for
+        with pytest.raises(ImportError):
+            importlib.import_module("not_installed_optional_accelerator")  # imported here, not by the submission
+    finally:
+        sys.meta_path.remove(finder)
+        sys.path.remove(str(stage))
+        for name in [n for n in sys.modules if n.startswith(("homework_", "not_installed_"))]:
+            del sys.modules[name]
