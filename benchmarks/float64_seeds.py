@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import torch
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -87,6 +89,7 @@ def main():
     parser.add_argument("--seeds", type=int, default=200)
     parser.add_argument("--first", type=int, default=0)
     args = parser.parse_args()
+    torch.set_num_threads(1)  # as the grader and the worker compute
     course = courses.load()
     tests = policy.load(course.manifest, course)
     keep = {t for t, spec in tests.tests.items() if spec.problem not in ("training", "answers")}
