@@ -76,7 +76,8 @@ class Remote:
         self.reference = probes.Session(course.reference_modules(), course.load_plugin())
         # for the grader's log and the benchmarks: the reference's calls here, the worker's
         # start-up, and the training runs of the submission in the worker
-        self.seconds = {"reference": 0.0, "worker start": 0.0, "worker training": 0.0}
+        self.seconds = {"reference": 0.0, "worker start": 0.0, "worker training": 0.0, "served helpers": 0.0}
+        self.served_calls = 0  # helper frames answered (forward and backward)
         self.timeout = 20.0
         self.layers = None
         self.stopped = {}  # function -> error, for the rest of the current test
@@ -168,7 +169,11 @@ class Remote:
         started = time.perf_counter()
         try:
             server = serving.Server(self.reference, header, arrays, header["helpers"], timeout=self.timeout)
-            answer, arrays = self.worker.request(header, arrays, timeout=self.timeout, serve=server)
+            try:
+                answer, arrays = self.worker.request(header, arrays, timeout=self.timeout, serve=server)
+            finally:
+                self.seconds["served helpers"] += self.timeout - server.left
+                self.served_calls += server.calls
             if header.get("op") == "train":
                 self.seconds["worker training"] += time.perf_counter() - started
         except WorkerTimeout:

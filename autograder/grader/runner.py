@@ -102,7 +102,7 @@ def confinement(limits, stage, device, private):
     return bwrap, refusal, uid_gid
 
 
-def timing(assignment, test_seconds, remote_seconds):
+def timing(assignment, test_seconds, remote_seconds, served_calls=0):
     """Log lines: seconds per problem, the worker's start-up, the reference's compute and
     the training runs; then the tests that took a second or more."""
     problems = {}
@@ -111,6 +111,7 @@ def timing(assignment, test_seconds, remote_seconds):
         problems[problem] = problems.get(problem, 0.0) + seconds
     parts = [f"{name} {seconds:.2f}" for name, seconds in problems.items()]
     parts += [f"{name} {seconds:.2f}" for name, seconds in remote_seconds.items()]
+    parts.append(f"({served_calls} served helper frames)")
     slow = [f"{test_id.removeprefix('test_')} {seconds:.2f}" for test_id, seconds in test_seconds.items() if seconds >= 1]
     return "timing (s): " + ", ".join(parts) + "\nslowest tests (s): " + (", ".join(slow) or "none over 1 s")
 
@@ -212,7 +213,7 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     remote.seconds["worker start"] += sum(first_start)
     isolation = describe_isolation(remote.layers, as_root, refusal)
     log(isolation)
-    log(timing(assignment, plugin.seconds, remote.seconds))
+    log(timing(assignment, plugin.seconds, remote.seconds, remote.served_calls))
     output = _summary(course, submission, remote, plugin) + "\n" + isolation
     return results_file.build(list(plugin.records.values()), output=output, visibility=assignment.visibility,
                               stdout_visibility=assignment.stdout_visibility,

@@ -135,10 +135,11 @@ class Server:
         self.reference, self.allowed, self.left = reference, set(allowed), float(timeout)
         self.arrays, self.dtype = arrays, header.get("dtype", "float32")
         self.network_nodes = _networks(header, {})
-        self.graphs, self.kept, self.ids = {}, 0, itertools.count()
+        self.graphs, self.kept, self.ids, self.calls = {}, 0, itertools.count(), 0
 
     def __call__(self, frame, arrays):
         started = time.monotonic()
+        self.calls += 1
         try:
             with _time_limit(self.left):
                 if frame.get("event") == "helper_grad":
