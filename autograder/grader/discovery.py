@@ -63,7 +63,7 @@ def discover(root, course, unzip=True):
         submission.notes.append(f"The submission folder {root} does not exist.")
         return submission
     wanted = {tuple(file.split("/")): module for file, module in zip(course.files, course.modules)}
-    # a file uploaded without its folders (models/vae.py as vae.py), where its name is the course's only one
+    # a file uploaded without its folders (models/net.py as net.py), where its name is the course's only one
     names = collections.Counter(PurePosixPath(f).name for f in course.files)
     flat = {PurePosixPath(f).name: m for f, m in zip(course.files, course.modules) if "/" in f and names[PurePosixPath(f).name] == 1}
     packages = {course.package, *course.aliases} - {None}

@@ -4,7 +4,7 @@ call, and the server that answers the worker's helper frames with the reference.
 A graded function's helpers are the student functions its reference reaches: the
 top-level functions of the student's files named in its body, in the bodies of those, in
 the methods of its class it names, and in the course's scaffold files (their networks call
-``utils.gaussian_parameters`` at run time); never the function itself. A student's
+a helper at run time); never the function itself. A student's
 function can use the grader's value of exactly what a correct one needs, and nothing else.
 """
 import ast
@@ -54,7 +54,7 @@ _HELPERS = {}
 
 
 def helpers_of(course, function):
-    """The contract names ("utils.log_normal") served while ``function`` runs."""
+    """The contract names ("module.helper") served while ``function`` runs."""
     key = (course.manifest, course.reference, function)
     if key not in _HELPERS:
         _HELPERS[key] = _closure(course, function)
@@ -141,6 +141,8 @@ class Server:
         started = time.monotonic()
         self.calls += 1
         try:
+            if self.left <= 0:
+                raise Overtime("the served helpers used up this call's time")
             with _time_limit(self.left):
                 if frame.get("event") == "helper_grad":
                     return self._backward(frame, arrays)

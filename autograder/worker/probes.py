@@ -211,7 +211,7 @@ class StandIn:
 class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports ``names`` (and their submodules) as inert stand-ins, for modules students
     import only to load data or plot. With ``auto``, any other top-level module that nothing
-    else can import becomes one too (``import tensorflow`` kept from an old scaffold), but
+    else can import becomes one too (an import kept from an old starter code), but
     never a name in ``real`` (the student's package, the engine's) or of the standard library.
     Placed last on sys.meta_path, so an installed module always wins. ``used`` lists the
     top-level names stood in for, in order."""
@@ -262,8 +262,8 @@ class Session:
         self.channel, self.stage = channel, stage
 
     def contract_modules(self, name):
-        """The contract modules ("models.vae") an imported module's name stands for
-        ("codebase.models.vae"; "vae" imported as a top-level module beside the others;
+        """The contract modules ("models.net") an imported module's name stands for
+        ("package.models.net"; "net" imported as a top-level module beside the others;
         every module, for a notebook's one)."""
         return [contract for contract, importable in self.module_names.items() if name in (contract, importable)]
 

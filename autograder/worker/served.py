@@ -147,7 +147,7 @@ def _serving(channel, function, original, networks):
 def served(session, functions, channel, networks, stage):
     """Within the block, every global of the submission's modules (files under ``stage``),
     or value of a dict held in one, that holds one of ``functions`` ("module.name") answers
-    with the grader's reference. A module imported twice (``vae`` and ``submission.vae``) is
+    with the grader's reference. A module imported twice (``net`` and ``submission.net``) is
     rebound in both copies."""
     wanted = {}
     for function in functions:
@@ -164,7 +164,7 @@ def served(session, functions, channel, networks, stage):
     for module in list(sys.modules.values()):
         if not str(getattr(module, "__file__", "") or "").startswith(stage):
             continue
-        # a module's globals, and the dicts among them (GENERATOR_LOSSES = {"minimax": ...})
+        # a module's globals, and the dicts among them (LOSSES = {"a": loss_a, ...})
         namespaces = [vars(module), *(v for v in vars(module).values() if type(v) is dict)]
         for namespace in namespaces:
             for key, value in list(namespace.items()):

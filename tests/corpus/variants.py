@@ -18,6 +18,7 @@ class Variant:
     old: str
     new: str
     must: frozenset
+    may: frozenset = frozenset()  # for the training mutants: a training run over a one-step mistake
 
     def source(self):
         original = flat_source(self.module)
@@ -25,8 +26,8 @@ class Variant:
         return original.replace(self.old, self.new)
 
 
-def variant(name, module, old, new, must):
-    return Variant(name, module, old, new, frozenset(must))
+def variant(name, module, old, new, must, may=()):
+    return Variant(name, module, old, new, frozenset(must), frozenset(may))
 
 
 VARIANTS = [
