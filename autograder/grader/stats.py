@@ -69,7 +69,8 @@ def fresh_draws_pvalue(first, second, cov):
     same parameters, are independent draws with covariance ``cov``: then
     (first − second)/√2 ~ N(0, cov) exactly, whatever the mean. Noise that repeats
     between calls (a reseeded generator) gives a difference of 0, p = 0."""
-    difference = (np.asarray(first, dtype=np.float64) - np.asarray(second, dtype=np.float64)) / np.sqrt(2.0)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf − inf is NaN: p = 0 below
+        difference = (np.asarray(first, dtype=np.float64) - np.asarray(second, dtype=np.float64)) / np.sqrt(2.0)
     return gaussian_pvalue(difference, np.zeros(difference.shape[1]), cov)
 
 
