@@ -29,6 +29,8 @@ from ..grader import results as results_file
 from ..sandbox import policy
 
 METADATA = "submission_metadata.yml"  # Gradescope's "Export Submissions" index
+# run_autograder with the working folder off the import path (-P, on Python 3.10 too)
+GRADER = "import sys; del sys.path[0]; from autograder.cli import run_autograder; sys.exit(run_autograder())"
 INDEX = "batch.json"
 
 
@@ -74,7 +76,7 @@ def is_graded(results_path):
 
 
 def grade_command(submission, results_path, *, device="cpu", course=None, assignment=None, python=sys.executable):
-    return ([python, "-P", "-m", "autograder", "--submission", str(submission), "--results", str(results_path),
+    return ([python, "-c", GRADER, "--submission", str(submission), "--results", str(results_path),
              "--device", device, "--quiet"] + ([] if course is None else ["--course", str(course)])
             + ([] if assignment is None else ["--assignment", str(assignment)]))
 
