@@ -172,7 +172,7 @@ class Server:
                     inputs.append(value)
                 return value
             if served.NET in node:
-                return self._network(node, build)
+                return self._network(node, build, inputs)
             if protocol.TUPLE in node:
                 return tuple(build(item) for item in node[protocol.TUPLE])
             return {key: build(value) for key, value in node.items()}
@@ -195,16 +195,15 @@ class Server:
                                           if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()])
         return answer, out
 
-    def _network(self, node, build):
+    def _network(self, node, build, inputs):
         """The network as the grader built it for this request, holding the worker's current
-        weights (as tensors that gradients flow to)."""
+        weights as its parameters (the inputs whose gradients go back)."""
         built = Builder(self.arrays, "cpu", self.dtype, self.reference.networks).module(self.network_nodes[node[served.NET]])
-        params = [build(p) for p in node["params"]]
-        for (name, _), theirs in zip(list(built.named_parameters()), params):
+        for (name, _), theirs in zip(list(built.named_parameters()), [build(p) for p in node["params"]]):
             module, _, leaf = name.rpartition(".")
-            owner = built.get_submodule(module) if module else built
-            del owner._parameters[leaf]
-            setattr(owner, leaf, theirs)
+            mine = torch.nn.Parameter(theirs.detach(), requires_grad=theirs.requires_grad)
+            (built.get_submodule(module) if module else built)._parameters[leaf] = mine
+            inputs[:] = [mine if x is theirs else x for x in inputs]
         return built
 
     def _backward(self, frame, arrays):

@@ -32,7 +32,7 @@ SUBMISSIONS = {  # name: (build the folder, grade the training problem too)
     "syntax error": (lambda f: reference_submission(f, replace={
         "divergences": "import torch\n\ndef kl_conjugate(t)\n    return torch.exp(t - 1)\n"}), False),
     "missing function, import error": (lambda f: reference_submission(f, replace={
-        "iwae": "import torch\nimport no_such_package\n", "gan": GAN_WITHOUT_ML}), False),
+        "iwae": "import torch\nfrom torch import no_such_name\n", "gan": GAN_WITHOUT_ML}), False),
     "notebook": (lambda f: notebook_submission(f, extra_cells=[TRAINING_LOOP, "EPOCHS = 10**9\nmodel = None"]), True),
     "__MACOSX and dotfiles": (lambda f: reference_submission(f, extra={"__MACOSX/hw3/vae.py": JUNK,
                                                                        ".hidden/iwae.py": JUNK}), False),
@@ -90,7 +90,7 @@ def test_syntax_error_costs_only_that_module(graded):
 
 def test_missing_function_and_import_error_are_named(graded):
     results = graded["missing function, import error"]
-    assert "ModuleNotFoundError: No module named 'no_such_package'" in results["by_test"]["iwae_bound"]["output"]
+    assert "ImportError: cannot import name 'no_such_name' from 'torch'" in results["by_test"]["iwae_bound"]["output"]
     assert "gan.py defines no `generator_loss_ml`" in results["by_test"]["generator_loss_ml"]["output"]
 
 
