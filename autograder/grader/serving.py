@@ -1,10 +1,10 @@
 """The grader's side of served helpers (worker/served.py): which graded functions serve a
 call, and the server that answers the worker's helper frames with the reference.
 
-A graded function's helpers are the student functions its reference reaches: the
+A graded function's helpers are the other graded functions its reference reaches: the
 top-level functions of the student's files named in its body, in the bodies of those, in
-the methods of its class it names, and in the course's scaffold files (their networks call
-a helper at run time); never the function itself. A student's
+the methods of its class it names, in module-level tables, and in the course's scaffold
+files (their networks call helpers at run time); never the function itself. A student's
 function can use the grader's value of exactly what a correct one needs, and nothing else.
 """
 import ast
@@ -19,6 +19,7 @@ import torch
 
 from ..worker import protocol, served
 from ..worker.probes import Builder, module_of
+from . import assignment
 
 
 def _names(node):
@@ -54,10 +55,12 @@ _HELPERS = {}
 
 
 def helpers_of(course, function):
-    """The contract names ("module.helper") served while ``function`` runs."""
+    """The contract names ("module.helper") served while ``function`` runs: the graded
+    functions (those a test of the course covers) its reference reaches."""
     key = (course.manifest, course.reference, function)
     if key not in _HELPERS:
-        _HELPERS[key] = _closure(course, function)
+        graded = {name for test in assignment.load(course.manifest, course).tests.values() for name in test.covers}
+        _HELPERS[key] = tuple(name for name in _closure(course, function) if name in graded)
     return _HELPERS[key]
 
 
@@ -140,6 +143,9 @@ class Server:
     def __call__(self, frame, arrays):
         started = time.monotonic()
         self.calls += 1
+        for call in frame.get("free") or []:  # graphs the worker has let go
+            inputs, _ = self.graphs.pop(call, ([], []))
+            self.kept -= sum(x.numel() * x.element_size() for x in inputs)
         try:
             if self.left <= 0:
                 raise Overtime("the served helpers used up this call's time")

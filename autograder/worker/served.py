@@ -12,6 +12,7 @@ rejects) runs the student's own helper: a correct function never loses points fo
 """
 import contextlib
 import sys
+import weakref
 
 import torch
 
@@ -21,13 +22,17 @@ META, NET = "$meta", "$net"
 
 
 class Channel:
-    """The worker's side of the answer channel, for frames sent in the middle of a request."""
+    """The worker's side of the answer channel, for frames sent in the middle of a request.
+    Each frame also tells the grader which served graphs the worker has let go (``free``),
+    so that the grader lets go of its side: a training loop serves thousands of calls."""
 
     def __init__(self, reader, writer, wire):
         self.reader, self.writer, self.wire = reader, writer, wire
+        self.freed = []  # ids of served calls whose graph is gone here
 
     def ask(self, header, arrays):
-        self.writer.write(self.wire.encode(header, arrays))
+        freed, self.freed[:] = list(self.freed), []
+        self.writer.write(self.wire.encode({**header, "free": freed}, arrays))
         return self.wire.decode(self.reader.read)
 
 
@@ -91,6 +96,7 @@ class _Call:
         if not self.inputs:
             return value
         outputs = [leaf for leaf in _leaves(value) if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()]
+        weakref.finalize(self, self.channel.freed.append, self.id)  # when the graph holding this call goes
         attached = iter(_Served.apply(self, len(outputs), *outputs, *self.inputs))
         swap = {id(o): next(attached) for o in outputs}
         return _rebuild(value, swap)

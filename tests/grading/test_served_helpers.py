@@ -58,7 +58,7 @@ def test_a_function_is_served_what_its_reference_reaches_and_nothing_else():
     assert "vae.kl_diag_gaussians" not in serving.helpers_of(BUNDLED, "vae.elbo")
     assert {"gan.generator_loss_minimax", "gan.generator_loss_ml"} <= set(serving.helpers_of(BUNDLED, "gan.gan_step"))
     cs236 = courses.load(courses.ROOT / "courses" / "cs236-hw2")
-    assert set(serving.helpers_of(cs236, "utils.log_normal_mixture")) >= {"utils.log_normal", "utils.log_mean_exp"}
+    assert serving.helpers_of(cs236, "utils.log_normal_mixture") == ("utils.log_normal",)  # graded ones only
     assert "utils.log_normal" not in serving.helpers_of(cs236, "utils.log_normal")
 
 
@@ -66,9 +66,10 @@ class Loopback:
     """The worker's channel, answered in-process by a grader-side Server through the codec."""
 
     def __init__(self, server):
-        self.server, self.asked = server, []
+        self.server, self.asked, self.freed = server, [], []
 
     def ask(self, header, arrays):
+        header, self.freed[:] = {**header, "free": list(self.freed)}, []
         frame, frame_arrays = wire.decode(io.BytesIO(wire.encode(header, arrays)).read)
         self.asked.append(frame.get("event"))
         answer, out = self.server(frame, frame_arrays)
