@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 
 from autograder.grader import stats
-from autograder.grader.checking import expect_statistics
+from autograder.grader.checking import expect_fresh_draws, expect_statistics
 from autograder.grader.compare import Mismatch
 from autograder.worker.closeness import matches
 
@@ -86,9 +86,14 @@ def expect_sum(result, what, total, parts, spec):
 
 
 def expect_gaussian_calls(samples, mean, cov, what, description):
-    """``samples`` (calls, K): each call's outputs ~ N(mean, cov), independent across calls
-    (the exact test of stats.gaussian_pvalue)."""
-    expect_statistics(stats.gaussian_pvalue(samples, mean, cov), what, description)
+    """``samples`` (calls, K): each call's outputs ~ N(mean, cov) (stats.gaussian_pvalue), and
+    independent across calls: the first half's and the second half's differences ~ N(0, 2·cov)
+    (stats.fresh_draws_pvalue), which a bound that reseeds the generator fails for sure (its
+    calls repeat one value, which the law alone would accept at about one seed in two). The
+    two exact tests share the part's false-fail rate."""
+    half = len(samples) // 2
+    expect_statistics(stats.gaussian_pvalue(samples, mean, cov), what, description, tests=2)
+    expect_fresh_draws(stats.fresh_draws_pvalue(samples[:half], samples[half:2 * half], cov), what)
 
 
 def expect_same_law(got, want, what, description):
