@@ -51,7 +51,7 @@ def _scaffold_names(course):
     return names
 
 
-_HELPERS = {}
+_HELPERS, _GRADED = {}, {}  # (course, function) -> helpers; course -> the functions its tests cover
 
 
 def helpers_of(course, function):
@@ -59,8 +59,10 @@ def helpers_of(course, function):
     functions (those a test of the course covers) its reference reaches."""
     key = (course.manifest, course.reference, function)
     if key not in _HELPERS:
-        graded = {name for test in assignment.load(course.manifest, course).tests.values() for name in test.covers}
-        _HELPERS[key] = tuple(name for name in _closure(course, function) if name in graded)
+        if course.manifest not in _GRADED:
+            _GRADED[course.manifest] = {name for test in assignment.load(course.manifest, course).tests.values()
+                                        for name in test.covers}
+        _HELPERS[key] = tuple(name for name in _closure(course, function) if name in _GRADED[course.manifest])
     return _HELPERS[key]
 
 
@@ -213,11 +215,14 @@ class Server:
         return built
 
     def _backward(self, frame, arrays):
-        inputs, outputs = self.graphs[frame["call"]]
+        """The gradients of one served call, once: its graph goes with them, as the worker's
+        does after a backward pass (a second backward through it fails here as it would there)."""
+        inputs, outputs = self.graphs.pop(frame["call"])
+        self.kept -= sum(x.numel() * x.element_size() for x in inputs)
         pairs = [(o, torch.from_numpy(arrays[int(c[protocol.TENSOR])].copy()))
                  for o, c in zip(outputs, frame["cotangents"]) if c is not None and o.requires_grad]
-        grads = torch.autograd.grad([o for o, _ in pairs], inputs, [c for _, c in pairs], allow_unused=True,
-                                    retain_graph=True) if pairs else [None] * len(inputs)
+        grads = torch.autograd.grad([o for o, _ in pairs], inputs, [c for _, c in pairs], allow_unused=True) \
+            if pairs else [None] * len(inputs)
         out = []
         return {"ok": True, "grads": [None if g is None else protocol.pack(g, out) for g in grads]}, out
 
