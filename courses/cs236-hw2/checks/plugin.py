@@ -3,10 +3,10 @@ the submission in the worker and beside the reference in the grader (worker/prob
 Instructor code with no secrets and no solution; it imports only torch.
 
 Every operation builds the submission's model class with keyword arguments and loads the
-grader's weights into it. While it runs, the engine serves the utils functions the
-reference model reaches (``ut.sample_gaussian``, ``ut.log_normal``, ``ut.gaussian_parameters``,
-…) from the grader's reference (worker/served.py), so a mistake in the student's own
-``log_normal`` costs the ``log_normal`` test, not every model test.
+grader's weights into it. While it runs, the engine serves the graded utils functions
+the reference model reaches (``ut.sample_gaussian``, ``ut.log_normal``,
+``ut.log_normal_mixture``) from the grader's reference (worker/served.py), so a mistake in
+the student's own ``log_normal`` costs the ``log_normal`` test, not every model test.
 """
 import math
 
