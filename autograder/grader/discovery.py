@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
+from ..sandbox.stage import own_names
+
 @dataclasses.dataclass
 class Submission:
     root: Path
@@ -118,13 +120,13 @@ def discover(root, course, unzip=True):
 
 
 MAX_EXTRA_FILES, MAX_EXTRA_BYTES = 64, 512 << 10
+STARTUP_MODULES = {"sitecustomize", "usercustomize", "conftest"}  # loaded by name, never a student's helper
 
 
 def _shadows(name, course):
     """Whether a top-level module of the student's named ``name`` would hide one the worker
     needs (the standard library, an installed package, the engine's or the course's own)."""
-    own = {"agworker", "submission", "sitecustomize", "usercustomize", "conftest", course.package, *course.aliases}
-    if name in own or name in sys.stdlib_module_names:
+    if name in own_names(course) | STARTUP_MODULES or name in sys.stdlib_module_names:
         return True
     try:
         return importlib.util.find_spec(name) is not None

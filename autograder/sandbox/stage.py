@@ -16,6 +16,12 @@ NOTEBOOK_MODULE = "notebook"
 
 
 PLUGIN_MODULE = "agworker.course_plugin"
+ENGINE_MODULES = ("agworker", "submission")  # the worker's own top-level names: never a student's module
+
+
+def own_names(course):
+    """Top-level names the worker keeps for itself and the student's package."""
+    return {*ENGINE_MODULES, course.package, *course.aliases} - {None}
 
 
 @dataclasses.dataclass
@@ -97,7 +103,7 @@ def build_stage(submission, course):
             os.chmod(os.path.join(directory, name), 0o644)
     os.chmod(root / "scratch", 0o700)
     auto = course.stand_ins == "auto"
-    real = {"agworker", "submission", course.package, *course.aliases, *(p.stem for p in top.glob("*.py"))} - {None}
+    real = own_names(course) | {p.stem for p in top.glob("*.py")}
     stand_ins = {"names": [] if auto else list(course.stand_ins), "auto": auto, "real": sorted(real)}
     return Stage(root, modules, PLUGIN_MODULE if course.plugin is not None else None,
                  {alias: course.package for alias in course.aliases}, stand_ins)
