@@ -7,7 +7,12 @@
 #   AUTOGRADER_PYTHON  interpreter to build the environment from (default: the first of
 #                      python3, python3.13 … python3.10, python3.14 in the range torch
 #                      2.13.0 has wheels for, 3.10–3.14; else the distribution's)
-#   TORCH_INDEX_URL    optional package index for a CPU-only torch wheel
+#   TORCH_WHEELS       "cpu": PyTorch's CPU-only wheels (about 200 MB; the default of a zip
+#                      made by `autograder build`); "default": what pip's own index gives
+#                      (on Linux x86_64 the CUDA build, several GB; the default here)
+#   TORCH_INDEX_URL    a package index to take torch from, overriding TORCH_WHEELS
+#
+# A zip made by `autograder build` carries setup.env, which sets TORCH_WHEELS.
 #
 #   ./setup.sh --dev   also installs what the project's tests use (Dask for `batch --scheduler`, Hypothesis)
 #
@@ -17,6 +22,7 @@ extras=""
 [[ ${1:-} == --dev ]] && extras="[dev]"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
+[[ -f setup.env ]] && source setup.env
 SUPPORTED="3.10 3.11 3.12 3.13 3.14"  # the CPython versions torch 2.13.0 publishes wheels for
 
 version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null; }
@@ -66,8 +72,20 @@ if [[ ! -x .venv/bin/python ]]; then
   "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
+CPU_WHEELS="https://download.pytorch.org/whl/cpu"
+torch_index() {  # the index to take torch from, or nothing for pip's own
+  if [[ -n ${TORCH_INDEX_URL:-} ]]; then echo "$TORCH_INDEX_URL"; return; fi
+  [[ ${TORCH_WHEELS:-default} == cpu ]] || return 0
+  if .venv/bin/python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/torch/", timeout=20)' \
+       "$CPU_WHEELS" 2>/dev/null; then
+    echo "$CPU_WHEELS"
+  else
+    echo "setup.sh: PyTorch's CPU wheel index is unreachable; torch comes from pip's own index" >&2
+  fi
+}
 if ! .venv/bin/python -c 'import torch, sys; sys.exit(torch.__version__.split("+")[0] != "2.13.0")' 2>/dev/null; then
-  .venv/bin/python -m pip install --quiet ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} torch==2.13.0
+  index=$(torch_index)
+  .venv/bin/python -m pip install --quiet ${index:+--index-url "$index"} torch==2.13.0
 fi
 .venv/bin/python -m pip install --quiet -e ".${extras}"
 # what the course's student code may import beyond the engine's dependencies (course.yaml: student.packages)

@@ -129,7 +129,7 @@ def _build(args):
     from .workflows.package import build_autograder
 
     course = _course(args.parser, args)
-    print(f"wrote {build_autograder(args.output, course, args.assignment)}: upload it as the "
+    print(f"wrote {build_autograder(args.output, course, args.assignment, args.torch)}: upload it as the "
           f"autograder of {course.title!r} on Gradescope")
     return 0
 
@@ -236,6 +236,9 @@ def main(argv=None):
     _course_argument(build)
     build.add_argument("--assignment", type=_path, default=None,
                        help="an assignment file to ship in place of the course's grading policy")
+    build.add_argument("--torch", choices=["cpu", "cuda"], default="cpu",
+                       help="the torch build Gradescope installs: cpu (default; about 200 MB) or cuda "
+                            "(several GB of CUDA libraries, for a course that grades on a GPU)")
     build.set_defaults(run=_build)
 
     kit = commands.add_parser("student-kit", help="build the zip students start from",

@@ -19,7 +19,7 @@ import pytest
 # nothing imported up to the worker's start imports torch: the worker's start-up (mostly
 # its own torch import) then overlaps the grader's
 from .. import course as courses
-from ..sandbox import policy, processes, view
+from ..sandbox import confinement, policy, processes
 from ..sandbox.client import Worker
 from ..sandbox.stage import build_stage
 from . import assignment as assignment_file
@@ -29,16 +29,6 @@ from .discovery import discover
 from .plugin import GradescopePlugin
 
 PROJECT = Path(__file__).resolve().parent.parent.parent
-
-
-def hidden_paths(submission_dir, course):
-    """Without the allow-list view, what the worker's uid must not read: every folder of
-    the project and of the course (the reference, the checks, tests holding alternative
-    solutions, .git) but the virtual environment, and the submission as uploaded (the
-    worker gets a copy of its contract files)."""
-    folders = [p for top in {PROJECT, course.root} for p in top.iterdir() if p.is_dir() and p.name != ".venv"]
-    submission = Path(submission_dir).resolve()
-    return [str(p) for p in [*folders, submission] if p.exists()]
 
 
 def run_checks(course, plugins):
@@ -62,44 +52,6 @@ def resolve_device(device):
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise SystemExit("--device cuda was asked for, but CUDA is not available here")
     return device
-
-
-def describe_isolation(layers, as_root, refusal=None):
-    """One plain paragraph: which layers held, and what that means when the view did not."""
-    if not layers:
-        return "Isolation: no worker was started."
-    if layers.get("view"):
-        filesystem = "allow-list filesystem view (interpreter read-only, the staged files, a private scratch), " \
-                     "no network, private PIDs"
-    elif refusal:
-        filesystem = (f"NO allow-list view: {refusal}. The worker can read every file its user can read "
-                      "(the grader's folders and the uploaded submission were made unreadable to it) and "
-                      "the network is not blocked")
-    else:
-        filesystem = "the allow-list view was turned off in the assignment file (sandbox: namespaces: false); " \
-                     "network not blocked"
-    bits = [f"worker ran as {layers.get('user')}", filesystem,
-            "cgroup memory and process limits" if layers.get("cgroup") else "no cgroup (rlimits only)"]
-    text = "Isolation: " + "; ".join(bits) + "."
-    if not as_root and not layers.get("view"):
-        text += " (Not run as root: the worker runs as the same user, so it is not kept from reading files that user can read.)"
-    return text
-
-
-def confinement(limits, stage, device, private):
-    """(bwrap command or None, why the view is not used or None, worker (uid, gid) or None),
-    decided once per grading; moves ``stage`` to its place in the view when there is one.
-    ``private``: folders the view must not hold (the project's, the course's)."""
-    refusal, bwrap, roots = None, None, None
-    if limits.namespaces:
-        program, roots = view.find_bwrap(), view.interpreter_roots(private)
-        arguments = view.bwrap_arguments(stage, roots, device)
-        refusal = view.probe(program, arguments)
-        if refusal is None:
-            bwrap = [program, *arguments]
-            stage.view = view.INSIDE
-    uid_gid = policy.unprivileged_ids(limits, [source for source, _ in roots] if bwrap else None)
-    return bwrap, refusal, uid_gid
 
 
 def timing(assignment, test_seconds, remote_seconds, served_calls=0):
@@ -169,15 +121,15 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     submission = discover(submission_dir, course)
     as_root = os.geteuid() == 0
     stage = build_stage(submission, course)
-    bwrap, refusal, uid_gid = confinement(assignment.limits, stage, device, [PROJECT, course.root])
-    if refusal:
-        log(f"WARNING: the worker runs without its allow-list view: {refusal}")
-    restore = policy.protect(hidden_paths(submission_dir, course)) if uid_gid and not bwrap else {}
-    if uid_gid:
-        stage.give_scratch(uid_gid)
+    confined = confinement.decide(assignment.limits, stage, device, [PROJECT, course.root])
+    if confined.refusal:
+        log(f"WARNING: the worker runs without its allow-list view: {confined.refusal}")
+    restore = confinement.close_folders(confined, {PROJECT, course.root}, Path(submission_dir))
+    if confined.uid_gid:
+        stage.give_scratch(confined.uid_gid)
 
     def start_worker():
-        return Worker(stage, assignment.limits, uid_gid=uid_gid, bwrap=bwrap, device=device).start()
+        return Worker(stage, assignment.limits, confined, device).start()
     def start_first_worker():
         started = time.perf_counter()
         try:
@@ -205,13 +157,13 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     finally:
         remote.close()
         starter.shutdown()
-        if uid_gid:
-            policy.sweep_user(uid_gid[0])
+        if confined.uid_gid:
+            policy.sweep_user(confined.uid_gid[0])
         stage.remove()
         submission.remove_unpacked()
         policy.restore(restore)
     remote.seconds["worker start"] += sum(first_start)
-    isolation = describe_isolation(remote.layers, as_root, refusal)
+    isolation = confined.describe(remote.layers, as_root)
     log(isolation)
     log(timing(assignment, plugin.seconds, remote.seconds, remote.served_calls))
     output = _summary(course, submission, remote, plugin) + "\n" + isolation

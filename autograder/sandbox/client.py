@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..worker import wire
 from . import policy, processes
+from .confinement import Confinement
 
 CONFINE = Path(__file__).with_name("confine.py")
 
@@ -51,11 +52,11 @@ class _Drain(threading.Thread):
 class Worker:
     """One confined worker process serving calls on a staged submission."""
 
-    def __init__(self, stage, limits, *, uid_gid=None, bwrap=None, device="cpu"):
-        """``bwrap``: bubblewrap's command line up to the command (``view.bwrap_arguments``),
-        or None to run without the allow-list view."""
-        self.stage, self.limits, self.uid_gid = stage, limits, uid_gid
-        self.bwrap, self.device = bwrap, device
+    def __init__(self, stage, limits, confinement=None, device="cpu"):
+        """``confinement``: ``confinement.decide``'s decision; None runs the worker as the
+        grader's user with rlimits only."""
+        self.stage, self.limits, self.device = stage, limits, device
+        self.confinement = confinement or Confinement()
         self.proc, self.layers, self.cgroups, self.drain = None, None, [], None
 
     def start(self):
@@ -65,15 +66,14 @@ class Worker:
         from_worker_r, from_worker_w = os.pipe()
         output_r, output_w = os.pipe()
         self.cgroups = policy.make_cgroups(f"agworker-{os.getpid()}-{time.monotonic_ns()}", self.limits)
-        uid, gid = self.uid_gid or (None, None)
         # CUDA reserves far more address space than it uses; rely on cgroup and OOM score there
         address_space = None if self.device.startswith("cuda") else self.limits.address_space_mb << 20
         config = {
             "argv": [sys.executable, "-I", "-B", "-u", str(self.stage.main), str(to_worker_r),
                      str(from_worker_w), json.dumps(self.stage.worker_config())],
             "env": self._environment(), "out_fd": from_worker_w, "cgroups": self.cgroups,
-            "bwrap": self.bwrap, "launcher": str(self.stage.launcher), "scratch": str(self.stage.scratch),
-            "uid": uid, "gid": gid,
+            **self.confinement.launcher_config(), "launcher": str(self.stage.launcher),
+            "scratch": str(self.stage.scratch),
             "limits": {"processes": self.limits.processes, "file_bytes": self.limits.file_mb << 20,
                        "address_space_bytes": address_space},
         }

@@ -5,11 +5,13 @@ Runs twice, as ``python -I -S confine.py CONFIG_JSON``:
 1. on the host, in a new session: joins the cgroups (memory and process limits) and, when
    the grader decided on it, execs bubblewrap, which builds the allow-list view (see
    ``view.py``) and runs this file again inside it;
-2. inside the sandbox (or directly, where bubblewrap is not available): sets rlimits,
-   drops to the worker's uid (or, with no uid to drop to, to root without capabilities),
-   reports what took effect in a first frame on the answer channel, and execs the worker.
+2. inside the sandbox (or directly, where bubblewrap is not available): sets rlimits and,
+   without the view, the Landlock allow-list (``landlock.py``, beside this file), drops to
+   the worker's uid (or, with no uid to drop to, to root without capabilities), reports
+   what took effect in a first frame on the answer channel, and execs the worker.
 """
 import ctypes
+import importlib.util
 import json
 import os
 import resource
@@ -41,6 +43,16 @@ def set_limits(limits):
         if value is not None:
             resource.setrlimit(which, (value, value))
     return {name: limits[name] for name in ("processes", "file_bytes", "address_space_bytes") if limits.get(name)}
+
+
+def set_landlock(rules):
+    """The Landlock allow-list of ``rules`` (``confinement.decide``), plus this process's
+    own /proc entry (the worker keeps the pid across exec)."""
+    where = os.path.join(os.path.dirname(os.path.abspath(__file__)), "landlock.py")
+    spec = importlib.util.spec_from_file_location("agworker_landlock", where)
+    landlock = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(landlock)
+    return landlock.restrict([*rules["read"], f"/proc/{os.getpid()}"], rules["write"], rules["devices"])
 
 
 def drop_privileges(uid, gid):
@@ -84,6 +96,11 @@ def main():
             os.execve(config["bwrap"][0], [*config["bwrap"], sys.executable, "-I", "-S", config["launcher"], again],
                       config["env"])
     layers["rlimits"] = set_limits(config["limits"])
+    if config.get("landlock"):
+        try:
+            layers["landlock"] = set_landlock(config["landlock"])
+        except OSError as exc:
+            layers["landlock"], layers["landlock_error"] = None, str(exc)
     layers["user"] = drop_privileges(config["uid"], config["gid"])
     os.chdir(config["scratch"])
     report(config["out_fd"], layers)

@@ -20,6 +20,7 @@ class Limits:
     output_kb: int = 64
     startup_s: float = 60.0
     namespaces: bool = True  # the allow-list view (bubblewrap), where the kernel allows
+    landlock: bool = True  # without the view: the Landlock allow-list, where the kernel has it
     # The worker's uid is this plus the grader's pid: nothing else runs as it, not even
     # the worker of a grader running beside this one, so its processes and files are this
     # worker's alone, to be killed and removed after grading.

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 WORKER_PACKAGE = Path(__file__).resolve().parent.parent / "worker"
-LAUNCHER = Path(__file__).with_name("confine.py")
+LAUNCHER = [Path(__file__).with_name(name) for name in ("confine.py", "landlock.py")]  # trusted, stdlib only
 NOTEBOOK_MODULE = "notebook"
 
 
@@ -65,7 +65,8 @@ def build_stage(submission, course):
     Stage. Everything is readable by the worker; only the scratch folder will be writable."""
     root = Path(tempfile.mkdtemp(prefix="agworker-"))
     shutil.copytree(WORKER_PACKAGE, root / "agworker", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copyfile(LAUNCHER, root / "agworker" / "confine.py")
+    for path in LAUNCHER:
+        shutil.copyfile(path, root / "agworker" / path.name)
     if course.plugin is not None:
         shutil.copyfile(course.plugin, root / "agworker" / "course_plugin.py")
     top = root / "submission"

@@ -19,6 +19,7 @@ from ..worker import protocol
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ENGINE_FILES = ["setup.sh", "run_autograder", "pyproject.toml", "README.md", "autograder"]
+TORCH_WHEELS = {"cpu": "cpu", "cuda": "default"}  # setup.sh's names: PyPI's Linux wheel is the CUDA build
 NEVER = ["__pycache__", "*.pyc", ".*", "*.egg-info"]
 KIT_CHECKER = {name: ROOT / "autograder" / "worker" / name
                for name in ("probes.py", "protocol.py", "served.py", "selfcheck.py", "closeness.py")}
@@ -71,12 +72,14 @@ def _course_files(course):
     return entries
 
 
-def build_autograder(target="autograder.zip", course=None, assignment=None):
+def build_autograder(target="autograder.zip", course=None, assignment=None, torch="cpu"):
     """Gradescope's autograder.zip for ``course`` (the bundled one by default);
-    ``assignment`` replaces the course's grading policy."""
+    ``assignment`` replaces the course's grading policy; ``torch`` ("cpu" or "cuda") is
+    the torch build setup.sh installs there."""
     course = courses.load(course)
     entries = {str(path.relative_to(ROOT)): path for top in ENGINE_FILES for path in _walk(ROOT / top)}
     entries.update(_course_files(course))
+    entries["setup.env"] = f"TORCH_WHEELS={TORCH_WHEELS[torch]}\n"
     if assignment is not None:
         entries[courses.MANIFEST] = _with_policy(course.manifest, Path(assignment))
     return _zip(entries, target)

