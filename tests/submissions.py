@@ -53,18 +53,20 @@ def notebook_submission(folder, extra_cells=()):
     return Path(folder)
 
 
-def assignment_file(folder, keep=None, drop=(), course=ROOT, timeout_s=None):
+def assignment_file(folder, keep=None, drop=(), course=ROOT, timeout_s=None, sandbox=None):
     """An assignment file: a course's grading policy (the bundled one by default) cut to some
     problems (``keep``) or without some (``drop``), its total adjusted, optionally with
-    another time limit per call; returns its path."""
+    another time limit per call and other ``sandbox`` settings; returns its path."""
     import yaml
 
     raw = yaml.safe_load((Path(course) / "course.yaml").read_text())
+    raw["sandbox"] = {**raw.get("sandbox", {}), **(sandbox or {})}
     if timeout_s is not None:
         raw["defaults"]["timeout_s"] = timeout_s
     raw["problems"] = [p for p in raw["problems"] if (keep is None or p["name"] in keep) and p["name"] not in drop]
     raw["total"] = sum(t["points"] for p in raw["problems"] for t in p["tests"].values())
-    path = Path(folder) / f"assignment-{'-'.join(keep or ['all'])}-{'-'.join(drop) or 'none'}.yaml"
+    settings = "".join(f"-{k}-{v}" for k, v in (sandbox or {}).items())
+    path = Path(folder) / f"assignment-{'-'.join(keep or ['all'])}-{'-'.join(drop) or 'none'}{settings}.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
 

@@ -91,11 +91,11 @@ def decide(limits, stage, device, private):
 
 
 def hidden_paths(folders, submission_dir):
-    """Without the view, what the worker's uid must not read: every folder of ``folders``
-    (the project's and the course's: the reference, the checks, tests holding alternative
-    solutions, .git) but a virtual environment, and the submission as uploaded (the worker
-    gets a copy of its contract files)."""
-    inside = [p for top in folders for p in top.iterdir() if p.is_dir() and p.name != ".venv"]
+    """Without the view, what the worker's uid must not read: everything in ``folders``
+    (the project's and the course's: the manifest, the reference, the checks, tests holding
+    alternative solutions, .git) but a virtual environment, and the submission as uploaded
+    (the worker gets a copy of its contract files)."""
+    inside = [p for top in folders for p in top.iterdir() if p.name != ".venv"]
     return [str(p) for p in [*inside, submission_dir.resolve()] if p.exists()]
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from autograder.grader.results import validate
 from autograder.sandbox import landlock
+from tests.attacks import docker_like
 from tests.attacks.hostile import ATTACKED, COLLATERAL, hostile_sources, planted_files
 from tests.submissions import ROOT, assignment_file, reference_submission, system_python_environment
 
@@ -65,30 +66,22 @@ def markers(token):
     return sorted(str(p) for place in places if place.is_dir() for p in place.glob(f"{token}*"))
 
 
-def docker_like(folder, landlock=True):
-    """(command prefix, python, assignment arguments) for grading as Gradescope's Docker
-    container does: root, Docker's default capabilities and seccomp rules (docker_like.py),
-    so bubblewrap is refused, with the worker under its own uid (a system Python's
+def in_docker(folder, landlock=True):
+    """(command prefix, python, assignment) for grading as Gradescope's Docker container
+    does: root, Docker's default capabilities and seccomp rules (docker_like.py), so
+    bubblewrap is refused, with the worker under its own uid (a system Python's
     environment, system_python_environment); ``landlock=False`` as on a kernel without it."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root")
-    pytest.importorskip("pyseccomp")
-    arguments = []
-    if not landlock:
-        assignment = assignment_file(folder, drop=["training"]).read_text()
-        (folder / "no-landlock.yaml").write_text(assignment.replace("  namespaces: true", "  namespaces: true\n  landlock: false"))
-        arguments = ["--assignment", str(folder / "no-landlock.yaml")]
-    return [sys.executable, str(Path(__file__).with_name("docker_like.py"))], system_python_environment(), arguments
+    return (docker_like.prefix(), system_python_environment(),
+            assignment_file(folder, drop=["training"], sandbox={"landlock": landlock}))
 
 
 @pytest.fixture(scope="module", params=["default", "docker-like", "docker-like without Landlock"])
 def attacked(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("attack")
     # the training problem adds time, not attack surface: its calls go through the same worker
-    prefix, python, arguments = [], sys.executable, ["--assignment", str(assignment_file(folder, drop=["training"]))]
+    prefix, python, assignment = [], sys.executable, assignment_file(folder, drop=["training"])
     if request.param.startswith("docker-like"):
-        prefix, python, extra = docker_like(folder, landlock="Landlock" not in request.param)
-        arguments = extra or arguments
+        prefix, python, assignment = in_docker(folder, landlock="Landlock" not in request.param)
     token = f"agattack-{secrets.token_hex(4)}"
     listener = Listener()
     listener.start()
@@ -99,7 +92,7 @@ def attacked(request, tmp_path_factory):
                                                                                     listener.port, ROOT), extra=extra)
     started = time.monotonic()
     grader = subprocess.Popen([*prefix, str(ROOT / "run_autograder"), "--submission", str(submission), "--results",
-                               str(results_path), "--seed", "11", *arguments], stdout=subprocess.PIPE,
+                               str(results_path), "--seed", "11", "--assignment", str(assignment)], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "AUTOGRADER_PYTHON": python})
     stdout, stderr = grader.communicate(timeout=TIME_BOUND_S + 60)  # run_autograder execs the grader: same pid
     process = subprocess.CompletedProcess(grader.args, grader.returncode, stdout, stderr)

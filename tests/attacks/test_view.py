@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import policy, view
+from autograder.sandbox import landlock, policy, view
+from tests.attacks import docker_like
 from tests.attacks.walker import walker_sources
 from tests.submissions import (REFERENCE, ROOT, assignment_file, autograder, reference_submission,
                                system_python_environment)
@@ -66,12 +67,14 @@ def walk_report(results):
     raise AssertionError("the walker's report is missing: " + json.dumps(results)[:2000])
 
 
-def assert_allow_list(report):
+def assert_allow_list(report, stage=view.INSIDE):
     assert report["outside"] == 0, (report["outside_folders"], report["sample"][:10])
     assert report["depth"] >= 8
     def under(top):
         return sum(n for root, n in report["counts"].items() if Path(root).is_relative_to(top))
-    assert under(view.INSIDE) >= 10, report["counts"]  # its own staged files
+    if stage is None:  # without the view the stage is a temporary folder of the host
+        stage = next(Path(root).parent for root in report["counts"] if Path(root).parent.name.startswith("agworker-"))
+    assert under(stage) >= 10, report["counts"]  # its own staged files
     assert under(sys.prefix) > 1000, report["counts"]  # the interpreter's packages (torch)
 
 
@@ -94,6 +97,39 @@ def test_run_autograder_worker_sees_only_the_allow_list(planted, tmp_path, inter
     assert_allow_list(walk_report(json.loads(text)))
     assert planted not in text and "424242" not in text
     assert json.loads(text)["score"] == 92
+
+
+@pytest.mark.parametrize("kernel", ["with Landlock", "without Landlock"])
+def test_in_docker_the_worker_sees_only_the_allow_list_where_landlock_holds(planted, tmp_path, kernel):
+    """As in Gradescope's container (Docker's default capabilities and seccomp rules,
+    docker_like.py): bubblewrap is refused; with Landlock the walker finds what it finds in
+    the view; without it (an older kernel), what the uid and file modes leave: world-readable
+    system files, never the project, the course or the uploaded submission."""
+    landlocked = kernel == "with Landlock"
+    if landlocked and landlock.abi() < 1:
+        pytest.skip("this kernel has no Landlock")
+    results_path = tmp_path / "results" / "results.json"
+    private = (*(p for p in ROOT.iterdir() if p.name != ".venv"), tmp_path / "submission", results_path.parent)
+    submission = reference_submission(tmp_path / "submission", replace=walker_sources(watch=private))
+    assignment = assignment_file(tmp_path, drop=["training"], timeout_s=120, sandbox={"landlock": landlocked})
+    process = subprocess.run([*docker_like.prefix(), str(ROOT / "run_autograder"), "--submission", str(submission),
+                              "--results", str(results_path), "--seed", "424242", "--assignment", str(assignment)],
+                             capture_output=True, text=True, timeout=600,
+                             env={"PATH": "/usr/bin:/bin", "AUTOGRADER_PYTHON": system_python_environment()})
+    assert process.returncode == 0, process.stderr
+    assert "bubblewrap refused" in process.stdout and "worker ran as uid" in process.stdout, process.stdout
+    text = results_path.read_text()
+    report = walk_report(json.loads(text))
+    print(f"docker-like {kernel}: {sum(report['counts'].values())} files readable inside the allow-list, "
+          f"{report['outside']} outside {report['outside_folders']}")
+    assert json.loads(text)["score"] == 92
+    if landlocked:
+        assert "Landlock allow-list" in process.stdout
+        assert_allow_list(report, stage=None)
+        assert planted not in text and "424242" not in text
+    else:
+        assert "no Landlock" in process.stdout and report["outside"] > 0  # the documented weakness
+        assert report["watched"] == {str(folder): 0 for folder in private}
 
 
 def test_an_ordinary_user_gets_the_same_view(planted):
