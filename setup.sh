@@ -4,9 +4,10 @@
 # autograder image) and on a developer's or instructor's machine. As root it installs a
 # Python and bubblewrap from the distribution when they are missing.
 #
-#   AUTOGRADER_PYTHON  interpreter to build the environment from (default: the first of
+#   AUTOGRADER_BASE_PYTHON  the interpreter to build .venv from (default: the first of
 #                      python3, python3.13 … python3.10, python3.14 in the range torch
-#                      2.13.0 has wheels for, 3.10–3.14; else the distribution's)
+#                      2.13.0 has wheels for, 3.10–3.14; else the distribution's).
+#                      Not run_autograder's AUTOGRADER_PYTHON, the environment's own.
 #   TORCH_WHEELS       "cpu": PyTorch's CPU-only wheels (about 200 MB; the default of a zip
 #                      made by `autograder build`); "default": what pip's own index gives
 #                      (on Linux x86_64 the CUDA build, several GB; the default here)
@@ -31,9 +32,9 @@ as_root_with_apt() { [[ $EUID == 0 ]] && command -v apt-get >/dev/null; }
 
 choose_python() {  # an explicit one, else one already installed, else the distribution's
   local candidate
-  if [[ -n ${AUTOGRADER_PYTHON:-} ]]; then
-    supported "$AUTOGRADER_PYTHON" && { echo "$AUTOGRADER_PYTHON"; return; }
-    echo "setup.sh: AUTOGRADER_PYTHON=$AUTOGRADER_PYTHON is Python $(version_of "$AUTOGRADER_PYTHON" || echo '(not found)'); torch 2.13.0 needs one of $SUPPORTED" >&2
+  if [[ -n ${AUTOGRADER_BASE_PYTHON:-} ]]; then
+    supported "$AUTOGRADER_BASE_PYTHON" && { echo "$AUTOGRADER_BASE_PYTHON"; return; }
+    echo "setup.sh: AUTOGRADER_BASE_PYTHON=$AUTOGRADER_BASE_PYTHON is Python $(version_of "$AUTOGRADER_BASE_PYTHON" || echo '(not found)'); torch 2.13.0 needs one of $SUPPORTED" >&2
     return 1
   fi
   for candidate in python3 python3.13 python3.12 python3.11 python3.10 python3.14; do
@@ -48,7 +49,7 @@ choose_python() {  # an explicit one, else one already installed, else the distr
       fi
     done
   fi
-  echo "setup.sh: no Python in $SUPPORTED found (python3 is $(version_of python3 || echo 'missing')); install one, or set AUTOGRADER_PYTHON" >&2
+  echo "setup.sh: no Python in $SUPPORTED found (python3 is $(version_of python3 || echo 'missing')); install one, or set AUTOGRADER_BASE_PYTHON" >&2
   return 1
 }
 

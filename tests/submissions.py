@@ -97,7 +97,7 @@ def graded_as_gradescope_does(archive, root, make_submission):
     unpack(archive, root / "source")
     python = shutil.which("python3.11") or sys.executable
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True, timeout=1200,
-                           env={**os.environ, "AUTOGRADER_PYTHON": python})
+                           env={**os.environ, "AUTOGRADER_BASE_PYTHON": python})
     assert setup.returncode == 0, setup.stdout + setup.stderr
     assert (root / "source" / ".venv" / "bin" / "python").exists()
     shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
