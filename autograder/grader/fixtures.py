@@ -1,28 +1,27 @@
-"""Fixtures of the checks, given to pytest as a plugin module next to GradescopePlugin."""
+"""Fixtures of the checks, given to pytest as a plugin module next to GradescopePlugin
+(the course API, ``autograder.api``, documents them)."""
 import pytest
 
 from .draw import Draw
+from .handle import Grader
 from .plugin import STATE
 
 
 @pytest.fixture
-def spec(request):
-    """This test's entry of the assignment file (points, tolerances, time limit)."""
-    return request.config.stash[STATE].assignment.tests[request.node.originalname]
+def grader(request):
+    """This test's handle: its parts and points, calls on both sides, its tolerances and
+    time limit (handle.Grader). The engine finishes its parts after the check returns."""
+    state = request.config.stash[STATE]
+    spec = state.assignment.tests[request.node.originalname]
+    if state.remote is not None:
+        state.remote.timeout, state.remote.stopped = spec.timeout_s, {}
+    return Grader(state.remote, spec)
 
 
 @pytest.fixture
 def draw(request):
     """Inputs drawn from the submission's secret seed and this test's id."""
     return Draw(request.config.stash[STATE].secret_seed, request.node.originalname)
-
-
-@pytest.fixture
-def remote(request, spec):
-    """The submission, callable by contract name; the time limit is this test's."""
-    handle = request.config.stash[STATE].remote
-    handle.timeout, handle.stopped = spec.timeout_s, {}
-    return handle
 
 
 @pytest.fixture

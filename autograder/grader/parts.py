@@ -1,8 +1,9 @@
 """Partial credit inside one test: named parts, each worth a share of the test's points.
 
-Used with gradescope-utils' ``@partial_credit(1.0)``: ``finish`` reports the fraction of
-the weight that passed through ``set_score`` and fails the test, listing what failed,
-unless every part passed.
+A check opens parts through its ``grader`` fixture (``with grader.part("values", 2):``);
+after the check returns, the engine calls ``finish``: the test earns the share of the
+weight its parts earned, and fails, listing what failed, unless every part passed. An
+assertion outside every part (or an error) fails the test with no points.
 
 A property part (an identity, a bound, a gradient routing rule, input validation, the law
 of drawn noise) holds for many wrong implementations too: a constant zero satisfies
@@ -13,8 +14,8 @@ import contextlib
 
 
 class Parts:
-    def __init__(self, set_score):
-        self.set_score, self.results = set_score, []  # (name, weight, error or None, needs)
+    def __init__(self):
+        self.results = []  # (name, weight, error or None, needs)
 
     @contextlib.contextmanager
     def __call__(self, name, weight=1.0, needs=()):
@@ -31,12 +32,18 @@ class Parts:
         passed = {name: error is None for name, _, error, _ in self.results}
         return {name: passed[name] and all(passed.get(n, False) for n in needs) for name, _, _, needs in self.results}
 
-    def finish(self):
+    def share(self):
+        """The fraction of the weight earned, or None when no part was opened."""
+        if not self.results:
+            return None
         earned = self._earned()
         total = sum(weight for _, weight, _, _ in self.results)
-        paid = sum(weight for name, weight, _, _ in self.results if earned[name])
-        self.set_score(paid / total if total else 0.0)
-        if paid < total:
+        return sum(weight for name, weight, _, _ in self.results if earned[name]) / total if total else 0.0
+
+    def finish(self):
+        """Raise AssertionError with the report unless every part was earned."""
+        share = self.share()
+        if share is not None and share < 1:
             raise AssertionError(self.report())
 
     def report(self):

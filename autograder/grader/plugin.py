@@ -1,14 +1,13 @@
 """The pytest plugin that turns the checks into Gradescope test results.
 
-Checks are ordinary pytest tests carrying gradescope-utils' decorators. At collection,
-the assignment file's values (points, number, visibility, tags) are applied through the
-same decorators, so instructors set them in YAML. Every collected test yields exactly one
-record — passed, failed, errored in setup, or skipped — and none can vanish.
+Checks are ordinary pytest tests; the assignment file gives each its points, number,
+visibility and tags, and a check that takes the ``grader`` fixture earns the share of
+its parts (parts.py) that it earned. Every collected test yields exactly one record —
+passed, failed, errored in setup, or skipped — and none can vanish.
 """
 import math
 
 import pytest
-from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
 MAX_MESSAGE = 8 * 1024  # the student's own output is capped separately, by the worker's drain
 STATE = pytest.StashKey()
@@ -18,7 +17,7 @@ class GradescopePlugin:
     def __init__(self, assignment, remote, secret_seed, answers=None):
         self.assignment, self.remote, self.secret_seed = assignment, remote, secret_seed
         self.answer_verdicts = answers
-        self.records, self._base_weight, self._failures, self._functions = {}, {}, {}, {}
+        self.records, self._shares, self._failures = {}, {}, {}
         self.leaderboard, self.metrics, self.seconds = [], {}, {}
 
     def pytest_configure(self, config):
@@ -37,22 +36,19 @@ class GradescopePlugin:
         for test_id in missing:  # listed but absent: reported, never silently worth 0
             spec = self.assignment.tests[test_id]
             self.records[test_id] = self._record(spec, 0.0, f"Internal: no check named {test_id} exists.")
-        for item in items:
-            spec = self.assignment.tests[item.originalname]
-            function = item.obj
-            # the weight written in the code is the scale of set_score; the assignment's
-            # weight replaces it below, so keep the original (the module may be reused)
-            if not hasattr(function, "__code_weight__"):
-                function.__code_weight__ = getattr(function, "__weight__", None)
-            if hasattr(function, "__score__"):
-                del function.__score__  # partial credit of an earlier run in this process
-            self._base_weight[item.originalname] = function.__code_weight__
-            for decorate in (weight(spec.points), number(spec.number), visibility(spec.visibility),
-                             tags(spec.problem, *spec.covers)):
-                decorate(function)
         items.sort(key=lambda item: [int(n) for n in self.assignment.tests[item.originalname].number.split(".")])
 
     # outcomes -------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_pyfunc_call(self, pyfuncitem):
+        """After the check returns: the share its parts earned, and its failure unless all were."""
+        result = yield
+        grader = pyfuncitem.funcargs.get("grader")
+        if grader is not None:
+            self._shares[pyfuncitem.originalname] = grader.parts.share()
+            grader.parts.finish()
+        return result
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
@@ -69,20 +65,13 @@ class GradescopePlugin:
     def pytest_runtest_logfinish(self, nodeid, location):
         test_id = nodeid.rsplit("::", 1)[-1].split("[")[0]
         spec = self.assignment.tests[test_id]
-        function = self._functions.get(test_id)
         failure = self._failures.get(test_id)
-        score = self._score(test_id, function, failure)
-        if failure and getattr(function, "__hide_errors__", None):
-            failure = function.__hide_errors__
+        score = self._score(test_id, failure)
         printed = self.remote.output() if self.remote else ""
         text = (failure or "All checks passed.")[:MAX_MESSAGE]
         if printed.strip():
             text += "\n\nOutput of your code during this test:\n" + printed
         self.records[test_id] = self._record(spec, score, text, passed=failure is None)
-        column = getattr(function, "__leaderboard_column__", None)
-        if column is not None and getattr(function, "__leaderboard_value__", None) is not None:
-            self.leaderboard.append({"name": column, "value": function.__leaderboard_value__,
-                                     "order": getattr(function, "__leaderboard_sort_order__", "desc")})
 
     def pytest_sessionfinish(self, session):
         """The assignment's leaderboard entries whose metric a check measured."""
@@ -91,15 +80,10 @@ class GradescopePlugin:
                 self.leaderboard.append({"name": entry["name"], "value": self.metrics[entry["metric"]],
                                          "order": entry.get("order", "desc")})
 
-    def pytest_itemcollected(self, item):
-        self._functions[item.originalname] = item.obj
-
-    def _score(self, test_id, function, failure):
+    def _score(self, test_id, failure):
         spec = self.assignment.tests[test_id]
-        partial = getattr(function, "__score__", None)
-        base = self._base_weight.get(test_id)
-        if partial is not None and base:
-            share = float(partial) / float(base)
+        share = self._shares.get(test_id)
+        if share is not None:  # the parts' share, earned even when the test failed
             return spec.points * min(max(share, 0.0), 1.0) if math.isfinite(share) else 0.0
         return spec.points if failure is None else 0.0
 

@@ -1,6 +1,6 @@
-"""Calling a contract function on both sides: the submission in the worker and the
-reference here, with the same plain-data request (worker/protocol.py), decoded the same
-way."""
+"""Calling a contract function on both sides, with the same plain-data request
+(worker/protocol.py) decoded the same way: ``Reference`` runs the course's reference here,
+``Remote`` the submission in the worker (and the reference beside it)."""
 import contextlib
 import dataclasses
 import io
@@ -64,6 +64,55 @@ def decode_reply(answer, arrays):
                  maybe(answer.get("grads")), maybe(answer.get("params")))
 
 
+def _timed(seconds, what):
+    """A context manager adding a block's time to ``seconds[what]``."""
+    @contextlib.contextmanager
+    def timer():
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            seconds[what] = seconds.get(what, 0.0) + time.perf_counter() - started
+    return timer()
+
+
+class Reference:
+    """The course's reference, called here with the requests the worker gets."""
+
+    def __init__(self, course):
+        """``course``: an activated course (``course.load(path).activate()``)."""
+        self.course = course
+        self.session = probes.Session(course.reference_modules(), course.load_plugin())
+        self.seconds = {"reference": 0.0}
+
+    @classmethod
+    def of(cls, folder=None):
+        """The reference of the course in ``folder`` (the bundled one by default)."""
+        from .. import course
+
+        return cls(course.load(folder).activate())
+
+    def answer(self, header, arrays):
+        """``(answer, arrays)`` for a request, through the codec exactly as the worker's
+        answer travels."""
+        with _timed(self.seconds, "reference"):
+            frame = io.BytesIO(wire.encode(*self.session.call(dict(header), [a.copy() for a in arrays])))
+        return wire.decode(frame.read)
+
+    def run(self, function, *args, **kwargs):
+        """The reference's Reply to a call (``Remote.run``'s arguments)."""
+        return decode_reply(*self.answer(*_request(self.course, function, *args, **kwargs)))
+
+
+def _request(course, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False, op=None,
+             extra=None, device="cpu", served=False, **kwargs):
+    # the engine's training runs (op "train": a step function over hundreds of minibatches)
+    # run the student's own helpers: serving them on every step took three times as long
+    helpers = serving.helpers_of(course, function) if served and op != "train" else ()
+    return protocol.request(function, args, kwargs, device=device, dtype=dtype, seed=seed,
+                            report_params=report_params, op=op, extra=extra, cotangents=cotangents, helpers=helpers)
+
+
 class Remote:
     """The checks' handle on the submission. Restarts the worker after a crash or a
     timeout, and remembers modules whose import failed so that each failure costs one
@@ -73,10 +122,11 @@ class Remote:
         self.course, self.submission, self.start_worker, self.device = course, submission, start_worker, device
         self.worker, self.imported, self.broken = None, set(), {}
         self.stood_in = set()  # modules the submission imports that are not installed (course: stand_ins)
-        self.reference = probes.Session(course.reference_modules(), course.load_plugin())
+        self.reference = Reference(course)
         # for the grader's log and the benchmarks: the reference's calls here, the worker's
         # start-up, and the training runs of the submission in the worker
-        self.seconds = {"reference": 0.0, "worker start": 0.0, "worker training": 0.0, "served helpers": 0.0}
+        self.seconds = self.reference.seconds
+        self.seconds.update({"worker start": 0.0, "worker training": 0.0, "served helpers": 0.0})
         self.served_calls = 0  # helper frames answered (forward and backward)
         self.timeout = 20.0
         self.layers = None
@@ -90,18 +140,9 @@ class Remote:
         finally:
             self.seconds["worker start"] += time.perf_counter() - started
 
-    @contextlib.contextmanager
     def timed(self, what):
         """Count the time of a block under ``what`` (for the grader's log)."""
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - started
-
-    def _reference_call(self, header, arrays):
-        with self.timed("reference"):
-            return self.reference.call(header, arrays)
+        return _timed(self.seconds, what)
 
     def _ensure_worker(self):
         if self._starting is not None:
@@ -141,28 +182,17 @@ class Remote:
     def output(self):
         return self.worker.output() if self.worker is not None else ""
 
-    def reference_answer(self, header, arrays):
-        """The reference's ``(answer, arrays)`` for a request, through the codec exactly as
-        the worker's answer travels."""
-        frame = io.BytesIO(wire.encode(*self._reference_call(dict(header), [a.copy() for a in arrays])))
-        return wire.decode(frame.read)
-
     def run(self, function, *args, **kwargs):
         """Call ``function`` ("module.name") on both sides; returns an Outcome."""
         header, arrays = self._request(function, *args, **kwargs)
-        want = decode_reply(*self.reference_answer(header, arrays))
+        want = decode_reply(*self.reference.answer(header, arrays))
         return Outcome(self._call_student(function, header, arrays), want)
 
     def run_student(self, function, *args, **kwargs):
         return self._call_student(function, *self._request(function, *args, **kwargs))
 
-    def _request(self, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False,
-                 op=None, extra=None, **kwargs):
-        # the engine's training runs (op "train": a step function over hundreds of minibatches)
-        # run the student's own helpers: serving them on every step took three times as long
-        return protocol.request(function, args, kwargs, device=self.device, dtype=dtype, seed=seed,
-                                report_params=report_params, op=op, extra=extra, cotangents=cotangents,
-                                helpers=() if op == "train" else serving.helpers_of(self.course, function))
+    def _request(self, function, *args, **kwargs):
+        return _request(self.course, function, *args, device=self.device, served=True, **kwargs)
 
     def _call_student(self, function, header, arrays):
         if function in self.stopped:
@@ -170,7 +200,7 @@ class Remote:
         self._import(probes.module_of(function, self.course.modules), function)
         started = time.perf_counter()
         try:
-            server = serving.Server(self.reference, header, arrays, header["helpers"], timeout=self.timeout)
+            server = serving.Server(self.reference.session, header, arrays, header["helpers"], timeout=self.timeout)
             try:
                 answer, arrays = self.worker.request(header, arrays, timeout=self.timeout, serve=server)
             finally:
@@ -194,7 +224,7 @@ class Remote:
 
     def reference_only(self, function, *args, **kwargs):
         """The reference's reply alone, for building hints; never touches the worker."""
-        return decode_reply(*self._reference_call(*self._request(function, *args, **kwargs)))
+        return decode_reply(*self.reference.answer(*self._request(function, *args, **kwargs)))
 
     def student_error(self, function, *args, **kwargs):
         """Call the submission alone; the error it raised as {"type", "message"}, or None."""

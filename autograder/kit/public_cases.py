@@ -32,14 +32,14 @@ class _Recorder(Remote):
 
     def run(self, function, *args, **kwargs):
         header, arrays = self._request(function, *args, **kwargs)
-        answer, out = self.reference_answer(header, arrays)
+        answer, out = self.reference.answer(header, arrays)
         self._keep(function, header, arrays, answer, out)
         reply = decode_reply(answer, list(out))
         return Outcome(reply, reply)
 
     def _call_student(self, function, header, arrays):
         try:
-            answer, out = self.reference_answer(header, arrays)
+            answer, out = self.reference.answer(header, arrays)
         except Exception as exc:  # noqa: BLE001 - checks that expect an error get it as from a worker
             raise StudentError(f"{function} raised {type(exc).__name__}: {exc}", "error", type(exc).__name__) from None
         return decode_reply(answer, out)

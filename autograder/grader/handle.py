@@ -1,0 +1,75 @@
+"""The ``grader`` fixture: one check's handle on the submission, the reference and its
+own points. It carries what every sub-check needs (the worker, this test's entry of the
+assignment file) so that a check names only what it checks."""
+from . import checking
+from .parts import Parts
+
+
+class Grader:
+    """One test's handle. ``remote`` calls the submission and the reference; ``spec`` is
+    the test's entry of the assignment file (points, tolerances, time limit)."""
+
+    def __init__(self, remote, spec):
+        self.remote, self.spec, self.parts = remote, spec, Parts()
+
+    # points -----------------------------------------------------------------------------
+    def part(self, name, weight=1.0, needs=()):
+        """A context manager: a part of this test worth ``weight`` (a share of the test's
+        points, relative to the other parts' weights), earned when its block raises no
+        AssertionError and every part named in ``needs`` is earned too."""
+        return self.parts(name, weight, needs)
+
+    # sub-checks ---------------------------------------------------------------------------
+    def check(self, function, *args, mistakes=None, offsets=None, what=None, **kwargs):
+        """``function`` ("module.name") called on both sides with the same arguments: the
+        same values within this test's tolerance, inputs untouched. ``mistakes``: {hint:
+        the value a known mistake gives}; ``offsets``: {hint: value to add to the reference's}
+        for mistakes that are off by a known amount. Returns the Outcome."""
+        return checking.check(self.remote, self.spec, function, *args, mistakes=mistakes, offsets=offsets,
+                              what=what, **kwargs)
+
+    def check_float64(self, function, *args, what=None, **kwargs):
+        """On float64 inputs: the values, and a result that follows a move of the inputs
+        below float32's resolution (checking.check_float64)."""
+        return checking.check_float64(self.remote, self.spec, function, *args, what=what, **kwargs)
+
+    def values_and_float64(self, function, *args, mistakes=None, offsets=None, **kwargs):
+        """The two parts most checks start with: "values" (weight 2, with hints) on these
+        inputs, then "float64" on the same inputs in float64."""
+        checking.values_and_float64(self.parts, self.remote, self.spec, function, *args, mistakes=mistakes,
+                                    offsets=offsets, **kwargs)
+
+    def check_gradients(self, function, args, names, cotangents, what=None, params=False, **kwargs):
+        """Gradients of Σ output·cotangent with respect to the arguments that require them
+        (named ``names`` in messages) and, with ``params``, the networks' parameters."""
+        return checking.check_gradients(self.remote, self.spec, function, args, names, cotangents, what=what,
+                                        params=params, **kwargs)
+
+    def compare_params(self, outcome, dtype, what, nets):
+        """The networks' parameters after the submission's step equal the reference's."""
+        checking.compare_params(outcome, self.spec, dtype, what, nets)
+
+    def tolerance(self, dtype):
+        """{"rtol", "atol"} of this test for ``dtype``."""
+        return self.spec.tolerance(dtype)
+
+    # calls --------------------------------------------------------------------------------
+    def run(self, function, *args, **kwargs):
+        """Both sides' replies (Outcome.got, Outcome.want) to the same call."""
+        return self.remote.run(function, *args, **kwargs)
+
+    def run_student(self, function, *args, **kwargs):
+        """The submission's reply alone (statistical checks draw their own noise)."""
+        return self.remote.run_student(function, *args, **kwargs)
+
+    def run_reference(self, function, *args, **kwargs):
+        """The reference's reply alone (for hints and expected laws); never the worker."""
+        return self.remote.reference_only(function, *args, **kwargs)
+
+    def student_error(self, function, *args, **kwargs):
+        """The error the submission raises on this call as {"type", "message"}, or None."""
+        return self.remote.student_error(function, *args, **kwargs)
+
+    def timed(self, what):
+        """A context manager counting a block's time under ``what`` in the grader's log."""
+        return self.remote.timed(what)
