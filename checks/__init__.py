@@ -1,6 +1,7 @@
 """The grading checks: pytest tests run in the trusted process by the grader.
 
-Each test calls contract functions through the ``remote`` fixture (the submission in
-the worker and the reference here, same inputs) and compares what came back. Points,
-numbers and visibility come from ``assignment.yaml``.
+Each test takes the ``grader`` fixture (autograder.api): it calls contract functions on
+the submission in the worker and the reference here with the same inputs, compares what
+came back, and earns the share of its parts. Points, numbers and visibility come from
+``course.yaml``.
 """

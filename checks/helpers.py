@@ -2,7 +2,8 @@
 autograder/grader/checking.py)."""
 import torch
 
-from autograder.grader.remote import Net
+from autograder.api import Net
+
 
 
 def well_conditioned(draw, *batch, k):

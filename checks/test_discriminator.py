@@ -1,32 +1,23 @@
 """discriminator.py: the optimal discriminator and the density it encodes."""
 import torch
-from gradescope_utils.autograder_utils.decorators import partial_credit
-
-from autograder.grader.checking import check, check_float64, values_and_float64
-from autograder.grader.parts import Parts
 
 
-@partial_credit(1.0)
-def test_optimal_discriminator(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+
+def test_optimal_discriminator(grader, draw):
     log_p, log_q = draw.normal(20, scale=3.0), draw.normal(20, scale=3.0)
-    values_and_float64(parts, remote, spec, "discriminator.optimal_discriminator", log_p, log_q, mistakes={
+    grader.values_and_float64("discriminator.optimal_discriminator", log_p, log_q, mistakes={
         "inverted: D* = p_data / (p_data + p_model), not p_model / (...)": torch.sigmoid(log_q - log_p)})
-    with parts("stable for log-densities of ±1e4", needs="values"):
-        check(remote, spec, "discriminator.optimal_discriminator", log_p * 3000, log_q * 3000)
-    parts.finish()
+    with grader.part("stable for log-densities of ±1e4", needs="values"):
+        grader.check("discriminator.optimal_discriminator", log_p * 3000, log_q * 3000)
 
 
-@partial_credit(1.0)
-def test_log_density_from_discriminator(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_log_density_from_discriminator(grader, draw):
     log_f0, d = draw.normal(20), draw.uniform(20, low=0.05, high=0.95)
-    with parts("values", 2):
-        check(remote, spec, "discriminator.log_density_from_discriminator", log_f0, d,
-              mistakes={"the ratio inverted: log f1 = log f0 + log D − log(1 − D)":
+    with grader.part("values", 2):
+        grader.check("discriminator.log_density_from_discriminator", log_f0, d,
+                     mistakes={"the ratio inverted: log f1 = log f0 + log D − log(1 − D)":
                         log_f0 + torch.log1p(-d) - torch.log(d)})
-    with parts("float64 (D near 0 and 1 too)"):
-        check_float64(remote, spec, "discriminator.log_density_from_discriminator", log_f0.double(), d.double())
+    with grader.part("float64 (D near 0 and 1 too)"):
+        grader.check_float64("discriminator.log_density_from_discriminator", log_f0.double(), d.double())
         near = torch.tensor([1e-12, 1e-6, 0.5, 1 - 1e-6, 1 - 1e-12], dtype=torch.float64)
-        check(remote, spec, "discriminator.log_density_from_discriminator", log_f0[:5].double(), near)
-    parts.finish()
+        grader.check("discriminator.log_density_from_discriminator", log_f0[:5].double(), near)

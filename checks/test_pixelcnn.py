@@ -1,31 +1,23 @@
 """pixelcnn.py: causal masks, MaskedConv2d and receptive fields."""
-from gradescope_utils.autograder_utils.decorators import partial_credit
-
-from autograder.grader.checking import check
-from autograder.grader.compare import Mismatch, assert_close
-from autograder.grader.parts import Parts
-from autograder.grader.remote import Net
+from autograder.api import Mismatch, Net, assert_close
 from reference.pixelcnn import causal_mask
 
 OTHER = {"A": "B", "B": "A"}
 
 
-@partial_credit(1.0)
-def test_causal_mask(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_causal_mask(grader, draw):
     for size in (3, 5, 7):
-        with parts(f"masks A and B, {size}×{size}"):
+        with grader.part(f"masks A and B, {size}×{size}"):
             for kind in "AB":
-                check(remote, spec, "pixelcnn.causal_mask", size, kind,
-                      mistakes={"masks A and B are swapped (only B includes the centre)": causal_mask(size, OTHER[kind])})
-    with parts("ValueError for an even or non-positive size, or a type other than A/B",
+                grader.check("pixelcnn.causal_mask", size, kind,
+                             mistakes={"masks A and B are swapped (only B includes the centre)": causal_mask(size, OTHER[kind])})
+    with grader.part("ValueError for an even or non-positive size, or a type other than A/B",
                needs=[f"masks A and B, {size}×{size}" for size in (3, 5, 7)]):
         for args in [(4, "A"), (0, "B"), (3, "C")]:
-            error = remote.student_error("pixelcnn.causal_mask", *args)
+            error = grader.student_error("pixelcnn.causal_mask", *args)
             if error is None or error["type"] != "ValueError":
                 raise Mismatch(f"causal_mask{args}: expected ValueError, got "
                                f"{'no error' if error is None else error['type']}")
-    parts.finish()
 
 
 def _trace(outcome, what, spec):
@@ -39,19 +31,16 @@ def _trace(outcome, what, spec):
                      **spec.tolerance("float32"))
 
 
-@partial_credit(1.0)
-def test_masked_conv2d(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_masked_conv2d(grader, draw):
     for kind, steps, name in [("A", 0, "type A: outputs and input gradients"),
                               ("B", 0, "type B: outputs and input gradients"),
                               ("A", 2, "still masked after optimizer steps (mask in every forward)")]:
-        with parts(name):
+        with grader.part(name):
             size = 5
             extra = {"ctor": [2, 3, size, kind], "weight": draw.normal(3, 2, size, size), "bias": draw.normal(3),
                      "x": draw.normal(2, 2, 7, 7), "cotangent": draw.normal(2, 3, 7, 7), "lr": 0.05, "steps": steps}
-            outcome = remote.run("pixelcnn.MaskedConv2d", op="masked_conv", extra=extra)
-            _trace(outcome, f"MaskedConv2d({', '.join(map(repr, extra['ctor']))})", spec)
-    parts.finish()
+            outcome = grader.run("pixelcnn.MaskedConv2d", op="masked_conv", extra=extra)
+            _trace(outcome, f"MaskedConv2d({', '.join(map(repr, extra['ctor']))})", grader.spec)
 
 
 def conv_stack(draw, kinds, channels=(1, 3, 2)):
@@ -64,15 +53,12 @@ def conv_stack(draw, kinds, channels=(1, 3, 2)):
     return Net("model", layers, kind="conv", padding=1)
 
 
-@partial_credit(1.0)
-def test_receptive_field(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
-    with parts("the four two-layer fields of the contract (5×5, pixel 33)", 2):
+def test_receptive_field(grader, draw):
+    with grader.part("the four two-layer fields of the contract (5×5, pixel 33)", 2):
         for kinds in ("AA", "AB", "BA", "BB"):
-            check(remote, spec, "pixelcnn.receptive_field", conv_stack(draw, kinds), 1, 5, 5, 2, 2,
-                  what=f"receptive_field of {kinds[0]} then {kinds[1]}")
-    with parts("three layers, another pixel, a non-square image"):
+            grader.check("pixelcnn.receptive_field", conv_stack(draw, kinds), 1, 5, 5, 2, 2,
+                         what=f"receptive_field of {kinds[0]} then {kinds[1]}")
+    with grader.part("three layers, another pixel, a non-square image"):
         row = draw.integers(2, 6)
         col = (row + draw.integers(1, 7)) % 8  # never equal to row, so a swap of the two shows
-        check(remote, spec, "pixelcnn.receptive_field", conv_stack(draw, "ABB", (2, 3, 3, 2)), 2, 7, 9, row, col)
-    parts.finish()
+        grader.check("pixelcnn.receptive_field", conv_stack(draw, "ABB", (2, 3, 3, 2)), 2, 7, 9, row, col)

@@ -5,12 +5,12 @@ The one-step checks of wake_sleep and gan/bigan compare a single update exactly;
 show that the procedure trains. Pass marks: ``training_calibration.yaml``."""
 import math
 
-from autograder.grader.compare import Mismatch
+from autograder.api import Mismatch
 from checks import training
 
 
-def _train(remote, draw, function, args, kwargs, extra):
-    return remote.run_student(function, *args, op="train", extra=extra, seed=draw.seed(), **kwargs)
+def _train(grader, draw, function, args, kwargs, extra):
+    return grader.run_student(function, *args, op="train", extra=extra, seed=draw.seed(), **kwargs)
 
 
 def _losses(value, what, width):
@@ -25,12 +25,12 @@ def _losses(value, what, width):
     return rows
 
 
-def _vae(remote, draw, metric, kind, what):
+def _vae(grader, draw, metric, kind, what):
     function, args, kwargs, extra = training.vae_run(draw, kind)
-    reply = _train(remote, draw, function, args, kwargs, extra)
+    reply = _train(grader, draw, function, args, kwargs, extra)
     losses = _losses(reply.value, what, 1 if kind == "aevb" else 2)
     try:
-        with remote.timed("reference"):  # the reference's own compute: it scores the trained model
+        with grader.timed("reference"):  # the reference's own compute: it scores the trained model
             bound = training.heldout_bound(reply.params)
     except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         raise Mismatch(f"{what}: the networks' parameters could not be evaluated after training ({exc})") from None
@@ -46,17 +46,17 @@ def _vae(remote, draw, metric, kind, what):
             f"steps and {last:.2f} over the last 10.")
 
 
-def test_aevb_training(remote, draw, metric):
-    _vae(remote, draw, metric, "aevb", "aevb_step")
+def test_aevb_training(grader, draw, metric):
+    _vae(grader, draw, metric, "aevb", "aevb_step")
 
 
-def test_wake_sleep_training(remote, draw, metric):
-    _vae(remote, draw, metric, "wake_sleep", "wake_sleep_step")
+def test_wake_sleep_training(grader, draw, metric):
+    _vae(grader, draw, metric, "wake_sleep", "wake_sleep_step")
 
 
-def _gan(remote, draw, kind, what):
+def _gan(grader, draw, kind, what):
     function, args, kwargs, extra = training.gan_run(draw, kind)
-    losses = _losses(_train(remote, draw, function, args, kwargs, extra).value, what, 2)
+    losses = _losses(_train(grader, draw, function, args, kwargs, extra).value, what, 2)
     summary = training.loss_summary(losses)
     bands = training.calibration()[f"test_{kind}_training"]
     off = [f"{name} averaged {summary[name]:.3f} over the last {training.GAN['last']} steps, expected between "
@@ -67,9 +67,9 @@ def _gan(remote, draw, kind, what):
                        f"(batches of {training.GAN['batch']}, Adam, given z): " + "; ".join(off))
 
 
-def test_gan_training(remote, draw):
-    _gan(remote, draw, "gan", "gan_step")
+def test_gan_training(grader, draw):
+    _gan(grader, draw, "gan", "gan_step")
 
 
-def test_bigan_training(remote, draw):
-    _gan(remote, draw, "bigan", "bigan_step")
+def test_bigan_training(grader, draw):
+    _gan(grader, draw, "bigan", "bigan_step")

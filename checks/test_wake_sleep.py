@@ -2,72 +2,54 @@
 import math
 
 import torch
-from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.grader import stats
-from autograder.grader.checking import (
-    check,
-    check_float64,
-    check_gradients,
-    compare_params,
-    expect_fresh_draws,
-    expect_statistics,
-    samples_of,
-)
-from autograder.grader.parts import Parts
-from autograder.grader.remote import Net, Opt
+from autograder.api import Net, Opt, chi2_pvalue, expect_fresh_draws, expect_statistics, samples_of
 from checks.helpers import vae_nets
 from checks.test_iwae import constant_decoder
 
 LOG_2PI = math.log(2 * math.pi)
 
 
-@partial_credit(1.0)
-def test_wake_loss(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_wake_loss(grader, draw):
     encoder, decoder = vae_nets(draw)
     x = draw.binary(5, 6)
-    with parts("values with given eps", 2):
-        check(remote, spec, "wake_sleep.wake_loss", x, encoder, decoder, eps=draw.normal(1, 5, 2))
-    with parts("n_samples = 3"):
-        check(remote, spec, "wake_sleep.wake_loss", x, encoder, decoder, n_samples=3, eps=draw.normal(3, 5, 2))
-    with parts("float64"):
-        check_float64(remote, spec, "wake_sleep.wake_loss", x.double(), encoder, decoder,
-                      eps=draw.normal(1, 5, 2).double())
-    with parts("gradients reach the decoder and never the encoder", 2):
-        check_gradients(remote, spec, "wake_sleep.wake_loss", [x, encoder, decoder], [], [torch.tensor(1.0)],
-                        params=True, eps=draw.normal(1, 5, 2))
-    with parts("without eps (a decoder that ignores z makes the value exact)", needs="values with given eps"):
-        check(remote, spec, "wake_sleep.wake_loss", x, encoder, constant_decoder(draw), n_samples=2, seed=draw.seed())
-    parts.finish()
+    with grader.part("values with given eps", 2):
+        grader.check("wake_sleep.wake_loss", x, encoder, decoder, eps=draw.normal(1, 5, 2))
+    with grader.part("n_samples = 3"):
+        grader.check("wake_sleep.wake_loss", x, encoder, decoder, n_samples=3, eps=draw.normal(3, 5, 2))
+    with grader.part("float64"):
+        grader.check_float64("wake_sleep.wake_loss", x.double(), encoder, decoder,
+                             eps=draw.normal(1, 5, 2).double())
+    with grader.part("gradients reach the decoder and never the encoder", 2):
+        grader.check_gradients("wake_sleep.wake_loss", [x, encoder, decoder], [], [torch.tensor(1.0)],
+                               params=True, eps=draw.normal(1, 5, 2))
+    with grader.part("without eps (a decoder that ignores z makes the value exact)", needs="values with given eps"):
+        grader.check("wake_sleep.wake_loss", x, encoder, constant_decoder(draw), n_samples=2, seed=draw.seed())
 
 
-@partial_credit(1.0)
-def test_sleep_loss(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_sleep_loss(grader, draw):
     encoder, decoder = vae_nets(draw)
     z, u = draw.normal(7, 2), draw.uniform(7, 6)
-    with parts("values with given z and u", 2):
-        check(remote, spec, "wake_sleep.sleep_loss", encoder, decoder, 7, 2, z=z, u=u)
-    with parts("float64"):
-        check_float64(remote, spec, "wake_sleep.sleep_loss", encoder, decoder, 7, 2, z=z.double(), u=u.double())
-    with parts("gradients reach the encoder and never the decoder", 2):
-        check_gradients(remote, spec, "wake_sleep.sleep_loss", [encoder, decoder, 7, 2], [], [torch.tensor(1.0)],
-                        params=True, z=z, u=u)
-    with parts("without z and u: z ~ N(0, I), fresh in every call (exact chi-square test, false-fail rate 1e-6)",
+    with grader.part("values with given z and u", 2):
+        grader.check("wake_sleep.sleep_loss", encoder, decoder, 7, 2, z=z, u=u)
+    with grader.part("float64"):
+        grader.check_float64("wake_sleep.sleep_loss", encoder, decoder, 7, 2, z=z.double(), u=u.double())
+    with grader.part("gradients reach the encoder and never the decoder", 2):
+        grader.check_gradients("wake_sleep.sleep_loss", [encoder, decoder, 7, 2], [], [torch.tensor(1.0)],
+                               params=True, z=z, u=u)
+    with grader.part("without z and u: z ~ N(0, I), fresh in every call (exact chi-square test, false-fail rate 1e-6)",
                needs="values with given z and u"):
         # an encoder with q(z|x) = N(0, I) makes 2L(loss − ½K log 2π) = Σ|z_l|² ~ χ²(L·K)
         standard = Net("encoder", [(torch.zeros(8, 6), torch.zeros(8)), (torch.zeros(4, 8), torch.zeros(4))],
                        "mlp", head="gaussian")
         n = 4000
-        first, second = (float(samples_of(remote.run_student("wake_sleep.sleep_loss", standard, decoder, n, 2,
+        first, second = (float(samples_of(grader.run_student("wake_sleep.sleep_loss", standard, decoder, n, 2,
                                                              seed=draw.seed()).value, "sleep_loss", ()))
                          for _ in range(2))
         statistic = 2 * n * (first - LOG_2PI)
-        expect_statistics(stats.chi2_pvalue(statistic, 2 * n), "sleep_loss", "z ~ N(0, I) of shape [L, K]")
+        expect_statistics(chi2_pvalue(statistic, 2 * n), "sleep_loss", "z ~ N(0, I) of shape [L, K]")
         # two independent continuous draws are equal with probability 0: this part costs no false fails
         expect_fresh_draws(0.0 if first == second else 1.0, "sleep_loss")
-    parts.finish()
 
 
 def _step_nets(draw):
@@ -75,45 +57,39 @@ def _step_nets(draw):
     return encoder, decoder, Opt("sgd", 0.2, ["decoder"]), Opt("sgd", 0.2, ["encoder"])
 
 
-@partial_credit(1.0)
-def test_wake_sleep_step(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_wake_sleep_step(grader, draw):
     encoder, decoder, wake_opt, sleep_opt = _step_nets(draw)
     x, eps, z, u = draw.binary(5, 6), draw.normal(2, 5, 2), draw.normal(3, 2), draw.uniform(3, 6)
     outcome = None
-    with parts("returns (wake_loss, sleep_loss) as floats, each before its update", 2):
-        outcome = check(remote, spec, "wake_sleep.wake_sleep_step", x, encoder, decoder, wake_opt, sleep_opt,
-                        latent_dim=2, n_samples=2, eps=eps, z=z, u=u, report_params=True)
-    with parts("parameters after the step: wake updates the decoder, then sleep dreams from it", 2):
-        outcome = outcome or remote.run("wake_sleep.wake_sleep_step", x, encoder, decoder, wake_opt, sleep_opt,
+    with grader.part("returns (wake_loss, sleep_loss) as floats, each before its update", 2):
+        outcome = grader.check("wake_sleep.wake_sleep_step", x, encoder, decoder, wake_opt, sleep_opt,
+                               latent_dim=2, n_samples=2, eps=eps, z=z, u=u, report_params=True)
+    with grader.part("parameters after the step: wake updates the decoder, then sleep dreams from it", 2):
+        outcome = outcome or grader.run("wake_sleep.wake_sleep_step", x, encoder, decoder, wake_opt, sleep_opt,
                                         latent_dim=2, n_samples=2, eps=eps, z=z, u=u, report_params=True)
-        compare_params(outcome, spec, torch.float32, "wake_sleep_step", ["decoder", "encoder"])
-    with parts("runs without noise arguments",
+        grader.compare_params(outcome, torch.float32, "wake_sleep_step", ["decoder", "encoder"])
+    with grader.part("runs without noise arguments",
                needs=["returns (wake_loss, sleep_loss) as floats, each before its update",
                       "parameters after the step: wake updates the decoder, then sleep dreams from it"]):
-        reply = remote.run_student("wake_sleep.wake_sleep_step", x, encoder, decoder, wake_opt, sleep_opt,
+        reply = grader.run_student("wake_sleep.wake_sleep_step", x, encoder, decoder, wake_opt, sleep_opt,
                                    latent_dim=2, n_samples=2, seed=draw.seed())
         values = reply.value
         assert isinstance(values, tuple) and len(values) == 2 and all(
             type(v) is float and math.isfinite(v) for v in values), \
             f"wake_sleep_step: expected a tuple of two finite floats, got {values!r}"[:300]
-    parts.finish()
 
 
-@partial_credit(1.0)
-def test_aevb_step(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_aevb_step(grader, draw):
     encoder, decoder = vae_nets(draw)
     opt = Opt("sgd", 0.2, ["encoder", "decoder"])
     x, eps = draw.binary(5, 6), draw.normal(3, 5, 2)
     outcome = None
-    with parts("returns the loss before the step, as a float", 2):
-        outcome = check(remote, spec, "wake_sleep.aevb_step", x, encoder, decoder, opt, n_samples=3, eps=eps,
-                        report_params=True)
-    with parts("parameters after one step on −mean ELBO", 2):
-        outcome = outcome or remote.run("wake_sleep.aevb_step", x, encoder, decoder, opt, n_samples=3, eps=eps,
+    with grader.part("returns the loss before the step, as a float", 2):
+        outcome = grader.check("wake_sleep.aevb_step", x, encoder, decoder, opt, n_samples=3, eps=eps,
+                               report_params=True)
+    with grader.part("parameters after one step on −mean ELBO", 2):
+        outcome = outcome or grader.run("wake_sleep.aevb_step", x, encoder, decoder, opt, n_samples=3, eps=eps,
                                         report_params=True)
-        compare_params(outcome, spec, torch.float32, "aevb_step", ["encoder", "decoder"])
-    with parts("without eps (a decoder that ignores z makes the loss exact)"):
-        check(remote, spec, "wake_sleep.aevb_step", x, encoder, constant_decoder(draw), opt, seed=draw.seed())
-    parts.finish()
+        grader.compare_params(outcome, torch.float32, "aevb_step", ["encoder", "decoder"])
+    with grader.part("without eps (a decoder that ignores z makes the loss exact)"):
+        grader.check("wake_sleep.aevb_step", x, encoder, constant_decoder(draw), opt, seed=draw.seed())

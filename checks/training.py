@@ -14,9 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from autograder.data import mnist
-from autograder.grader import bands
-from autograder.grader.remote import Net, Opt
+from autograder.api import Net, Opt, load_mnist_subset, read_bands
 from checks.plugin import MLP
 
 CALIBRATION = Path(__file__).with_name("training_calibration.yaml")
@@ -26,14 +24,8 @@ VAE = {"steps": 150, "batch": 100, "lr": 3e-3, "k": 100, "heldout": 500}
 GAN = {"steps": 300, "batch": 128, "lr": 2e-3, "hidden": 64, "modes": 8, "radius": 2.0, "spread": 0.1, "last": 100}
 
 
-def _linear(draw, fan_in, fan_out):
-    """nn.Linear's default initialisation, from the grader's draw."""
-    bound = 1 / math.sqrt(fan_in)
-    return draw.uniform(fan_out, fan_in, low=-bound, high=bound), draw.uniform(fan_out, low=-bound, high=bound)
-
-
 def mlp(draw, name, sizes, head=None, out_shape=None, pair=False):
-    return Net(name, [_linear(draw, a, b) for a, b in zip(sizes[:-1], sizes[1:])], "mlp", head=head,
+    return Net(name, [draw.linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])], "mlp", head=head,
                out_shape=out_shape, pair=pair)
 
 
@@ -47,7 +39,7 @@ def vae_networks(draw, data_mean):
 
 def vae_run(draw, kind):
     """(function, args, kwargs, extra) of a training run of ``kind`` "aevb" or "wake_sleep"."""
-    x_train, _, _, _ = mnist.load_subset(SUBSET)
+    x_train, _, _, _ = load_mnist_subset(SUBSET)
     data = torch.from_numpy(x_train)
     encoder, decoder = vae_networks(draw, data.mean(0))
     batches = torch.stack([torch.randperm(len(data), generator=draw.generator)[:VAE["batch"]]
@@ -73,7 +65,7 @@ def heldout_bound(params, seed=0):
     reference ``iwae_bound`` and evaluation noise fixed by ``seed``."""
     from reference.iwae import iwae_bound
 
-    _, _, x_heldout, _ = mnist.load_subset(SUBSET)
+    _, _, x_heldout, _ = load_mnist_subset(SUBSET)
     encoder, decoder = trained_networks(params)
     x = torch.from_numpy(x_heldout[:VAE["heldout"]])
     eps = torch.randn(VAE["k"], len(x), LATENT, generator=torch.Generator().manual_seed(seed))
@@ -112,4 +104,4 @@ def loss_summary(losses):
 
 def calibration():
     """{check: {statistic: Band}} from the calibration file."""
-    return bands.read(CALIBRATION)
+    return read_bands(CALIBRATION)

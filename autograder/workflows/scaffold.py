@@ -49,24 +49,17 @@ CHECK = '''"""example.py: the example function's check (replace with yours)."""
 import math
 
 import torch
-from gradescope_utils.autograder_utils.decorators import partial_credit
-
-from autograder.grader.checking import check, check_gradients, values_and_float64
-from autograder.grader.parts import Parts
 
 
-@partial_credit(1.0)
-def test_softplus(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_softplus(grader, draw):
     x = draw.normal(5, 4, scale=3.0)
-    values_and_float64(parts, remote, spec, "example.softplus", x,
-                       mistakes={{"log(exp(x)) (the 1 is missing)": x}},
-                       offsets={{"log 2": math.log(2)}})
-    with parts("stable at x = ±100", needs="values"):
-        check(remote, spec, "example.softplus", 100.0 * torch.sign(x))
-    with parts("gradients"):
-        check_gradients(remote, spec, "example.softplus", [x.requires_grad_()], ["x"], [draw.normal(5, 4)])
-    parts.finish()
+    grader.values_and_float64("example.softplus", x,
+                              mistakes={{"log(exp(x)) (the 1 is missing)": x}},
+                              offsets={{"log 2": math.log(2)}})
+    with grader.part("stable at x = ±100", needs="values"):
+        grader.check("example.softplus", 100.0 * torch.sign(x))
+    with grader.part("gradients"):
+        grader.check_gradients("example.softplus", [x.requires_grad_()], ["x"], [draw.normal(5, 4)])
 '''
 
 README = '''# {title}

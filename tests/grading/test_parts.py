@@ -6,16 +6,15 @@ from autograder.grader.parts import Parts
 
 def graded(outcomes, needs):
     """Run parts named by ``outcomes`` ({name: passes}); returns (score, report or None)."""
-    scores = []
-    parts = Parts(scores.append)
+    parts = Parts()
     for name, passes in outcomes.items():
         with parts(name, needs=needs.get(name, ())):
             assert passes, f"{name} is wrong"
     try:
         parts.finish()
-        return scores[0], None
+        return parts.share(), None
     except AssertionError as exc:
-        return scores[0], str(exc)
+        return parts.share(), str(exc)
 
 
 def test_property_part_held_alone_pays_nothing():

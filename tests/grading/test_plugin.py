@@ -1,5 +1,5 @@
 """The pytest plugin on synthetic checks: every test yields a record, whatever happens to it,
-and gradescope-utils' decorators mean what they mean there."""
+and a check's parts pay their share."""
 import textwrap
 
 import pytest
@@ -12,10 +12,8 @@ from autograder.sandbox.policy import Limits
 
 CHECKS = '''
 import pytest
-from gradescope_utils.autograder_utils.decorators import hide_errors, leaderboard, partial_credit, weight
 
 
-@weight(99)  # the assignment file's points replace this
 def test_passes():
     pass
 
@@ -24,10 +22,16 @@ def test_fails():
     assert False, "f: got 2, expected 1"
 
 
-@partial_credit(4.0)
-def test_partly(set_score=None):
-    set_score(1.0)  # a quarter of the code's weight
-    assert False, "three parts failed"
+def test_partly(grader):
+    for name, passes in [("a", True), ("b", False), ("c", False), ("d", False)]:
+        with grader.part(name):
+            assert passes, f"{name} failed"
+
+
+def test_parts_then_an_error(grader):  # an error outside every part: no points
+    with grader.part("a"):
+        pass
+    raise RuntimeError("the check itself broke")
 
 
 @pytest.mark.skip(reason="needs CUDA")
@@ -44,14 +48,8 @@ def test_setup_error(broken):
     pass
 
 
-@hide_errors("Hidden test failed.")
 def test_hidden():
     assert False, "secret detail"
-
-
-@leaderboard("L_100")
-def test_board(set_leaderboard_value=None):
-    set_leaderboard_value(-91.5)
 
 
 def test_unlisted():  # not in the assignment file: deselected, never run
@@ -73,7 +71,7 @@ def records(tmp_path):
     (tmp_path / "test_synthetic.py").write_text(textwrap.dedent(CHECKS))
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     ids = ["test_passes", "test_fails", "test_partly", "test_skipped", "test_setup_error", "test_hidden",
-           "test_board", "test_listed_but_missing", "test_measures"]
+           "test_parts_then_an_error", "test_listed_but_missing", "test_measures"]
     tests = {t: spec(t, f"1.{i + 1}", 10.0, "hidden" if t == "test_hidden" else "visible") for i, t in enumerate(ids)}
     assignment = assignment_file.Assignment("t", 90.0, "visible", "hidden", tests, Limits(),
                                             leaderboard=({"name": "held-out L_100", "metric": "heldout"},))
@@ -89,19 +87,20 @@ def test_every_test_yields_one_record(records):
     assert by_id["test_passes"]["score"] == 10 and by_id["test_passes"]["status"] == "passed"
     assert by_id["test_fails"]["score"] == 0 and "got 2, expected 1" in by_id["test_fails"]["output"]
     assert by_id["test_partly"]["score"] == 2.5 and by_id["test_partly"]["status"] == "failed"
+    assert "passed: a" in by_id["test_partly"]["output"] and "failed (b): b failed" in by_id["test_partly"]["output"]
+    assert by_id["test_parts_then_an_error"]["score"] == 0
     assert by_id["test_skipped"]["score"] == 0 and "Not run: needs CUDA" in by_id["test_skipped"]["output"]
     assert by_id["test_setup_error"]["score"] == 0 and "fixture exploded" in by_id["test_setup_error"]["output"]
     assert "no check named test_listed_but_missing" in by_id["test_listed_but_missing"]["output"]
 
 
-def test_hide_errors_and_visibility(records):
+def test_visibility_comes_from_the_assignment(records):
     hidden = records.records["test_hidden"]
-    assert hidden["output"] == "Hidden test failed." and hidden["visibility"] == "hidden"
+    assert hidden["visibility"] == "hidden" and "secret detail" in hidden["output"]
 
 
 def test_leaderboard_and_results_document(records):
-    assert records.leaderboard == [{"name": "L_100", "value": -91.5, "order": "desc"},
-                                   {"name": "held-out L_100", "value": -88.1235, "order": "desc"}]
+    assert records.leaderboard == [{"name": "held-out L_100", "value": -88.1235, "order": "desc"}]
     results = build(list(records.records.values()), output="", visibility="visible", stdout_visibility="hidden",
                     execution_time=1.0, leaderboard=records.leaderboard)
-    assert results["score"] == 32.5 and [t["number"] for t in results["tests"]][:2] == ["1.1", "1.2"]
+    assert results["score"] == 22.5 and [t["number"] for t in results["tests"]][:2] == ["1.1", "1.2"]

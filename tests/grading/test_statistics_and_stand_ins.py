@@ -26,9 +26,10 @@ def test_rank_sum_pvalue_rejects_separated_and_non_finite_samples():
 
 
 def test_band_rule():
-    band = bands.fit([10.0, 11.0, 12.0, 11.0], one_sided=False)
+    band = bands.fit_band([10.0, 11.0, 12.0, 11.0])
     assert band["mean"] == 11.0 and band["low"] < 11.0 - 5 * 0.8165 and band["high"] > 11.0 + 5 * 0.8165
-    assert bands.fit([1.0, 2.0, 3.0], one_sided=True)["high"] == float("inf")
+    assert bands.fit_band([1.0, 2.0, 3.0], fails="low")["high"] == float("inf")
+    assert bands.fit_band([1.0, 2.0, 3.0], fails="high")["low"] == float("-inf")
 
 
 @pytest.fixture

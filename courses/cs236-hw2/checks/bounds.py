@@ -5,10 +5,17 @@ import dataclasses
 
 import numpy as np
 
-from autograder.grader import stats
-from autograder.grader.checking import expect_fresh_draws, expect_statistics
-from autograder.grader.compare import Mismatch
-from autograder.worker.closeness import matches
+from autograder.api import (
+    ALPHA,
+    Mismatch,
+    expect_fresh_draws,
+    expect_statistics,
+    fresh_draws_pvalue,
+    gaussian_pvalue,
+    matches,
+    rank_sum_pvalue,
+)
+
 
 CALLS = 24  # calls per statistical check; every call draws fresh noise
 SMALL = 31  # the batch of statistical and gradient parts (the exact parts use 97)
@@ -23,13 +30,13 @@ class Calls:
     grads: dict | None
 
 
-def call_bound(remote, function, state, x, *args, ctor=None, calls=1, seed=0, grads=False, reference=False,
+def call_bound(grader, function, state, x, *args, ctor=None, calls=1, seed=0, grads=False, reference=False,
                on_device=None):
     """The submission's (or the reference's) bound on x, ``calls`` times in one model."""
     extra = {"ctor": ctor or {}, "state": state, "x": x, "bound_args": list(args), "calls": calls, "grads": grads}
     if on_device:
         extra["on_device"] = on_device
-    call = remote.reference_only if reference else remote.run_student
+    call = grader.run_reference if reference else grader.run_student
     reply = call(function, op="model_bound", seed=seed, extra=extra)
     value = reply.value
     return Calls(value["values"].array, value["shapes"], value["requires_grad"], value["grads"])
@@ -86,23 +93,23 @@ def expect_sum(result, what, total, parts, spec):
 
 
 def expect_gaussian_calls(samples, mean, cov, what, description):
-    """``samples`` (calls, K): each call's outputs ~ N(mean, cov) (stats.gaussian_pvalue), and
+    """``samples`` (calls, K): each call's outputs ~ N(mean, cov) (gaussian_pvalue), and
     independent across calls: the first half's and the second half's differences ~ N(0, 2·cov)
-    (stats.fresh_draws_pvalue), which a bound that reseeds the generator fails for sure (its
+    (fresh_draws_pvalue), which a bound that reseeds the generator fails for sure (its
     calls repeat one value, which the law alone would accept at about one seed in two). The
     two exact tests share the part's false-fail rate."""
     half = len(samples) // 2
-    expect_statistics(stats.gaussian_pvalue(samples, mean, cov), what, description, tests=2)
-    expect_fresh_draws(stats.fresh_draws_pvalue(samples[:half], samples[half:2 * half], cov), what)
+    expect_statistics(gaussian_pvalue(samples, mean, cov), what, description, tests=2)
+    expect_fresh_draws(fresh_draws_pvalue(samples[:half], samples[half:2 * half], cov), what)
 
 
 def expect_same_law(got, want, what, description):
     """The submission's values over calls follow the reference's law (exact rank test)."""
-    pvalue = stats.rank_sum_pvalue(got, want)
-    if not pvalue > stats.ALPHA:
+    pvalue = rank_sum_pvalue(got, want)
+    if not pvalue > ALPHA:
         raise Mismatch(f"{what}: over {len(got)} calls, its values (median {np.median(got):.4g}) do not follow the "
                        f"law of the bound (median {np.median(want):.4g}) — exact rank test, p = {pvalue:.2g} < "
-                       f"{stats.ALPHA:g}; {description}")
+                       f"{ALPHA:g}; {description}")
 
 
 def expect_gradients(result, what, groups, names=None):
@@ -133,6 +140,6 @@ def on_meta(call, what):
                            "on the input's device (torch.randn_like(m), torch.zeros(..., device=x.device))") from None
 
 
-def expect_any_device(remote, function, state, x, *args, ctor=None, what=None):
+def expect_any_device(grader, function, state, x, *args, ctor=None, what=None):
     """A model's bound, built and run on the meta device (``on_meta``)."""
-    on_meta(lambda: call_bound(remote, function, state, x, *args, ctor=ctor, on_device="meta"), what)
+    on_meta(lambda: call_bound(grader, function, state, x, *args, ctor=ctor, on_device="meta"), what)

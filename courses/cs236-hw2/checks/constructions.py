@@ -24,12 +24,6 @@ LINEAR_LOGIT = 20.0  # L: the far side of a pixel's sigmoid, where log σ is lin
 ELU_SHIFT = 50.0  # hidden units z + 50 > 0: ELU's identity region
 
 
-def linear(draw, fan_out, fan_in):
-    """nn.Linear's default initialisation, from the grader's draw: (weight, bias)."""
-    bound = 1 / math.sqrt(fan_in)
-    return draw.uniform(fan_out, fan_in, low=-bound, high=bound), draw.uniform(fan_out, low=-bound, high=bound)
-
-
 def _layers(prefix, layers):
     state = {}
     for index, (weight, bias) in zip((0, 2, 4), layers):
@@ -38,8 +32,8 @@ def _layers(prefix, layers):
 
 
 def encoder(draw, kind, z_dim, y_dim=0, spread=1.0):
-    first, second = linear(draw, HIDDEN, PIXELS + y_dim), linear(draw, HIDDEN, HIDDEN)
-    weight, bias = linear(draw, 2 * z_dim, HIDDEN)
+    first, second = draw.linear(PIXELS + y_dim, HIDDEN), draw.linear(HIDDEN, HIDDEN)
+    weight, bias = draw.linear(HIDDEN, 2 * z_dim)
     if kind == "random":
         return _layers("enc", [first, second, (weight, bias)])
     weight = weight.clone()
@@ -53,7 +47,7 @@ def encoder(draw, kind, z_dim, y_dim=0, spread=1.0):
 
 
 def decoder(draw, kind, z_dim, y_dim=0, template=None, slope=0.3):
-    first, second, third = linear(draw, HIDDEN, z_dim + y_dim), linear(draw, HIDDEN, HIDDEN), linear(draw, PIXELS, HIDDEN)
+    first, second, third = draw.linear(z_dim + y_dim, HIDDEN), draw.linear(HIDDEN, HIDDEN), draw.linear(HIDDEN, PIXELS)
     if kind == "constant":
         first = (first[0].clone(), first[1])
         first[0][:, :z_dim] = 0.0
@@ -76,7 +70,7 @@ def decoder(draw, kind, z_dim, y_dim=0, template=None, slope=0.3):
 
 
 def classifier(draw):
-    layers = [linear(draw, HIDDEN, PIXELS), linear(draw, HIDDEN, HIDDEN), linear(draw, Y_DIM, HIDDEN)]
+    layers = [draw.linear(PIXELS, HIDDEN), draw.linear(HIDDEN, HIDDEN), draw.linear(HIDDEN, Y_DIM)]
     layers[-1] = (layers[-1][0] * 50.0, layers[-1][1])  # confident and varied q(y|x)
     return _layers("cls", layers)
 

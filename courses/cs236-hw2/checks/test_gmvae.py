@@ -1,12 +1,10 @@
 """models/gmvae.py: the bounds with a mixture-of-Gaussians prior. Each law below is exact;
-every statistical part has a false-fail rate of 1e-6 (stats.ALPHA)."""
+every statistical part has a false-fail rate of 1e-6 (ALPHA)."""
 import math
 
-from gradescope_utils.autograder_utils.decorators import partial_credit
+from autograder.api import bonferroni, chi2_pvalue, expect_statistics
 
-from autograder.grader import stats
-from autograder.grader.checking import expect_statistics
-from autograder.grader.parts import Parts
+
 from checks import constructions as c
 from checks.bounds import (CALLS, IWAE_FREE, SMALL, call_bound, expect_any_device, expect_gradients, expect_outputs,
                            expect_same_law, expect_sum, expect_values)
@@ -29,21 +27,19 @@ def identical_prior_model(draw):
     return state, x, ll
 
 
-@partial_credit(1.0)
-def test_gmvae_negative_elbo_bound(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_gmvae_negative_elbo_bound(grader, draw):
     names, what = ("nelbo", "kl", "rec"), "GMVAE.negative_elbo_bound"
     exact = "values with a prior of identical components N(0, I) = q(z|x), a decoder that ignores z (B = 97)"
-    with parts(exact, 3):
+    with grader.part(exact, 3):
         state, x, ll = identical_prior_model(draw)
-        result = call_bound(remote, ELBO, state, x, ctor=CTOR, calls=3, seed=draw.seed())
+        result = call_bound(grader, ELBO, state, x, ctor=CTOR, calls=3, seed=draw.seed())
         expect_outputs(result, what, names)
         rec = -float(ll.mean())
-        expect_values(result, (rec, 0.0, rec), what, names, spec,
+        expect_values(result, (rec, 0.0, rec), what, names, grader.spec,
                       {"kl": {"the mixture's −log K is missing": -math.log(K)}})
     law = (f"the law of kl over {CALLS} calls with q(z|x) = N(m(x), 1e-6·I) and a spread prior (exact χ² tests): "
            "kl = log q(z|x) − log p(z) at the sampled z")
-    with parts(law, 3, needs=exact):
+    with grader.part(law, 3, needs=exact):
         x = draw.binary(SMALL, c.PIXELS)
         state = {**c.encoder(draw, "sharp", Z_DIM), **c.decoder(draw, "constant", Z_DIM),
                  **c.mixture_prior(draw, K, Z_DIM, "spread")}
@@ -52,58 +48,54 @@ def test_gmvae_negative_elbo_bound(remote, spec, draw, set_score=None):
         prior = ut.gaussian_parameters(model.z_pre.detach(), dim=1)
         # log q(z|x) = −½ Σ_d [log 2π + log v + ε²] and log p(z) = log p(m) + O(√v): 2B(centre − kl) ~ χ²(dB)
         centre = float((-0.5 * (math.log(2 * math.pi) + v.log()).sum(1) - ut.log_normal_mixture(m, *prior)).mean())
-        result = call_bound(remote, ELBO, state, x, ctor=CTOR, calls=CALLS, seed=draw.seed())
+        result = call_bound(grader, ELBO, state, x, ctor=CTOR, calls=CALLS, seed=draw.seed())
         statistic = 2 * SMALL * (centre - result.values[:, 1])
         dof = Z_DIM * SMALL
-        pvalues = [stats.chi2_pvalue(float(statistic.sum()), dof * CALLS),
-                   stats.bonferroni(stats.chi2_pvalue(float(s), dof) for s in statistic)]
-        expect_statistics(stats.bonferroni(pvalues), what,
+        pvalues = [chi2_pvalue(float(statistic.sum()), dof * CALLS),
+                   bonferroni(chi2_pvalue(float(s), dof) for s in statistic)]
+        expect_statistics(bonferroni(pvalues), what,
                           "kl = mean over the batch of log q(z|x) − log p(z) at one z = m + √v·ε, with p the "
                           "mixture (1/K) Σ_k N(z; μ_k, σ²_k)")
         expect_values(result, (None, None, -float(c.log_likelihood_and_slope(model, x, Z_DIM)[0].mean())), what,
-                      names, spec)
-        expect_sum(result, what, "nelbo", ["kl", "rec"], spec)
-    with parts("gradients reach the encoder, the decoder and z_pre", 2, needs=exact):
+                      names, grader.spec)
+        expect_sum(result, what, "nelbo", ["kl", "rec"], grader.spec)
+    with grader.part("gradients reach the encoder, the decoder and z_pre", 2, needs=exact):
         state = {**c.encoder(draw, "random", Z_DIM), **c.decoder(draw, "random", Z_DIM),
                  **c.mixture_prior(draw, K, Z_DIM, "spread")}
-        result = call_bound(remote, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=CTOR, seed=draw.seed(),
+        result = call_bound(grader, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=CTOR, seed=draw.seed(),
                             grads=True)
         expect_outputs(result, what, names)
         expect_gradients(result, what, ["enc", "dec", "z_pre"], NETS)
-    with parts("tensors on the input's device (meta-device run)", needs=exact):
-        expect_any_device(remote, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=CTOR, what=what)
-    parts.finish()
+    with grader.part("tensors on the input's device (meta-device run)", needs=exact):
+        expect_any_device(grader, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=CTOR, what=what)
 
 
-@partial_credit(1.0)
-def test_gmvae_negative_iwae_bound(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_gmvae_negative_iwae_bound(grader, draw):
     names, what = ("niwae", "kl", "rec"), "GMVAE.negative_iwae_bound"
     exact = "values with a prior of identical components N(0, I) = q(z|x), a decoder that ignores z (iw = 1, 7)"
-    with parts(exact, 3):
+    with grader.part(exact, 3):
         state, x, ll = identical_prior_model(draw)
         for iw in (1, 7):
-            result = call_bound(remote, IWAE, state, x, iw, ctor=CTOR, calls=2, seed=draw.seed())
+            result = call_bound(grader, IWAE, state, x, iw, ctor=CTOR, calls=2, seed=draw.seed())
             expect_outputs(result, what, names, free=IWAE_FREE)
-            expect_values(result, (-float(ll.mean()), None, None), f"{what} (iw = {iw})", names[:1], spec,
+            expect_values(result, (-float(ll.mean()), None, None), f"{what} (iw = {iw})", names[:1], grader.spec,
                           {"niwae": {"the mixture's −log K is missing": -float(ll.mean()) - math.log(K)}})
-    with parts(f"iw = 10: the same law as the bound's over {CALLS} calls (exact rank test)", 3, needs=exact):
+    with grader.part(f"iw = 10: the same law as the bound's over {CALLS} calls (exact rank test)", 3, needs=exact):
         template = draw.binary(c.PIXELS)
         x = c.near(draw, template, SMALL)
         state = {**c.encoder(draw, "shifted", Z_DIM, spread=0.5),
                  **c.decoder(draw, "linear", Z_DIM, template=template), **c.mixture_prior(draw, K, Z_DIM, "spread")}
         seed = draw.seed()
-        got, want = (call_bound(remote, IWAE, state, x, 10, ctor=CTOR, calls=CALLS, seed=seed + side,
+        got, want = (call_bound(grader, IWAE, state, x, 10, ctor=CTOR, calls=CALLS, seed=seed + side,
                                 reference=bool(side)).values[:, 0] for side in (0, 1))
         expect_same_law(got, want, f"{what} (iw = 10)",
                         "each example's iw log weights log p(x|z) + log p(z) − log q(z|x), with log p(z) the "
                         "mixture's log density, grouped by example, then a log-mean-exp over the iw samples")
-    with parts("gradients reach the encoder, the decoder and z_pre", needs=exact):
+    with grader.part("gradients reach the encoder, the decoder and z_pre", needs=exact):
         state = {**c.encoder(draw, "random", Z_DIM), **c.decoder(draw, "random", Z_DIM),
                  **c.mixture_prior(draw, K, Z_DIM, "spread")}
-        result = call_bound(remote, IWAE, state, draw.binary(SMALL, c.PIXELS), 4, ctor=CTOR, seed=draw.seed(),
+        result = call_bound(grader, IWAE, state, draw.binary(SMALL, c.PIXELS), 4, ctor=CTOR, seed=draw.seed(),
                             grads=True)
         expect_gradients(result, what, ["enc", "dec", "z_pre"], NETS)
-    with parts("tensors on the input's device (meta-device run)", needs=exact):
-        expect_any_device(remote, IWAE, state, draw.binary(SMALL, c.PIXELS), 3, ctor=CTOR, what=what)
-    parts.finish()
+    with grader.part("tensors on the input's device (meta-device run)", needs=exact):
+        expect_any_device(grader, IWAE, state, draw.binary(SMALL, c.PIXELS), 3, ctor=CTOR, what=what)

@@ -1,12 +1,10 @@
 """models/ssvae.py: the semi-supervised bound, the expectation over labels exact. Each law
-below is exact; the statistical part has a false-fail rate of 1e-6 (stats.ALPHA)."""
+below is exact; the statistical part has a false-fail rate of 1e-6 (ALPHA)."""
 import math
 
 import numpy as np
 import torch
-from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.grader.parts import Parts
 from checks import constructions as c
 from checks.bounds import (CALLS, SMALL, call_bound, expect_any_device, expect_gaussian_calls, expect_gradients,
                            expect_outputs, expect_sum, expect_values)
@@ -29,12 +27,10 @@ def per_pair(model, x):
     return -ll.reshape(c.Y_DIM, len(x))
 
 
-@partial_credit(1.0)
-def test_ssvae_negative_elbo_bound(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_ssvae_negative_elbo_bound(grader, draw):
     what = "SSVAE.negative_elbo_bound"
     exact = "values with q(z|x, y) = p(z), a decoder that reads y but ignores z, a confident classifier (B = 97)"
-    with parts(exact, 4):
+    with grader.part(exact, 4):
         x = draw.binary(BATCH, c.PIXELS)
         state = {**c.encoder(draw, "prior", Z_DIM, c.Y_DIM), **c.decoder(draw, "constant", Z_DIM, c.Y_DIM),
                  **c.classifier(draw)}
@@ -43,16 +39,16 @@ def test_ssvae_negative_elbo_bound(remote, spec, draw, set_score=None):
         kl_y = float((q * (q.log() + math.log(c.Y_DIM))).sum(1).mean())
         rec = float((q.t() * table).sum(0).mean())
         mixed_up = float((q * table.reshape(-1).reshape(BATCH, c.Y_DIM)).sum(1).mean())
-        result = call_bound(remote, ELBO, state, x, calls=2, seed=draw.seed())
+        result = call_bound(grader, ELBO, state, x, calls=2, seed=draw.seed())
         expect_outputs(result, what, NAMES)
-        expect_values(result, (kl_y + rec, 0.0, kl_y, rec), what, NAMES, spec, {"rec": {
+        expect_values(result, (kl_y + rec, 0.0, kl_y, rec), what, NAMES, grader.spec, {"rec": {
             "the per-(x, y) values reshaped to (B, 10): they are label-major, reshape to (10, B) and transpose":
                 mixed_up,
             "an unweighted mean over the 10 labels: weight each by q(y|x)": float(table.mean(0).mean()),
             "summed over the batch: take the mean over examples": rec * BATCH}})
     law = (f"the law of kl_z over {CALLS} calls with q(z|x, y) = N(m(x, y), I) (exact test): "
            "mean over x of Σ_y q(y|x)·KL(q(z|x, y) ‖ N(0, I))")
-    with parts(law, 2, needs=exact):
+    with grader.part(law, 2, needs=exact):
         x = draw.binary(SMALL, c.PIXELS)
         state = {**c.encoder(draw, "shifted", Z_DIM, c.Y_DIM, spread=0.3),
                  **c.decoder(draw, "constant", Z_DIM, c.Y_DIM), **c.classifier(draw)}
@@ -61,21 +57,20 @@ def test_ssvae_negative_elbo_bound(remote, spec, draw, set_score=None):
         m, _ = c.encoder_outputs(model, x.repeat(c.Y_DIM, 1), c.one_hot_pairs(SMALL))
         half_sq = 0.5 * (m ** 2).sum(1).reshape(c.Y_DIM, SMALL)  # ½|m|², the KL per pair
         kl_z = float((q.t() * half_sq).sum(0).mean())
-        result = call_bound(remote, ELBO, state, x, calls=CALLS, seed=draw.seed())
-        if not np.allclose(result.values[:, 1], kl_z, rtol=spec.rtol, atol=spec.atol):
+        result = call_bound(grader, ELBO, state, x, calls=CALLS, seed=draw.seed())
+        if not np.allclose(result.values[:, 1], kl_z, rtol=grader.spec.rtol, atol=grader.spec.atol):
             # single-sample estimates ½|m|² + m·ε per pair, weighted by q(y|x)
             var = float(((q.t() ** 2) * (m ** 2).sum(1).reshape(c.Y_DIM, SMALL)).sum() / SMALL ** 2)
             expect_gaussian_calls(result.values[:, 1:2], [kl_z], [[var]], what,
                                   "kl_z = mean over x of Σ_y q(y|x)·KL(q(z|x, y) ‖ N(0, I)), one z per (x, y)")
         expect_values(result, (None, None, None, float((q.t() * per_pair(model, x)).sum(0).mean())), what, NAMES,
-                      spec)
-        expect_sum(result, what, "nelbo", ["kl_z", "kl_y", "rec"], spec)
-    with parts("gradients reach the encoder, the decoder and the classifier", 2, needs=exact):
+                      grader.spec)
+        expect_sum(result, what, "nelbo", ["kl_z", "kl_y", "rec"], grader.spec)
+    with grader.part("gradients reach the encoder, the decoder and the classifier", 2, needs=exact):
         state = {**c.encoder(draw, "random", Z_DIM, c.Y_DIM), **c.decoder(draw, "random", Z_DIM, c.Y_DIM),
                  **c.classifier(draw)}
-        result = call_bound(remote, ELBO, state, draw.binary(SMALL, c.PIXELS), seed=draw.seed(), grads=True)
+        result = call_bound(grader, ELBO, state, draw.binary(SMALL, c.PIXELS), seed=draw.seed(), grads=True)
         expect_gradients(result, what, ["enc", "dec", "cls"],
                          {"enc": "the encoder", "dec": "the decoder", "cls": "the classifier"})
-    with parts("tensors on the input's device (meta-device run)", needs=exact):
-        expect_any_device(remote, ELBO, state, draw.binary(SMALL, c.PIXELS), what=what)
-    parts.finish()
+    with grader.part("tensors on the input's device (meta-device run)", needs=exact):
+        expect_any_device(grader, ELBO, state, draw.binary(SMALL, c.PIXELS), what=what)

@@ -3,17 +3,17 @@ steps with the grader's networks, scored by the held-out NIWAE-100. The unit che
 the bounds' values; these show that their gradients train."""
 import math
 
-from autograder.grader.compare import Mismatch
+from autograder.api import Mismatch
 from checks import training
 
 
-def _train(remote, draw, metric, kind, what):
+def _train(grader, draw, metric, kind, what):
     function, extra = training.run(draw, kind)
-    reply = remote.run_student(function, op="model_training", extra=extra, seed=draw.seed())
+    reply = grader.run_student(function, op="model_training", extra=extra, seed=draw.seed())
     trained = dict(reply.value)
     losses = trained.pop("losses").array
     try:
-        with remote.timed("reference"):  # the reference's own compute: it scores the trained model
+        with grader.timed("reference"):  # the reference's own compute: it scores the trained model
             niwae = training.heldout_niwae(kind, trained)
     except (RuntimeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise Mismatch(f"{what}: the trained parameters could not be evaluated ({exc})") from None
@@ -30,9 +30,9 @@ def _train(remote, draw, metric, kind, what):
             f"{losses[:10].mean():.2f} over the first 10 steps and {losses[-10:].mean():.2f} over the last 10.")
 
 
-def test_vae_training(remote, draw, metric):
-    _train(remote, draw, metric, "vae", "VAE.negative_elbo_bound")
+def test_vae_training(grader, draw, metric):
+    _train(grader, draw, metric, "vae", "VAE.negative_elbo_bound")
 
 
-def test_gmvae_training(remote, draw, metric):
-    _train(remote, draw, metric, "gmvae", "GMVAE.negative_elbo_bound")
+def test_gmvae_training(grader, draw, metric):
+    _train(grader, draw, metric, "gmvae", "GMVAE.negative_elbo_bound")

@@ -2,40 +2,35 @@
 import math
 
 import torch
-from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.grader.checking import check, expect_gaussian_draws, samples_of
-from autograder.grader.compare import Mismatch
-from autograder.grader.parts import Parts
+from autograder.api import Mismatch, expect_gaussian_draws, samples_of
 from checks.bounds import on_meta
 
 N = 4000  # draws per call for the exact tests of sample_gaussian
 
 
-def smoke_on_meta(remote, function, *args):
+def smoke_on_meta(grader, function, *args):
     """``function`` called with its tensors on the meta device (the plugin's ``on_meta``)."""
-    on_meta(lambda: remote.run_student(function, *args, op="on_meta"), function.split(".")[-1])
+    on_meta(lambda: grader.run_student(function, *args, op="on_meta"), function.split(".")[-1])
 
 
-@partial_credit(1.0)
-def test_sample_gaussian(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_sample_gaussian(grader, draw):
     law = f"N(m, diag v), fresh in every call (exact tests on {N}×3 draws, v from 0.05 to 20)"
-    with parts(law, 3):
+    with grader.part(law, 3):
         m, v = draw.normal(N, 3, scale=3.0), torch.exp(draw.uniform(N, 3, low=math.log(0.05), high=math.log(20.0)))
-        first, second = (samples_of(remote.run_student("utils.sample_gaussian", m, v, seed=draw.seed()).value,
+        first, second = (samples_of(grader.run_student("utils.sample_gaussian", m, v, seed=draw.seed()).value,
                                     "sample_gaussian", (N, 3)) for _ in range(2))
         scale = v.sqrt().numpy()
         expect_gaussian_draws((first - m.numpy()) / scale, (second - m.numpy()) / scale, [0.0] * 3, torch.eye(3),
                               "sample_gaussian", "z = m + √v·ε with ε ~ N(0, I) (v is a variance)")
-    with parts("any shape (B, K, d)", needs=law):
+    with grader.part("any shape (B, K, d)", needs=law):
         m3, v3 = draw.normal(5, 4, 3), draw.uniform(5, 4, 3, low=0.5, high=2.0)
-        samples_of(remote.run_student("utils.sample_gaussian", m3, v3, seed=draw.seed()).value,
+        samples_of(grader.run_student("utils.sample_gaussian", m3, v3, seed=draw.seed()).value,
                    "sample_gaussian", (5, 4, 3))
-    with parts("reparameterized: gradients reach m and v", 2, needs=law):
+    with grader.part("reparameterized: gradients reach m and v", 2, needs=law):
         m2, v2 = draw.normal(64, 3), draw.uniform(64, 3, low=0.2, high=4.0)
         cot = draw.normal(64, 3)
-        reply = remote.run_student("utils.sample_gaussian", m2.requires_grad_(), v2.requires_grad_(),
+        reply = grader.run_student("utils.sample_gaussian", m2.requires_grad_(), v2.requires_grad_(),
                                    seed=draw.seed(), cotangents=[cot])
         z = samples_of(reply.value, "sample_gaussian", (64, 3))
         grads = (reply.grads or {}).get("inputs") or [None, None]
@@ -47,14 +42,11 @@ def test_sample_gaussian(remote, spec, draw, set_score=None):
                                "m + √v·ε (not Normal(m, v).sample() or a loop of .sample())")
             if not torch.allclose(grad.tensor().double(), want, rtol=1e-3, atol=1e-4):
                 raise Mismatch(f"sample_gaussian: the gradient reaching {name} is not that of z = m + √v·ε")
-    with parts("noise on the input's device (meta-device run)", needs=law):
-        smoke_on_meta(remote, "utils.sample_gaussian", draw.normal(4, 3), draw.uniform(4, 3, low=0.5, high=2.0))
-    parts.finish()
+    with grader.part("noise on the input's device (meta-device run)", needs=law):
+        smoke_on_meta(grader, "utils.sample_gaussian", draw.normal(4, 3), draw.uniform(4, 3, low=0.5, high=2.0))
 
 
-@partial_credit(1.0)
-def test_log_normal(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_log_normal(grader, draw):
     x, m = draw.normal(6, 4, 5, scale=2.0), draw.normal(4, 5)
     v = draw.uniform(1, 5, low=0.1, high=5.0)
     terms = math.log(2 * math.pi) + v.log() + (x - m) ** 2 / v
@@ -63,38 +55,34 @@ def test_log_normal(remote, spec, draw, set_score=None):
                 "the ½ is missing": -terms.sum(-1),
                 "the log 2π term is missing": -0.5 * (terms - math.log(2 * math.pi)).sum(-1)}
     values = "values with three batch dimensions, broadcast m and v"
-    with parts(values, 3):
-        check(remote, spec, "utils.log_normal", x, m, v, mistakes=mistakes)
-    with parts("summed over the last dimension only: (B, d) → (B,)", needs=values):
-        check(remote, spec, "utils.log_normal", x[0], m, v)
-    with parts("finite far from the mean", needs=values):
-        check(remote, spec, "utils.log_normal", m + 1e3 * v.sqrt(), m, v)
-    with parts("the models' broadcasts: a prior m, v of shape (1,) (the VAE's) or (1, d) against z of (B, d)",
+    with grader.part(values, 3):
+        grader.check("utils.log_normal", x, m, v, mistakes=mistakes)
+    with grader.part("summed over the last dimension only: (B, d) → (B,)", needs=values):
+        grader.check("utils.log_normal", x[0], m, v)
+    with grader.part("finite far from the mean", needs=values):
+        grader.check("utils.log_normal", m + 1e3 * v.sqrt(), m, v)
+    with grader.part("the models' broadcasts: a prior m, v of shape (1,) (the VAE's) or (1, d) against z of (B, d)",
                needs=values):
         for shape in ((1,), (1, 5)):
-            check(remote, spec, "utils.log_normal", x[0], m[0, :shape[-1]].reshape(shape), v[0, :shape[-1]].reshape(shape),
-                  what=f"log_normal with m and v of shape {shape}", offsets={
+            grader.check("utils.log_normal", x[0], m[0, :shape[-1]].reshape(shape), v[0, :shape[-1]].reshape(shape),
+                         what=f"log_normal with m and v of shape {shape}", offsets={
                       "the dimension d taken from m's shape, not x's (m broadcasts: use x.shape[-1] or sum the "
                       "elementwise terms)": 2.0 * math.log(2 * math.pi)})
-    parts.finish()
 
 
-@partial_credit(1.0)
-def test_log_normal_mixture(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_log_normal_mixture(grader, draw):
     batch, k, d = 7, 4, 5
     m, v = draw.normal(batch, k, d, scale=2.0), draw.uniform(batch, k, d, low=0.2, high=3.0)
     z = draw.normal(batch, d, scale=2.0)
     per_dim = torch.distributions.Normal(m, v.sqrt()).log_prob(z.unsqueeze(1))
     mistakes = {"mixed per dimension (log-mean-exp over K first, then a sum over d): sum over d first":
                 (torch.logsumexp(per_dim, 1) - math.log(k)).sum(-1)}
-    with parts("values, m and v of shape (B, K, d)", 3):
-        check(remote, spec, "utils.log_normal_mixture", z, m, v, mistakes=mistakes,
-              offsets={"log K (a mixture is a mean over components: subtract log K)": math.log(k)})
-    with parts("far from every component: finite (a stable log-mean-exp)", 2, needs="values, m and v of shape (B, K, d)"):
-        check(remote, spec, "utils.log_normal_mixture", z + 300.0, m, v * 0.01)
-    with parts("one component: the Gaussian density", needs="values, m and v of shape (B, K, d)"):
-        check(remote, spec, "utils.log_normal_mixture", z, m[:, :1], v[:, :1])
-    with parts("tensors on the input's device (meta-device run)", needs="values, m and v of shape (B, K, d)"):
-        smoke_on_meta(remote, "utils.log_normal_mixture", z, m, v)
-    parts.finish()
+    with grader.part("values, m and v of shape (B, K, d)", 3):
+        grader.check("utils.log_normal_mixture", z, m, v, mistakes=mistakes,
+                     offsets={"log K (a mixture is a mean over components: subtract log K)": math.log(k)})
+    with grader.part("far from every component: finite (a stable log-mean-exp)", 2, needs="values, m and v of shape (B, K, d)"):
+        grader.check("utils.log_normal_mixture", z + 300.0, m, v * 0.01)
+    with grader.part("one component: the Gaussian density", needs="values, m and v of shape (B, K, d)"):
+        grader.check("utils.log_normal_mixture", z, m[:, :1], v[:, :1])
+    with grader.part("tensors on the input's device (meta-device run)", needs="values, m and v of shape (B, K, d)"):
+        smoke_on_meta(grader, "utils.log_normal_mixture", z, m, v)

@@ -1,10 +1,7 @@
 """models/vae.py: the ELBO and IWAE bounds, which draw their own noise. Each law below is
-exact; every statistical part has a false-fail rate of 1e-6 (stats.ALPHA)."""
-
+exact; every statistical part has a false-fail rate of 1e-6 (ALPHA)."""
 import numpy as np
-from gradescope_utils.autograder_utils.decorators import partial_credit
 
-from autograder.grader.parts import Parts
 from checks import constructions as c
 from checks.bounds import (CALLS, IWAE_FREE, SMALL, call_bound, expect_any_device, expect_gaussian_calls, expect_gradients,
                            expect_outputs, expect_same_law, expect_sum, expect_values)
@@ -42,25 +39,23 @@ def gaussian_model(draw):
     return state, x, m, ll, g
 
 
-@partial_credit(1.0)
-def test_vae_negative_elbo_bound(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_vae_negative_elbo_bound(grader, draw):
     names, what = ("nelbo", "kl", "rec"), "VAE.negative_elbo_bound"
     ctor = {"z_dim": Z_DIM}
-    with parts("values with q(z|x) = p(z) and a decoder that ignores z (B = 97)", 3):
+    with grader.part("values with q(z|x) = p(z) and a decoder that ignores z (B = 97)", 3):
         state, x, ll = prior_model(draw)
-        result = call_bound(remote, ELBO, state, x, ctor=ctor, calls=3, seed=draw.seed())
+        result = call_bound(grader, ELBO, state, x, ctor=ctor, calls=3, seed=draw.seed())
         expect_outputs(result, what, names)
         rec = -float(ll.mean())
-        expect_values(result, (rec, 0.0, rec), what, names, spec, hints({"nelbo": rec, "rec": rec}))
-    with parts(f"the law of kl and rec over {CALLS} calls with q(z|x) = N(m(x), I) and a decoder linear in z "
+        expect_values(result, (rec, 0.0, rec), what, names, grader.spec, hints({"nelbo": rec, "rec": rec}))
+    with grader.part(f"the law of kl and rec over {CALLS} calls with q(z|x) = N(m(x), I) and a decoder linear in z "
                "(exact test)", 3, needs="values with q(z|x) = p(z) and a decoder that ignores z (B = 97)"):
         state, x, m, ll, g = gaussian_model(draw)
-        result = call_bound(remote, ELBO, state, x, ctor=ctor, calls=CALLS, seed=draw.seed())
+        result = call_bound(grader, ELBO, state, x, ctor=ctor, calls=CALLS, seed=draw.seed())
         kl_closed = float(0.5 * (m ** 2).sum(1).mean())
         rec_mean = -float((ll + (g * m).sum(1)).mean())
         rec_var = float((g ** 2).sum() / SMALL ** 2)
-        closed_form = np.allclose(result.values[:, 1], kl_closed, rtol=spec.rtol, atol=spec.atol)
+        closed_form = np.allclose(result.values[:, 1], kl_closed, rtol=grader.spec.rtol, atol=grader.spec.atol)
         if closed_form:  # KL(q ‖ p) in closed form: only rec is random
             expect_gaussian_calls(result.values[:, 2:3], [rec_mean], [[rec_var]], what,
                                   "rec = −mean log p(x|z) with one z = m + √v·ε per example")
@@ -70,57 +65,53 @@ def test_vae_negative_elbo_bound(remote, spec, draw, set_score=None):
             expect_gaussian_calls(result.values[:, 1:3], [kl_closed, rec_mean], cov, what,
                                   "kl = mean KL(q(z|x) ‖ N(0, I)) (closed form, or log q − log p at one z) and "
                                   "rec = −mean log p(x|z), z = m + √v·ε")
-        expect_sum(result, what, "nelbo", ["kl", "rec"], spec)
-    with parts("gradients reach the encoder and the decoder", 2,
+        expect_sum(result, what, "nelbo", ["kl", "rec"], grader.spec)
+    with grader.part("gradients reach the encoder and the decoder", 2,
                needs="values with q(z|x) = p(z) and a decoder that ignores z (B = 97)"):
         state = {**c.encoder(draw, "random", Z_DIM), **c.decoder(draw, "random", Z_DIM)}
-        result = call_bound(remote, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=ctor, seed=draw.seed(), grads=True)
+        result = call_bound(grader, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=ctor, seed=draw.seed(), grads=True)
         expect_outputs(result, what, names)
         expect_gradients(result, what, ["enc", "dec"], {"enc": "the encoder", "dec": "the decoder"})
-    with parts("tensors on the input's device (meta-device run)",
+    with grader.part("tensors on the input's device (meta-device run)",
                needs="values with q(z|x) = p(z) and a decoder that ignores z (B = 97)"):
-        expect_any_device(remote, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=ctor, what=what)
-    parts.finish()
+        expect_any_device(grader, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=ctor, what=what)
 
 
-@partial_credit(1.0)
-def test_vae_negative_iwae_bound(remote, spec, draw, set_score=None):
-    parts = Parts(set_score)
+def test_vae_negative_iwae_bound(grader, draw):
     names, what = ("niwae", "kl", "rec"), "VAE.negative_iwae_bound"
     ctor = {"z_dim": Z_DIM}
     exact = "values with q(z|x) = p(z), a decoder that ignores z, log p(x) ≈ −544 (B = 97, iw = 1 and 7)"
-    with parts(exact, 3):
+    with grader.part(exact, 3):
         state, x, ll = prior_model(draw)
         for iw in (1, 7):
-            result = call_bound(remote, IWAE, state, x, iw, ctor=ctor, calls=2, seed=draw.seed())
+            result = call_bound(grader, IWAE, state, x, iw, ctor=ctor, calls=2, seed=draw.seed())
             expect_outputs(result, what, names, free=IWAE_FREE)
-            expect_values(result, (-float(ll.mean()), None, None), f"{what} (iw = {iw})", names[:1], spec,
+            expect_values(result, (-float(ll.mean()), None, None), f"{what} (iw = {iw})", names[:1], grader.spec,
                           {"niwae": {"the sign: niwae = −log-mean-exp of the log weights": float(ll.mean())}})
-    with parts(f"iw = 1: the law of −log w over {CALLS} calls with q(z|x) = N(m(x), I) and a decoder linear in z "
+    with grader.part(f"iw = 1: the law of −log w over {CALLS} calls with q(z|x) = N(m(x), I) and a decoder linear in z "
                "(exact test)", 2, needs=exact):
         state, x, m, ll, g = gaussian_model(draw)
         # log w = c + g·z − ½|z|² + ½|z − m|² = c + g·m − ½|m|² + (g − m)·ε
-        result = call_bound(remote, IWAE, state, x, 1, ctor=ctor, calls=CALLS, seed=draw.seed())
+        result = call_bound(grader, IWAE, state, x, 1, ctor=ctor, calls=CALLS, seed=draw.seed())
         mean = -float((ll + (g * m).sum(1) - 0.5 * (m ** 2).sum(1)).mean())
         var = float(((g - m) ** 2).sum() / SMALL ** 2)
         expect_gaussian_calls(result.values[:, :1], [mean], [[var]], f"{what} (iw = 1)",
                               "−mean log w, log w = log p(x|z) + log p(z) − log q(z|x) at z = m + √v·ε")
-    with parts(f"iw = 10: the same law as the bound's over {CALLS} calls (exact rank test)", 3, needs=exact):
+    with grader.part(f"iw = 10: the same law as the bound's over {CALLS} calls (exact rank test)", 3, needs=exact):
         # q = p(z) and log p(x|z) = c(x) + g(x)·z with |g| ≈ 2: each example's log-mean-exp gains ≈ |g|²/2·(1 − 1/iw)
         template = draw.binary(c.PIXELS)
         x = c.near(draw, template, SMALL, most_flips=12)
         state = {**c.encoder(draw, "prior", Z_DIM), **c.decoder(draw, "linear", Z_DIM, template=template, slope=0.6)}
         seed = draw.seed()
-        got, want = (call_bound(remote, IWAE, state, x, 10, ctor=ctor, calls=CALLS, seed=seed + side,
+        got, want = (call_bound(grader, IWAE, state, x, 10, ctor=ctor, calls=CALLS, seed=seed + side,
                                 reference=bool(side)).values[:, 0] for side in (0, 1))
         expect_same_law(got, want, f"{what} (iw = 10)",
                         "each example's iw log weights log p(x|z) + log p(z) − log q(z|x) (no closed-form KL, "
                         "no batch means inside), grouped by example, then a log-mean-exp over the iw samples")
-    with parts("gradients reach the encoder and the decoder", needs=exact):
+    with grader.part("gradients reach the encoder and the decoder", needs=exact):
         state = {**c.encoder(draw, "random", Z_DIM), **c.decoder(draw, "random", Z_DIM)}
-        result = call_bound(remote, IWAE, state, draw.binary(SMALL, c.PIXELS), 4, ctor=ctor, seed=draw.seed(),
+        result = call_bound(grader, IWAE, state, draw.binary(SMALL, c.PIXELS), 4, ctor=ctor, seed=draw.seed(),
                             grads=True)
         expect_gradients(result, what, ["enc", "dec"], {"enc": "the encoder", "dec": "the decoder"})
-    with parts("tensors on the input's device (meta-device run)", needs=exact):
-        expect_any_device(remote, IWAE, state, draw.binary(SMALL, c.PIXELS), 3, ctor=ctor, what=what)
-    parts.finish()
+    with grader.part("tensors on the input's device (meta-device run)", needs=exact):
+        expect_any_device(grader, IWAE, state, draw.binary(SMALL, c.PIXELS), 3, ctor=ctor, what=what)

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import torch
 
-from autograder.data import mnist
-from autograder.grader import bands
+from autograder.api import load_mnist_subset, read_bands
 from checks import constructions as c
 from codebase.models.gmvae import GMVAE
 from codebase.models.vae import VAE
@@ -35,7 +34,7 @@ def initial_state(draw, kind):
 def run(draw, kind):
     """(function, extra) of one training run of ``kind``."""
     owner, _, ctor = MODELS[kind]
-    x_train, _, _, _ = mnist.load_subset(SUBSET)
+    x_train, _, _, _ = load_mnist_subset(SUBSET)
     data = torch.from_numpy(x_train)
     batches = torch.stack([torch.randperm(len(data), generator=draw.generator)[:BUDGET["batch"]]
                            for _ in range(BUDGET["steps"])])
@@ -51,7 +50,7 @@ def heldout_niwae(kind, trained, seed=0):
     _, cls, ctor = MODELS[kind]
     model = cls(**ctor)
     model.load_state_dict({name: value.tensor().float() for name, value in trained.items()}, strict=False)
-    _, _, x_heldout, _ = mnist.load_subset(SUBSET)
+    _, _, x_heldout, _ = load_mnist_subset(SUBSET)
     x = torch.from_numpy(x_heldout[:BUDGET["heldout"]])
     torch.manual_seed(seed)
     return float(torch.stack([model.negative_iwae_bound(chunk, BUDGET["iw"])[0] * len(chunk)
@@ -59,4 +58,4 @@ def heldout_niwae(kind, trained, seed=0):
 
 
 def calibration():
-    return bands.read(CALIBRATION)
+    return read_bands(CALIBRATION)
