@@ -26,27 +26,33 @@ def untouched(outcome, what):
         raise Mismatch(f"{what} modified its input tensor {positions} in place; compute on copies instead")
 
 
-def compare_values(got, want, what, spec, dtype, mistakes=None, offsets=None):
+def compare_values(got, want, what, spec, dtype, mistakes=None, offsets=None, earlier=None, output=()):
+    """``earlier``: {output position: [(got, want) arrays]} of this test's earlier calls of the
+    same function, extended with this call's (hints name a result that ignores its inputs)."""
     tolerance = spec.tolerance(dtype)
     if isinstance(want, tuple):
         if not isinstance(got, tuple) or len(got) != len(want):
             raise Mismatch(f"{what}: expected a tuple of {len(want)} values")
         for i, (g, w) in enumerate(zip(got, want)):
             compare_values(g, w, f"{what}, output {i + 1} of {len(want)}", spec, dtype,
-                           (mistakes or {}).get(i), offsets)
+                           (mistakes or {}).get(i), offsets, earlier, (*output, i))
     elif isinstance(want, Returned):
-        assert_close(got, want, what, mistakes=mistakes, offsets=offsets, **tolerance)
+        seen = [] if earlier is None else earlier.setdefault(output, [])
+        before = list(seen)
+        if isinstance(got, Returned):
+            seen.append((got.array, want.array))
+        assert_close(got, want, what, mistakes=mistakes, offsets=offsets, earlier=before, **tolerance)
     else:
         assert_float_close(got, want, what, **tolerance)
 
 
-def check(remote, spec, function, *args, mistakes=None, offsets=None, what=None, **kwargs):
+def check(remote, spec, function, *args, mistakes=None, offsets=None, what=None, earlier=None, **kwargs):
     """Call ``function`` on both sides and require the same values and untouched inputs."""
     dtype = _first_dtype([*args, *kwargs.values()])
     what = what or function.split(".")[1]
     outcome = remote.run(function, *args, dtype=dtype_name(dtype), **kwargs)
     untouched(outcome, what)
-    compare_values(outcome.got.value, outcome.want.value, what, spec, dtype, mistakes, offsets)
+    compare_values(outcome.got.value, outcome.want.value, what, spec, dtype, mistakes, offsets, earlier)
     return outcome
 
 
@@ -91,7 +97,7 @@ def _leaves(value):
     return []
 
 
-def check_float64(remote, spec, function, *args, what=None, **kwargs):
+def check_float64(remote, spec, function, *args, what=None, mistakes=None, offsets=None, earlier=None, **kwargs):
     """The float64 part, on float64 inputs: the values, within the float64 tolerance, and
     the resolution: how the result moves when every float64 input moves by a relative
     ``spec.step64`` (1e-8, below float32's resolution of 6e-8) must match how the
@@ -99,7 +105,8 @@ def check_float64(remote, spec, function, *args, what=None, **kwargs):
     change is 0, or a float32 rounding step far larger); a float32 constant inside a
     float64 computation is the same in both calls and cancels."""
     what = what or function.split(".")[1]
-    first = check(remote, spec, function, *args, what=what, **kwargs)
+    first = check(remote, spec, function, *args, what=what, mistakes=mistakes, offsets=offsets, earlier=earlier,
+                  **kwargs)
     generator = torch.Generator().manual_seed(64)
     moved = remote.run(function, *[_nudged(a, spec.step64, generator) for a in args], dtype="float64",
                        **{k: _nudged(v, spec.step64, generator) for k, v in kwargs.items()})
@@ -118,13 +125,14 @@ def check_float64(remote, spec, function, *args, what=None, **kwargs):
     return first
 
 
-def values_and_float64(parts, remote, spec, function, *args, mistakes=None, offsets=None, **kwargs):
-    """The two parts most checks start with: values on the drawn float32 inputs (worth 2,
-    with hints), then the same inputs in float64."""
+def values_and_float64(parts, remote, spec, function, *args, mistakes=None, offsets=None, earlier=None, **kwargs):
+    """The two parts most checks start with: values on the drawn float32 inputs (worth 2),
+    then the same inputs in float64; both with the same hints."""
     with parts("values", 2):
-        check(remote, spec, function, *args, mistakes=mistakes, offsets=offsets, **kwargs)
+        check(remote, spec, function, *args, mistakes=mistakes, offsets=offsets, earlier=earlier, **kwargs)
     with parts("float64"):
-        check_float64(remote, spec, function, *map(_double, args), **{k: _double(v) for k, v in kwargs.items()})
+        check_float64(remote, spec, function, *map(_double, args), mistakes=mistakes, offsets=offsets,
+                      earlier=earlier, **{k: _double(v) for k, v in kwargs.items()})
 
 
 def check_gradients(remote, spec, function, args, names, cotangents, what=None, params=False, **kwargs):

@@ -33,51 +33,63 @@ def expect_tensor(got, what, *, dtype=None, device=None, shape=None):
     return got
 
 
-def _constant_hint(got, want):
-    """Name an output that ignores its inputs: all zeros, or one value everywhere."""
-    if got.size == 0 or not np.isfinite(got).all() or np.ptp(got) != 0 or (want.size > 1 and np.ptp(want) == 0):
+def _constant_hint(got, want, earlier=()):
+    """Name an output that ignores its inputs: all zeros, one value everywhere, or the same
+    value as in an earlier call of this test whose expected value differed."""
+    if got.size == 0 or not np.isfinite(got).all():
         return None
     value = float(got.flat[0])
-    if value == 0:
-        return "your result is all zeros (is the function still a placeholder, or is a term missing?)"
-    if got.size > 1:
-        return f"every value of your result is {value:.6g}: it does not depend on the inputs as it should"
+    if np.ptp(got) == 0 and (want.size == 1 or np.ptp(want) != 0):
+        if value == 0:
+            return "your result is all zeros (is the function still a placeholder, or is a term missing?)"
+        if got.size > 1:
+            return f"every value of your result is {value:.6g}: it does not depend on the inputs as it should"
+    for g, w in earlier:
+        if g.shape == got.shape and np.array_equal(g, got) and not np.array_equal(w, want):
+            return (f"your result is the same ({value:.6g}{', …' if got.size > 1 else ''}) for different inputs: "
+                    "it does not depend on them as it should")
     return None
 
 
 def _pattern_hint(got, want, offsets):
-    """Name a simple relation between got and want: a factor, an offset, a transpose."""
+    """Name a simple relation between got and want: a named offset (got − want), an
+    additive constant, a factor, a transpose. A single value (or an expected value without
+    spread) fits a factor and a constant alike: only a named offset is claimed there."""
     finite = np.isfinite(got) & np.isfinite(want)
     if not finite.any():
         return None
     g, w = got[finite].astype(np.float64), want[finite].astype(np.float64)
     scale = max(np.abs(w).max(), 1e-12)
-    if np.abs(w).min() > 1e-6 * scale:
-        ratio = g / w
-        if np.ptp(ratio) < 1e-3 * max(abs(ratio.mean()), 1e-12) and not math.isclose(ratio.mean(), 1.0, rel_tol=1e-3) \
-                and abs(ratio.mean()) > 1e-6:
-            factor = ratio.mean()
-            if math.isclose(factor, -1.0, rel_tol=1e-3):
-                return "the sign is flipped"
-            return f"off by a factor {factor:.4g}"
     difference = g - w
     if np.ptp(difference) < 1e-4 * max(1.0, scale):
         shift = difference.mean()
         for name, value in offsets.items():
             if math.isclose(shift, value, rel_tol=1e-3, abs_tol=1e-5):
-                return f"off by {name}"
-        return f"off by a constant {shift:.4g}"
+                return f"your result is off by {name} (it exceeds the expected one by {shift:.4g})"
+        if w.size == 1 or np.ptp(w) == 0:
+            return None
+        return f"off by an additive constant {shift:.4g} everywhere"
+    if np.abs(w).min() > 1e-6 * scale:
+        ratio = g / w
+        if np.ptp(ratio) < 1e-3 * max(abs(ratio.mean()), 1e-12) and abs(ratio.mean()) > 1e-6:
+            factor = ratio.mean()
+            if math.isclose(factor, -1.0, rel_tol=1e-3):
+                return "the sign is flipped"
+            return f"off by a factor {factor:.4g} everywhere"
     if got.ndim >= 2 and got.shape[-1] == got.shape[-2] and np.allclose(np.swapaxes(got, -1, -2), want, rtol=1e-4, atol=1e-5):
         return "the result is transposed"
     return None
 
 
-def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None):
+def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None, earlier=()):
     """Fail with an actionable message unless ``got`` matches ``want`` (both Returned)
     elementwise by the rule of worker/closeness.py.
 
-    ``mistakes`` maps a description of a known mistake to the value that mistake gives;
-    a match is reported as a hint. ``offsets`` names constants to recognise in a shift.
+    The hint, first that applies: ``mistakes`` ({description: the value that mistake gives}
+    on these inputs) matched; a result that ignores its inputs (all zeros, one value, or the
+    same as in ``earlier`` calls, [(got, want) arrays], whose expected value differed); a
+    named offset (``offsets``: {description: got − want}); an additive constant; a factor;
+    a transpose.
     """
     expect_tensor(got, what, dtype=want.dtype, device=want.device, shape=want.shape)
     g, w = got.array.astype(np.float64), want.array.astype(np.float64)
@@ -105,7 +117,7 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None):
         if value.shape == got.shape and np.allclose(g, value, rtol=1e-4, atol=1e-5, equal_nan=True):
             hint = f"your values match a known mistake: {description}"
             break
-    hint = hint or _constant_hint(g, w) or _pattern_hint(g, w, offsets or {})
+    hint = hint or _constant_hint(g, w, earlier) or _pattern_hint(g, w, offsets or {})
     if hint:
         lines.append(f"hint: {hint}")
     raise Mismatch("\n  ".join(lines))

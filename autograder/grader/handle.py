@@ -11,6 +11,13 @@ class Grader:
 
     def __init__(self, remote, spec):
         self.remote, self.spec, self.parts = remote, spec, Parts()
+        # per function, for hints that agree across the parts of this test: the offsets
+        # named so far, and every (got, want) compared (a result that ignores its inputs)
+        self._offsets, self._earlier = {}, {}
+
+    def _hints(self, function, offsets):
+        self._offsets.setdefault(function, {}).update(offsets or {})
+        return {"offsets": self._offsets[function], "earlier": self._earlier.setdefault(function, {})}
 
     # points -----------------------------------------------------------------------------
     def part(self, name, weight=1.0, needs=()):
@@ -25,19 +32,20 @@ class Grader:
         same values within this test's tolerance, inputs untouched. ``mistakes``: {hint:
         the value a known mistake gives}; ``offsets``: {hint: value to add to the reference's}
         for mistakes that are off by a known amount. Returns the Outcome."""
-        return checking.check(self.remote, self.spec, function, *args, mistakes=mistakes, offsets=offsets,
-                              what=what, **kwargs)
+        return checking.check(self.remote, self.spec, function, *args, mistakes=mistakes, what=what,
+                              **self._hints(function, offsets), **kwargs)
 
-    def check_float64(self, function, *args, what=None, **kwargs):
+    def check_float64(self, function, *args, what=None, mistakes=None, offsets=None, **kwargs):
         """On float64 inputs: the values, and a result that follows a move of the inputs
         below float32's resolution (checking.check_float64)."""
-        return checking.check_float64(self.remote, self.spec, function, *args, what=what, **kwargs)
+        return checking.check_float64(self.remote, self.spec, function, *args, what=what, mistakes=mistakes,
+                                      **self._hints(function, offsets), **kwargs)
 
     def values_and_float64(self, function, *args, mistakes=None, offsets=None, **kwargs):
         """The two parts most checks start with: "values" (weight 2, with hints) on these
         inputs, then "float64" on the same inputs in float64."""
         checking.values_and_float64(self.parts, self.remote, self.spec, function, *args, mistakes=mistakes,
-                                    offsets=offsets, **kwargs)
+                                    **self._hints(function, offsets), **kwargs)
 
     def check_gradients(self, function, args, names, cotangents, what=None, params=False, **kwargs):
         """Gradients of Σ output·cotangent with respect to the arguments that require them

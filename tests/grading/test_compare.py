@@ -33,7 +33,25 @@ def test_factor_two_is_named():
 def test_sign_and_offset_are_named():
     assert "the sign is flipped" in message(returned(-WANT.array))
     assert "off by log k" in message(returned(WANT.array + math.log(5)), offsets={"log k": math.log(5)})
-    assert "off by a constant 0.3" in message(returned(WANT.array + 0.3))
+    assert "off by an additive constant 0.3" in message(returned(WANT.array + 0.3))
+
+
+def test_an_offset_is_got_minus_want_and_never_called_a_factor():
+    """A scalar off by log 2 (a JSD without its log 2) fits a factor as well as a shift:
+    only the named offset is claimed, and only with its sign."""
+    want = returned(0.9)
+    assert "off by log 2 (it exceeds the expected one by -0.6931)" in message(
+        returned(0.9 - math.log(2)), want=want, offsets={"log 2": -math.log(2)})
+    wrong_sign = message(returned(0.9 - math.log(2)), want=want, offsets={"log 2": math.log(2)})
+    assert "hint" not in wrong_sign and "factor" not in wrong_sign
+
+
+def test_a_result_that_ignores_its_inputs_is_named():
+    assert "all zeros" in message(returned(np.zeros((2, 3))))
+    assert "every value of your result is 7" in message(returned(np.full((2, 3), 7.0)))
+    earlier = [(np.array(-1.132, dtype=np.float32), np.array(0.4))]
+    text = message(returned(-1.132), want=returned(0.9), earlier=earlier)
+    assert "the same (-1.132) for different inputs" in text and "factor" not in text
 
 
 def test_transpose_is_named():
@@ -79,4 +97,5 @@ def test_one_value_everywhere_is_named():
 
 def test_a_constant_expected_result_is_not_called_constant():
     text = message(returned(np.full((2, 3), 2.0)), want=returned(np.full((2, 3), 1.0)))
-    assert "does not depend on the inputs" not in text and "off by a factor 2" in text
+    # twice a constant is also the constant plus itself: neither a factor nor a shift is claimed
+    assert "does not depend on the inputs" not in text and "factor" not in text and "additive" not in text
