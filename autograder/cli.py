@@ -125,10 +125,32 @@ def _report(args):
     return 0
 
 
+def _validated(course, assignment):
+    """Validate ``course`` (workflows/validate.py), printing each verdict; whether all held."""
+    from .workflows.validate import validate
+
+    print(f"validating {course.title!r}: its reference, its template and degenerate submissions, graded "
+          "as students' would be")
+    verdicts = validate(course, assignment)
+    if all(v.ok for v in verdicts):
+        print("the course grades rightly")
+        return True
+    print("the course would grade wrongly: fix what FAIL names (COURSE ERROR lines name the file and line)",
+          file=sys.stderr)
+    return False
+
+
+def _validate(args):
+    return 0 if _validated(_course(args.parser, args), args.assignment) else 1
+
+
 def _build(args):
     from .workflows.package import build_autograder
 
     course = _course(args.parser, args)
+    if not args.no_validate and not _validated(course, args.assignment):
+        print(f"no zip written: {args.output} would grade wrongly on Gradescope", file=sys.stderr)
+        return 1
     print(f"wrote {build_autograder(args.output, course, args.assignment, args.torch)}: upload it as the "
           f"autograder of {course.title!r} on Gradescope")
     return 0
@@ -229,9 +251,21 @@ def main(argv=None):
     _course_argument(report)  # its title heads the summary; the results hold everything else
     report.set_defaults(run=_report)
 
-    build = commands.add_parser("build", help="build Gradescope's autograder.zip",
-                                description="The zip to upload as a Gradescope programming assignment's "
-                                            "autograder: setup.sh and run_autograder at its root.")
+    validate = commands.add_parser("validate", help="check that a course grades rightly",
+                                   description="Grade the course's reference (must earn full marks), its template "
+                                               "and degenerate submissions (every graded function returning zeros, "
+                                               "or its first argument: must earn 0), on a fixed seed; report any "
+                                               "check that does not load or raises, with its file and line. "
+                                               "Exits 1 unless all hold.")
+    _course_argument(validate)
+    validate.add_argument("--assignment", type=_path, default=None, help="an assignment file to validate instead")
+    validate.set_defaults(run=_validate)
+
+    build = commands.add_parser("build", help="validate a course and build its Gradescope autograder.zip",
+                                description="Validate the course (as `autograder validate`; no zip when it would "
+                                            "grade wrongly), then write the zip to upload as a Gradescope "
+                                            "programming assignment's autograder: setup.sh and run_autograder "
+                                            "at its root, the engine, the course and its README.")
     build.add_argument("--output", "-o", type=_path, default=_path("autograder.zip"))
     _course_argument(build)
     build.add_argument("--assignment", type=_path, default=None,
@@ -239,6 +273,8 @@ def main(argv=None):
     build.add_argument("--torch", choices=["cpu", "cuda"], default="cpu",
                        help="the torch build Gradescope installs: cpu (default; about 200 MB) or cuda "
                             "(several GB of CUDA libraries, for a course that grades on a GPU)")
+    build.add_argument("--no-validate", action="store_true",
+                       help="skip the validation (for a course validated since its last change)")
     build.set_defaults(run=_build)
 
     kit = commands.add_parser("student-kit", help="build the zip students start from",
@@ -263,8 +299,8 @@ def main(argv=None):
     _course_argument(template)
     template.set_defaults(run=_template)
 
-    new = commands.add_parser("new-course", help="start a course: a folder with an empty manifest, reference, "
-                                                 "template and checks",
+    new = commands.add_parser("new-course", help="start a course: a folder with a manifest, reference, template "
+                                                 "and checks for one example function",
                               description="Write a new course folder with one example function, its check and a "
                                           "manifest, ready to grade; docs/authoring.md says how to grow it.")
     new.add_argument("folder", type=_path, help="the new course's folder (must not exist)")

@@ -10,6 +10,7 @@ import ast
 import dataclasses
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -132,9 +133,13 @@ class Course:
         """{test function name: file} of the checks, read without importing them."""
         found = {}
         for path in sorted(self.checks.glob("test_*.py")):
-            for node in ast.parse(path.read_text()).body:
-                if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                    found[node.name] = path
+            source = path.read_text()
+            try:
+                names = [node.name for node in ast.parse(source).body
+                         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
+            except SyntaxError:  # its tests exist; grading reports them as not loaded, naming the error
+                names = re.findall(r"^def (test_\w+)\(", source, re.M)
+            found.update(dict.fromkeys(names, path))
         return found
 
     def activate(self):

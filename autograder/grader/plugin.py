@@ -6,6 +6,8 @@ its parts (parts.py) that it earned. Every collected test yields exactly one rec
 passed, failed, errored in setup, or skipped — and none can vanish.
 """
 import math
+import re
+from pathlib import Path
 
 import pytest
 
@@ -18,12 +20,23 @@ class GradescopePlugin:
         self.assignment, self.remote, self.secret_seed = assignment, remote, secret_seed
         self.answer_verdicts = answers
         self.records, self._shares, self._failures = {}, {}, {}
+        # errors of the course's own code (a check file that does not import, a check that
+        # raises something other than a failed comparison): for staff, never the student's
+        self.staff_errors, self._broken_files = [], {}
         self.leaderboard, self.metrics, self.seconds = [], {}, {}
 
     def pytest_configure(self, config):
         config.stash[STATE] = self
+        self._checks = config.rootpath
+
 
     # collection -----------------------------------------------------------------------
+    def pytest_collectreport(self, report):
+        if report.failed and report.nodeid.endswith(".py"):
+            error, name = _last_line(report.longreprtext), f"{self._checks.name}/{report.nodeid}"
+            self._broken_files[report.nodeid] = error
+            self.staff_errors.append(f"{name} does not import: {error}\n{report.longreprtext[-3000:]}")
+
     def pytest_collection_modifyitems(self, session, config, items):
         found = {item.originalname for item in items}
         missing = [t for t in self.assignment.tests if t not in found]
@@ -35,7 +48,15 @@ class GradescopePlugin:
             items[:] = [item for item in items if item.originalname in self.assignment.tests]
         for test_id in missing:  # listed but absent: reported, never silently worth 0
             spec = self.assignment.tests[test_id]
-            self.records[test_id] = self._record(spec, 0.0, f"Internal: no check named {test_id} exists.")
+            broken = next((f for f in self._broken_files if _defines(self._checks / f, test_id)), None)
+            if broken is not None:
+                message = (f"Not graded: the course's check file {self._checks.name}/{broken} did not load ({self._broken_files[broken]}). "
+                           f"This is an error of the autograder, not of your submission; course staff will fix it "
+                           f"and regrade.")
+            else:
+                message = f"Not graded: the course has no check named {test_id} (an error of the autograder)."
+                self.staff_errors.append(f"{test_id} is listed in the manifest but no check defines it")
+            self.records[test_id] = self._record(spec, 0.0, message)
         items.sort(key=lambda item: [int(n) for n in self.assignment.tests[item.originalname].number.split(".")])
 
     # outcomes -------------------------------------------------------------------------
@@ -55,8 +76,19 @@ class GradescopePlugin:
         report = outcome.get_result()
         if report.failed and item.originalname not in self._failures:
             self._failures[item.originalname] = _failure_message(report, call)
+            if not _is_failed_comparison(call):
+                self.staff_errors.append(f"{self._check_line(call.excinfo) or self._checks.name + '/' + item.nodeid} "
+                                         f"({item.originalname}, {report.when}) raised "
+                                         f"{call.excinfo.typename}: {call.excinfo.value}\n{report.longreprtext[-3000:]}")
         elif report.skipped and item.originalname not in self._failures:
             self._failures[item.originalname] = f"Not run: {_skip_reason(report)}"
+
+    def _check_line(self, excinfo):
+        """"checks/file.py, line N" of the innermost frame in the course's checks."""
+        for entry in reversed(excinfo.traceback):
+            if Path(entry.path).is_relative_to(self._checks):
+                return f"{self._checks.name}/{Path(entry.path).relative_to(self._checks)}, line {entry.lineno + 1}"
+        return None
 
     def pytest_runtest_logreport(self, report):
         test_id = report.nodeid.rsplit("::", 1)[-1].split("[")[0]
@@ -94,13 +126,33 @@ class GradescopePlugin:
                 "output": output, "visibility": spec.visibility, "tags": [spec.problem, *spec.covers]}
 
 
+def _is_failed_comparison(call):
+    return call.excinfo is not None and isinstance(call.excinfo.value, AssertionError)
+
+
 def _failure_message(report, call):
-    excinfo = call.excinfo
-    if excinfo is not None and isinstance(excinfo.value, AssertionError):
-        message = str(excinfo.value)
+    if _is_failed_comparison(call):
+        message = str(call.excinfo.value)
         return message if report.when == "call" else f"Could not run: {message}"
-    where = "while preparing the test" if report.when == "setup" else ""
-    return f"Internal error in the grader {where}: {report.longreprtext[-3000:]}".replace("  ", " ")
+    error = call.excinfo.typename if call.excinfo is not None else "an error"
+    return (f"The autograder could not finish this test: the course's check raised {error} "
+            f"{'while preparing it' if report.when == 'setup' else 'while running it'}. This is an error of the "
+            "autograder, not of your submission; course staff have the details and will regrade.")
+
+
+def _last_line(text):
+    """The error line of a traceback, with the line number where Python gives one."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    error = lines[-1].removeprefix("E").strip() if lines else "unknown error"
+    where = re.findall(r"(?:line |:)(\d+)", "\n".join(lines[-12:]))
+    return f"{error} (line {where[-1]})" if where and "line" not in error else error
+
+
+def _defines(path, test_id):
+    try:
+        return re.search(rf"^def {re.escape(test_id)}\(", Path(path).read_text(), re.M) is not None
+    except OSError:
+        return False
 
 
 def _skip_reason(report):

@@ -17,7 +17,7 @@ class StudentError(AssertionError):
 
     def __init__(self, message, kind="error", error_type=None):
         super().__init__(message)
-        self.kind = kind  # "error", "missing", "not_implemented", "timeout", "crash"
+        self.kind = kind  # "error", "device", "missing", "not_implemented", "timeout", "crash"
         self.error_type = error_type
 
 
@@ -218,7 +218,8 @@ class Remote:
             raise self.stopped[function] from None
         if not answer.get("ok"):
             error = answer.get("error", {})
-            kind = "not_implemented" if error.get("type") == "NotImplementedError" else "error"
+            kind = "not_implemented" if error.get("type") == "NotImplementedError" else \
+                "device" if _device_mismatch(error.get("message", "")) else "error"
             raise StudentError(f"{function} raised {_format_error(error)}", kind, error.get("type"))
         return decode_reply(answer, arrays)
 
@@ -241,6 +242,14 @@ class Remote:
             self._ensure_worker()
         if self.worker is not None:
             self.worker.stop()
+
+
+def _device_mismatch(message):
+    """Whether an error says tensors on two devices met (a tensor made on the CPU inside a
+    function that ran on the GPU, or on torch's "meta" device standing in for one)."""
+    lower = message.lower()
+    return "same device" in lower or ("cpu" in lower and ("meta" in lower or "cuda" in lower)) \
+        or ("meta" in lower and "device type" in lower)
 
 
 def _format_error(error):

@@ -10,6 +10,7 @@ import glob
 import io
 import os
 import secrets
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -34,11 +35,15 @@ PROJECT = Path(__file__).resolve().parent.parent.parent
 def run_checks(course, plugins):
     """Run the course's checks with pytest and these plugins; the pytest exit code and output."""
     course.activate()
+    for name, module in list(sys.modules.items()):  # fresh each run: a file that failed to import stays failed
+        if Path(getattr(module, "__file__", None) or "/").is_relative_to(course.checks):
+            del sys.modules[name]
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     ini = course.checks / "pytest.ini"
     with contextlib.redirect_stdout(io.StringIO()) as output:
         code = pytest.main([str(course.checks), *(["-c", str(ini)] if ini.is_file() else []),
                             "--rootdir", str(course.checks), "-p", "no:cacheprovider", "--import-mode=importlib",
+                            "--continue-on-collection-errors",
                             "--assert=plain", "-q", "--tb=short", "-W", "ignore::DeprecationWarning"], plugins=plugins)
     return code, output.getvalue()
 
@@ -87,6 +92,9 @@ def _summary(course, submission, remote, plugin):
                      "them; a graded function that calls one fails): " + ", ".join(sorted(remote.stood_in)) + ".")
     lines += [f"{m.replace('.', '/')}.py: {reason}" for m, reason in sorted(remote.broken.items())
               if m in submission.modules]
+    if plugin.staff_errors:
+        lines.append(f"{len(plugin.staff_errors)} error(s) of the autograder itself (the course's checks, not your "
+                     "submission) cost points below; course staff have the details and will regrade.")
     score = sum(r["score"] for r in plugin.records.values())
     lines.append(f"Score: {score:g} / {plugin.assignment.total:g}")
     return "\n".join(lines)
@@ -163,6 +171,8 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
         submission.remove_unpacked()
         policy.restore(restore)
     remote.seconds["worker start"] += sum(first_start)
+    for error in plugin.staff_errors:
+        log(f"COURSE ERROR (the course's code, not the submission): {error}")
     isolation = confined.describe(remote.layers, as_root)
     log(isolation)
     log(timing(assignment, plugin.seconds, remote.seconds, remote.served_calls))

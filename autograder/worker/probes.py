@@ -7,7 +7,8 @@ the trusted process against the reference, so both sides are exercised identical
 the implementation modules differ.
 
 A course plugin is a module with ``NETWORKS`` ({kind: build(layers, node) -> nn.Module})
-and ``OPS`` ({name: op(session, request, builder) -> (answer, arrays)}); an op reaches the
+and ``OPS`` ({name: op(session, request, builder) -> a plain value: tensors, numbers,
+strings, None, and lists, tuples and string-keyed dicts of them}); an op reaches the
 helpers here as ``session.api``.
 """
 import importlib
@@ -18,7 +19,7 @@ import sys
 import torch
 from torch.nn.utils import parametrize
 
-from .protocol import MODULE, OPTIMIZER, TENSOR, TUPLE, pack  # noqa: F401 - pack is part of session.api
+from .protocol import MODULE, OPTIMIZER, TENSOR, TUPLE, pack, pack_plain
 from .served import served
 
 
@@ -257,7 +258,7 @@ class Session:
         self.module_names = module_names  # contract module -> importable module name
         self.loaded = {}
         self.networks = dict(getattr(plugin, "NETWORKS", {}))
-        self.ops = {"train": train, **getattr(plugin, "OPS", {})}
+        self.ops = dict(getattr(plugin, "OPS", {}))
         self.api = sys.modules[__name__]
         self.channel, self.stage = channel, stage
 
@@ -298,10 +299,13 @@ class Session:
             return self._call(request, builder)
 
     def _call(self, request, builder):
+        if request.get("op") == "train":
+            return train(self, request, builder)
         if request.get("op") is not None:
             if request["op"] not in self.ops:
                 raise ValueError(f"no operation {request['op']!r}")
-            return self.ops[request["op"]](self, request, builder)
+            out = []
+            return {"value": pack_plain(self.ops[request["op"]](self, request, builder), out), "modified": []}, out
         args, kwargs = builder.build_call(request.get("args", []), request.get("kwargs", {}))
         inputs = [a for a in [*args, *kwargs.values()] if type(a) is torch.Tensor]
         snapshot = [a.detach().clone() for a in inputs]

@@ -92,6 +92,20 @@ def pack(value, arrays):
     return {OTHER: f"{kind.__module__}.{kind.__qualname__}"}
 
 
+def pack_plain(value, arrays):
+    """A course plugin operation's result as an answer tree: what ``pack`` takes, and dicts
+    with string keys (instructor code's dicts are data; a student's returned dict is not)."""
+    kind = type(value)
+    if kind is dict:
+        bad = [key for key in value if not isinstance(key, str) or key.startswith("$")]
+        if bad:
+            raise TypeError(f"an operation's dict keys must be strings not starting with '$', got {bad[0]!r}")
+        return {key: pack_plain(item, arrays) for key, item in value.items()}
+    if kind in (tuple, list):
+        return {"$" + kind.__name__: [pack_plain(item, arrays) for item in value]}
+    return pack(value, arrays)
+
+
 def unpack(node, arrays, tensor, other):
     """Invert ``pack``: ``tensor(array, node)`` and ``other(type name)`` make the leaves."""
     if isinstance(node, list):

@@ -7,8 +7,8 @@ import pytest
 
 from tests.submissions import ROOT, autograder
 
-COMMANDS = ["grade", "batch", "report", "build", "student-kit", "check", "template", "experiment", "new-course"]
-COURSE_COMMANDS = ["grade", "batch", "report", "build", "student-kit", "check", "template"]
+COMMANDS = ["grade", "batch", "report", "validate", "build", "student-kit", "check", "template", "experiment", "new-course"]
+COURSE_COMMANDS = ["grade", "batch", "report", "validate", "build", "student-kit", "check", "template"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

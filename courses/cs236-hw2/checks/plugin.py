@@ -34,10 +34,9 @@ def build_model(session, request, builder):
 
 def bound(session, request, builder):
     """Call a model's bound ``calls`` times on x (and ``bound_args``); answer each call's outputs
-    as a (calls, outputs) float64 array (NaN where an output is not one number), the first
-    call's output shapes, whether its first output carries gradients, and optionally the
-    gradient norm reaching each parameter group (enc, dec, cls, z_pre) from that output."""
-    api = session.api
+    as rows of floats (NaN where an output is not one number), the first call's output
+    shapes, whether its first output carries gradients, and optionally the gradient norm
+    reaching each parameter group (enc, dec, cls, z_pre) from that output."""
     model, method = build_model(session, request, builder)
     x, args = builder.tensor(request["x"]).to(next(model.parameters()).device), request.get("bound_args", [])
     rows, shapes, grads, requires_grad = [], None, None, None
@@ -51,11 +50,7 @@ def bound(session, request, builder):
             if request.get("grads") and requires_grad and first.numel() == 1:
                 grads = gradient_norms(model, first)
         rows.append([_number(o) for o in outputs])
-    out = []
-    width = max(len(r) for r in rows)
-    values = torch.tensor([r + [math.nan] * (width - len(r)) for r in rows], dtype=torch.float64)
-    return {"value": {"values": api.pack(values, out), "shapes": shapes, "requires_grad": requires_grad,
-                      "grads": grads}, "modified": []}, out
+    return {"values": rows, "shapes": shapes, "requires_grad": requires_grad, "grads": grads}
 
 
 def _number(output):
@@ -98,11 +93,10 @@ def train_bound(session, request, builder):
         losses.append(float(loss.detach()))
         if not math.isfinite(losses[-1]):
             break
-    out = []
     state = model.state_dict()
-    trained = {name: api.pack(state[name].detach(), out) for name in request["report"] if name in state}
-    trained["losses"] = api.pack(torch.tensor(losses, dtype=torch.float64), out)
-    return {"value": trained, "modified": []}, out
+    trained = {name: state[name].detach() for name in request["report"] if name in state}
+    trained["losses"] = torch.tensor(losses, dtype=torch.float64)
+    return trained
 
 
 def on_meta(session, request, builder):
@@ -111,7 +105,7 @@ def on_meta(session, request, builder):
     args, kwargs = builder.build_call(request.get("args", []), request.get("kwargs", {}))
     meta = [a.to("meta") if torch.is_tensor(a) else a for a in args]
     value = session.resolve(request["function"])(*meta, **kwargs)
-    return {"value": list(value.shape) if torch.is_tensor(value) else None, "modified": []}, []
+    return list(value.shape) if torch.is_tensor(value) else None
 
 
 OPS = {"model_bound": bound, "model_training": train_bound, "on_meta": on_meta}
