@@ -79,6 +79,8 @@ def build_autograder(target="autograder.zip", course=None, assignment=None, torc
     course = courses.load(course)
     entries = {str(path.relative_to(ROOT)): path for top in ENGINE_FILES for path in _walk(ROOT / top)}
     entries.update(_course_files(course))
+    if (course.root / "README.md").is_file():  # the course's own, for whoever opens the zip
+        entries["README.md"] = course.root / "README.md"
     entries["setup.env"] = f"TORCH_WHEELS={TORCH_WHEELS[torch]}\n"
     if assignment is not None:
         entries[courses.MANIFEST] = _with_policy(course.manifest, Path(assignment))

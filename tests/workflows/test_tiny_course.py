@@ -104,7 +104,7 @@ def test_student_kit_checks_the_course(tmp_path):
 
 
 def test_build_unpacked_and_set_up_in_a_fresh_environment(tmp_path):
-    process = autograder("build", "--course", TINY, "--output", tmp_path / "autograder.zip")
+    process = autograder("build", "--course", TINY, "--output", tmp_path / "autograder.zip", "--no-validate")
     assert process.returncode == 0, process.stderr
     names = set(zipfile.ZipFile(tmp_path / "autograder.zip").namelist())
     assert {"course.yaml", "reference/toolkit/dist/sampling.py", "checks/test_tiny.py", "autograder/course.py"} <= names

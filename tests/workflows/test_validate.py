@@ -1,0 +1,72 @@
+"""`autograder validate` and `build`: a course that would grade wrongly never ships, and an
+error of the course's own code is reported as the course's, with its file and line."""
+import json
+import shutil
+
+import pytest
+
+from tests.submissions import autograder
+
+pytestmark = pytest.mark.slow
+TINY = __import__("pathlib").Path(__file__).resolve().parent.parent / "courses" / "tiny"
+
+
+@pytest.fixture
+def course(tmp_path):
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+def test_a_sound_course_validates_and_builds(course, tmp_path):
+    process = autograder("build", "--course", course, "--output", tmp_path / "autograder.zip")
+    assert process.returncode == 0, process.stdout + process.stderr
+    for line in ("ok   reference: 10 / 10 (must be full marks)", "ok   template: 0 / 10 (must be 0)",
+                 "ok   zeros: 0 / 10", "ok   echo: 0 / 10", "the course grades rightly"):
+        assert line in process.stdout
+    assert (tmp_path / "autograder.zip").exists()
+
+
+def test_a_check_that_does_not_import_stops_the_build_naming_file_and_line(course, tmp_path):
+    check = course / "checks" / "test_tiny.py"
+    check.write_text(check.read_text().replace("def test_answers(grader, answer_verdicts):",
+                                               "def test_answers(grader, answer_verdicts)"))
+    process = autograder("build", "--course", course, "--output", tmp_path / "autograder.zip")
+    assert process.returncode == 1 and not (tmp_path / "autograder.zip").exists()
+    assert "course error: checks/test_tiny.py does not import: SyntaxError" in process.stdout
+    assert "(line 40)" in process.stdout, process.stdout
+    assert "no zip written" in process.stderr
+
+
+def test_a_check_that_raises_is_the_courses_error_not_the_students(course, tmp_path):
+    check = course / "checks" / "test_tiny.py"
+    check.write_text(check.read_text().replace('    with grader.part("gradients"):\n',
+                                               '    grader.no_such_method()\n    with grader.part("gradients"):\n'))
+    results = tmp_path / "results.json"
+    reference = shutil.copytree(course / "reference" / "toolkit", tmp_path / "hw" / "toolkit")
+    shutil.copy(course / "reference" / "answers.yaml", reference.parent / "answers.yaml")
+    graded = autograder("grade", reference.parent, "--course", course, "--results", results)
+    output = json.loads(results.read_text())["tests"][0]["output"]
+    assert "could not finish this test" in output and "not of your submission" in output
+    assert "no_such_method" not in output  # the traceback is for staff: the log has it
+    assert "COURSE ERROR" in graded.stdout and "checks/test_tiny.py, line 17" in graded.stdout
+    assert autograder("validate", "--course", course).returncode == 1
+
+
+def test_a_reference_below_full_marks_or_a_template_above_zero_fails(course):
+    sampling = course / "reference" / "toolkit" / "dist" / "sampling.py"
+    sampling.write_text(sampling.read_text().replace("-torch.log(u.clamp_min(TINY)) / rate", "-torch.log(u.clamp_min(TINY)) * rate"))
+    template = course / "student_template" / "toolkit" / "logistic.py"
+    shutil.copy(course / "reference" / "toolkit" / "logistic.py", template)  # a template that solves it
+    process = autograder("validate", "--course", course)
+    assert process.returncode == 1
+    assert "FAIL reference" in process.stdout
+    assert "sample_exponential (dist.sampling.sample_exponential) lost points" in process.stdout
+    assert "FAIL template: 4 / 10 (must be 0)" in process.stdout
+    assert "log_sigmoid (logistic.log_sigmoid) earned 4" in process.stdout
+
+
+def test_a_new_course_validates_at_once(tmp_path):
+    assert autograder("new-course", tmp_path / "fresh").returncode == 0
+    process = autograder("validate", "--course", tmp_path / "fresh")
+    assert process.returncode == 0 and "the course grades rightly" in process.stdout, process.stdout
