@@ -1,5 +1,5 @@
 """Inputs and networks the bundled course's checks build (the engine's sub-checks are in
-autograder/grader/checking.py)."""
+the course API, autograder.api)."""
 import torch
 
 from autograder.api import Net

@@ -33,7 +33,7 @@ def engine_imports(path):
 @pytest.fixture(scope="module")
 def new_course_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("course") / "example"
-    new_course(folder, "Example")
+    new_course(folder)
     return folder
 
 

@@ -3,7 +3,7 @@ its draw), data order, budget and optimizer (Adam, lr 1e-3, the homework's); the
 submission's ``negative_elbo_bound`` is the loss, with the grader's utils helpers bound in.
 The trained model is scored here with the reference's IWAE bound on held-out digits.
 Pass marks come from reference runs with other seeds (``training_calibration.yaml``,
-written by ``calibrate_training.py``; band rule: autograder/grader/bands.py)."""
+written by ``calibrate_training.py``; band rule: docs/api.md, Training checks)."""
 import math
 from pathlib import Path
 
