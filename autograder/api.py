@@ -22,11 +22,12 @@ Example (tests/courses/tiny)::
 """
 from .data.mnist import load_subset as load_mnist_subset
 from .grader.bands import Band, calibrate, fit_band, read_bands
+from .grader.calls import Net, Opt, StudentError
 from .grader.checking import expect_fresh_draws, expect_gaussian_draws, expect_statistics, samples_of
 from .grader.compare import Mismatch, assert_close, expect_tensor
 from .grader.draw import Draw
 from .grader.handle import Grader
-from .grader.remote import Net, Opt, Reference, StudentError
+from .grader.reference import Reference
 from .grader.stats import ALPHA, bonferroni, chi2_pvalue, fresh_draws_pvalue, gaussian_pvalue, rank_sum_pvalue
 from .worker.closeness import matches
 

@@ -1,116 +1,12 @@
-"""Calling a contract function on both sides, with the same plain-data request
-(worker/protocol.py) decoded the same way: ``Reference`` runs the course's reference here,
-``Remote`` the submission in the worker (and the reference beside it)."""
-import contextlib
-import dataclasses
-import io
+"""The submission side: the checks' handle on the worker that runs the submission, with
+the reference (reference.py) answering the same requests beside it."""
 import time
 
 from ..sandbox.client import WorkerDied, WorkerTimeout
-from ..worker import probes, protocol, wire
+from ..worker import probes
 from . import serving
-from .values import unpack
-
-
-class StudentError(AssertionError):
-    """The submission raised, is missing, or did not finish; the message says which."""
-
-    def __init__(self, message, kind="error", error_type=None):
-        super().__init__(message)
-        self.kind = kind  # "error", "device", "missing", "not_implemented", "timeout", "crash"
-        self.error_type = error_type
-
-
-class Net:
-    """A network the grader builds on both sides from the same weights: ``kind`` names a
-    builder of the course plugin's ``NETWORKS``, which also reads ``options``."""
-
-    def __init__(self, name, layers, kind, **options):
-        self.name, self.layers, self.kind, self.options = name, list(layers), kind, options  # layers: [(w, b)]
-
-    def encode(self, encoder):
-        return {protocol.MODULE: self.kind, "name": self.name, **self.options,
-                "layers": [[encoder.array(w), encoder.array(b)] for w, b in self.layers]}
-
-
-@dataclasses.dataclass
-class Opt:
-    kind: str
-    lr: float
-    over: list
-
-    def encode(self, encoder):
-        return {protocol.OPTIMIZER: self.kind, "lr": self.lr, "over": self.over}
-
-
-@dataclasses.dataclass
-class Reply:
-    value: object
-    modified: list
-    grads: dict | None = None
-    params: dict | None = None
-
-
-@dataclasses.dataclass
-class Outcome:
-    got: Reply
-    want: Reply
-
-
-def decode_reply(answer, arrays):
-    def maybe(node):
-        return None if node is None else unpack(node, arrays)
-    return Reply(unpack(answer.get("value"), arrays), list(answer.get("modified", [])),
-                 maybe(answer.get("grads")), maybe(answer.get("params")))
-
-
-def _timed(seconds, what):
-    """A context manager adding a block's time to ``seconds[what]``."""
-    @contextlib.contextmanager
-    def timer():
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            seconds[what] = seconds.get(what, 0.0) + time.perf_counter() - started
-    return timer()
-
-
-class Reference:
-    """The course's reference, called here with the requests the worker gets."""
-
-    def __init__(self, course):
-        """``course``: an activated course (``course.load(path).activate()``)."""
-        self.course = course
-        self.session = probes.Session(course.reference_modules(), course.load_plugin())
-        self.seconds = {"reference": 0.0}
-
-    @classmethod
-    def of(cls, folder=None):
-        """The reference of the course in ``folder`` (the bundled one by default)."""
-        from .. import course
-
-        return cls(course.load(folder).activate())
-
-    def answer(self, header, arrays):
-        """``(answer, arrays)`` for a request, through the codec exactly as the worker's
-        answer travels."""
-        with _timed(self.seconds, "reference"):
-            frame = io.BytesIO(wire.encode(*self.session.call(dict(header), [a.copy() for a in arrays])))
-        return wire.decode(frame.read)
-
-    def run(self, function, *args, **kwargs):
-        """The reference's Reply to a call (``Remote.run``'s arguments)."""
-        return decode_reply(*self.answer(*_request(self.course, function, *args, **kwargs)))
-
-
-def _request(course, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False, op=None,
-             extra=None, device="cpu", served=False, **kwargs):
-    # the engine's training runs (op "train": a step function over hundreds of minibatches)
-    # run the student's own helpers: serving them on every step took three times as long
-    helpers = serving.helpers_of(course, function) if served and op != "train" else ()
-    return protocol.request(function, args, kwargs, device=device, dtype=dtype, seed=seed,
-                            report_params=report_params, op=op, extra=extra, cotangents=cotangents, helpers=helpers)
+from .calls import Outcome, StudentError, decode_reply
+from .reference import Reference, build_request, timer
 
 
 class Remote:
@@ -142,7 +38,7 @@ class Remote:
 
     def timed(self, what):
         """Count the time of a block under ``what`` (for the grader's log)."""
-        return _timed(self.seconds, what)
+        return timer(self.seconds, what)
 
     def _ensure_worker(self):
         if self._starting is not None:
@@ -184,15 +80,15 @@ class Remote:
 
     def run(self, function, *args, **kwargs):
         """Call ``function`` ("module.name") on both sides; returns an Outcome."""
-        header, arrays = self._request(function, *args, **kwargs)
+        header, arrays = self.build_request(function, *args, **kwargs)
         want = decode_reply(*self.reference.answer(header, arrays))
         return Outcome(self._call_student(function, header, arrays), want)
 
     def run_student(self, function, *args, **kwargs):
-        return self._call_student(function, *self._request(function, *args, **kwargs))
+        return self._call_student(function, *self.build_request(function, *args, **kwargs))
 
-    def _request(self, function, *args, **kwargs):
-        return _request(self.course, function, *args, device=self.device, served=True, **kwargs)
+    def build_request(self, function, *args, **kwargs):
+        return build_request(self.course, function, *args, device=self.device, served=True, **kwargs)
 
     def _call_student(self, function, header, arrays):
         if function in self.stopped:
@@ -225,7 +121,7 @@ class Remote:
 
     def reference_only(self, function, *args, **kwargs):
         """The reference's reply alone, for building hints; never touches the worker."""
-        return decode_reply(*self.reference.answer(*self._request(function, *args, **kwargs)))
+        return decode_reply(*self.reference.answer(*self.build_request(function, *args, **kwargs)))
 
     def student_error(self, function, *args, **kwargs):
         """Call the submission alone; the error it raised as {"type", "message"}, or None."""

@@ -14,7 +14,8 @@ from .. import course as courses
 from ..grader import assignment as assignment_file
 from ..grader import fixtures
 from ..grader.plugin import GradescopePlugin
-from ..grader.remote import Outcome, Remote, StudentError, decode_reply
+from ..grader.calls import Outcome, StudentError, decode_reply
+from ..grader.remote import Remote
 from ..grader.runner import run_checks
 
 PUBLIC_SEED = 20261122
@@ -31,7 +32,7 @@ class _Recorder(Remote):
         self.assignment, self.cases, self.test = assignment, [], None
 
     def run(self, function, *args, **kwargs):
-        header, arrays = self._request(function, *args, **kwargs)
+        header, arrays = self.build_request(function, *args, **kwargs)
         answer, out = self.reference.answer(header, arrays)
         self._keep(function, header, arrays, answer, out)
         reply = decode_reply(answer, list(out))

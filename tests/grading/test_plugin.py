@@ -90,7 +90,10 @@ def test_every_test_yields_one_record(records):
     assert "passed: a" in by_id["test_partly"]["output"] and "failed (b): b failed" in by_id["test_partly"]["output"]
     assert by_id["test_parts_then_an_error"]["score"] == 0
     assert by_id["test_skipped"]["score"] == 0 and "Not run: needs CUDA" in by_id["test_skipped"]["output"]
-    assert by_id["test_setup_error"]["score"] == 0 and "fixture exploded" in by_id["test_setup_error"]["output"]
+    setup_error = by_id["test_setup_error"]
+    assert setup_error["score"] == 0 and "could not finish this test" in setup_error["output"]
+    assert "while preparing it" in setup_error["output"] and "fixture exploded" not in setup_error["output"]
+    assert any("fixture exploded" in error for error in records.staff_errors)  # for the log
     assert "no check named test_listed_but_missing" in by_id["test_listed_but_missing"]["output"]
 
 

@@ -12,7 +12,7 @@ import torch
 
 from autograder import course as courses
 from autograder.grader import serving
-from autograder.grader.remote import Net
+from autograder.grader.calls import Net
 from autograder.worker import probes, protocol, served, wire
 
 BUNDLED = courses.load()

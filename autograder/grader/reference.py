@@ -1,0 +1,58 @@
+"""The reference side: the course's reference, called in the grading process with the
+plain-data requests the worker gets (worker/protocol.py), answered through the same codec."""
+import contextlib
+import io
+import time
+
+from ..worker import probes, protocol, wire
+from . import serving
+from .calls import decode_reply
+
+
+def timer(seconds, what):
+    """A context manager adding a block's time to ``seconds[what]``."""
+    @contextlib.contextmanager
+    def block():
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            seconds[what] = seconds.get(what, 0.0) + time.perf_counter() - started
+    return block()
+
+
+class Reference:
+    """The course's reference, called here with the requests the worker gets."""
+
+    def __init__(self, course):
+        """``course``: an activated course (``course.load(path).activate()``)."""
+        self.course = course
+        self.session = probes.Session(course.reference_modules(), course.load_plugin())
+        self.seconds = {"reference": 0.0}
+
+    @classmethod
+    def of(cls, folder=None):
+        """The reference of the course in ``folder`` (the bundled one by default)."""
+        from .. import course
+
+        return cls(course.load(folder).activate())
+
+    def answer(self, header, arrays):
+        """``(answer, arrays)`` for a request, through the codec exactly as the worker's
+        answer travels."""
+        with timer(self.seconds, "reference"):
+            frame = io.BytesIO(wire.encode(*self.session.call(dict(header), [a.copy() for a in arrays])))
+        return wire.decode(frame.read)
+
+    def run(self, function, *args, **kwargs):
+        """The reference's Reply to a call (``Remote.run``'s arguments)."""
+        return decode_reply(*self.answer(*build_request(self.course, function, *args, **kwargs)))
+
+
+def build_request(course, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False, op=None,
+             extra=None, device="cpu", served=False, **kwargs):
+    # the engine's training runs (op "train": a step function over hundreds of minibatches)
+    # run the student's own helpers: serving them on every step took three times as long
+    helpers = serving.helpers_of(course, function) if served and op != "train" else ()
+    return protocol.request(function, args, kwargs, device=device, dtype=dtype, seed=seed,
+                            report_params=report_params, op=op, extra=extra, cotangents=cotangents, helpers=helpers)
