@@ -50,9 +50,9 @@ class GradescopePlugin:
             spec = self.assignment.tests[test_id]
             broken = next((f for f in self._broken_files if _defines(self._checks / f, test_id)), None)
             if broken is not None:
-                message = (f"Not graded: the course's check file {self._checks.name}/{broken} did not load ({self._broken_files[broken]}). "
-                           f"This is an error of the autograder, not of your submission; course staff will fix it "
-                           f"and regrade.")
+                message = (f"Not graded: the course's check file {self._checks.name}/{broken} did not load "
+                           f"({self._broken_files[broken]}). This is an error of the autograder, not of your "
+                           "submission; course staff will fix it and regrade.")
             else:
                 message = f"Not graded: the course has no check named {test_id} (an error of the autograder)."
                 self.staff_errors.append(f"{test_id} is listed in the manifest but no check defines it")
@@ -77,9 +77,9 @@ class GradescopePlugin:
         if report.failed and item.originalname not in self._failures:
             self._failures[item.originalname] = _failure_message(report, call)
             if not _is_failed_comparison(call):
-                self.staff_errors.append(f"{self._check_line(call.excinfo) or self._checks.name + '/' + item.nodeid} "
-                                         f"({item.originalname}, {report.when}) raised "
-                                         f"{call.excinfo.typename}: {call.excinfo.value}\n{report.longreprtext[-3000:]}")
+                where = self._check_line(call.excinfo) or f"{self._checks.name}/{item.nodeid}"
+                self.staff_errors.append(f"{where} ({item.originalname}, {report.when}) raised {call.excinfo.typename}: "
+                                         f"{call.excinfo.value}\n{report.longreprtext[-3000:]}")
         elif report.skipped and item.originalname not in self._failures:
             self._failures[item.originalname] = f"Not run: {_skip_reason(report)}"
 

@@ -41,11 +41,12 @@ class Confinement:
                    "the allow-list view was turned off in the assignment file (sandbox: namespaces: false)")
             held = layers.get("landlock")
             if held:
+                network = "TCP blocked" if held["tcp"] else "the network is not blocked"
                 filesystem = (f"{why}; Landlock allow-list (ABI {held['abi']}: interpreter read-only, the staged "
-                              "files, a private scratch)" + ("; TCP blocked" if held["tcp"] else "; the network is not blocked")
-                              + ("; no signals out" if held["scoped"] else ""))
+                              f"files, a private scratch); {network}" + ("; no signals out" if held["scoped"] else ""))
             else:
-                filesystem = (f"{why}; no Landlock ({layers.get('landlock_error') or self.no_landlock}). The worker can read every file its user can read "
+                without = layers.get("landlock_error") or self.no_landlock
+                filesystem = (f"{why}; no Landlock ({without}). The worker can read every file its user can read "
                               "(the grader's folders and the uploaded submission were made unreadable to it) and "
                               "the network is not blocked")
         bits = [f"worker ran as {layers.get('user')}", filesystem,
