@@ -32,7 +32,6 @@ from autograder.grader.runner import run_checks  # noqa: E402
 from autograder.worker import probes  # noqa: E402
 from tests.corpus.precision import float32_computation_sources, float32_constant_sources  # noqa: E402
 from tests.submissions import MODULES  # noqa: E402
-from tests.corpus.test_float64 import parts_of  # noqa: E402
 
 
 class InProcessWorker:
@@ -78,9 +77,9 @@ def float64_verdicts(course, tests, session, seed):
     plugin = GradescopePlugin(tests, remote, seed, {})
     run_checks(course, [plugin, fixtures])
     verdicts = {}
-    for test_id, record in plugin.records.items():
-        passed, failed = parts_of(record["output"])
-        verdicts[test_id] = ({p for p in passed if p.startswith("float64")}, {p for p in failed if p.startswith("float64")})
+    for test_id, parts in plugin.part_verdicts.items():
+        float64 = {name: verdict for name, verdict in parts.items() if name.startswith("float64")}
+        verdicts[test_id] = ({n for n, v in float64.items() if v == "earned"}, {n for n, v in float64.items() if v == "failed"})
     return verdicts
 
 

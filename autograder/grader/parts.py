@@ -32,6 +32,12 @@ class Parts:
         passed = {name: error is None for name, _, error, _ in self.results}
         return {name: passed[name] and all(passed.get(n, False) for n in needs) for name, _, _, needs in self.results}
 
+    def verdicts(self):
+        """{part name: "earned", "held" (passed, but a part it needs did not) or "failed"}."""
+        earned = self._earned()
+        return {name: "earned" if earned[name] else "held" if error is None else "failed"
+                for name, _, error, _ in self.results}
+
     def share(self):
         """The fraction of the weight earned, or None when no part was opened."""
         if not self.results:

@@ -20,6 +20,7 @@ class GradescopePlugin:
         self.assignment, self.remote, self.secret_seed = assignment, remote, secret_seed
         self.answer_verdicts = answers
         self.records, self._shares, self._failures = {}, {}, {}
+        self.part_verdicts = {}  # {test: Parts.verdicts()}, for tools that study the parts
         # errors of the course's own code (a check file that does not import, a check that
         # raises something other than a failed comparison): for staff, never the student's
         self.staff_errors, self._broken_files = [], {}
@@ -67,6 +68,7 @@ class GradescopePlugin:
         grader = pyfuncitem.funcargs.get("grader")
         if grader is not None:
             self._shares[pyfuncitem.originalname] = grader.parts.share()
+            self.part_verdicts[pyfuncitem.originalname] = grader.parts.verdicts()
             grader.parts.finish()
         return result
 
