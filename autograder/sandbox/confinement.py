@@ -17,8 +17,10 @@ import glob
 from . import landlock, policy, view
 
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
-# what torch reads of the machine at import (without them it warns on stderr)
+# what torch reads of the machine at import (without them it warns on stderr), and what the
+# CUDA driver reads besides its device nodes
 MACHINE_FILES = ("/proc/cpuinfo", "/sys/devices/system/cpu")
+CUDA_FILES = ("/sys", "/proc/driver/nvidia")
 
 
 @dataclasses.dataclass
@@ -83,7 +85,7 @@ def decide(limits, stage, device, private):
     elif decision.bwrap is None:
         cuda = device.startswith("cuda")
         decision.landlock = {
-            "read": [*(source for source, _ in roots), str(stage.root), *MACHINE_FILES, *(["/sys"] if cuda else [])],
+            "read": [*(source for source, _ in roots), str(stage.root), *MACHINE_FILES, *(CUDA_FILES if cuda else ())],
             "write": [str(stage.root / "scratch")],
             "devices": [*DEVICES, *(sorted(glob.glob("/dev/nvidia*")) if cuda else [])],
         }
