@@ -32,19 +32,35 @@ from .plugin import GradescopePlugin
 PROJECT = Path(__file__).resolve().parent.parent.parent
 
 
+class _Interrupted:
+    """pytest turns Ctrl-C (and a batch's SIGTERM) into an exit code; the grading must stop."""
+
+    seen = False
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_keyboard_interrupt(self, excinfo):
+        self.seen = True
+        # pytest's reporter would format the whole stack, parsing torch's sources: seconds
+        excinfo.traceback = excinfo.traceback[-1:]
+
+
 def run_checks(course, plugins):
-    """Run the course's checks with pytest and these plugins; the pytest exit code and output."""
+    """Run the course's checks with pytest and these plugins; the pytest exit code and output.
+    Raises KeyboardInterrupt when the run was interrupted (no results for a cut grading)."""
     course.activate()
     for name, module in list(sys.modules.items()):  # fresh each run: a file that failed to import stays failed
         if Path(getattr(module, "__file__", None) or "/").is_relative_to(course.checks):
             del sys.modules[name]
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    ini = course.checks / "pytest.ini"
+    ini, interrupted = course.checks / "pytest.ini", _Interrupted()
     with contextlib.redirect_stdout(io.StringIO()) as output:
         code = pytest.main([str(course.checks), *(["-c", str(ini)] if ini.is_file() else []),
                             "--rootdir", str(course.checks), "-p", "no:cacheprovider", "--import-mode=importlib",
                             "--continue-on-collection-errors",
-                            "--assert=plain", "-q", "--tb=short", "-W", "ignore::DeprecationWarning"], plugins=plugins)
+                            "--assert=plain", "-q", "--tb=short", "-W", "ignore::DeprecationWarning"],
+                           plugins=[*plugins, interrupted])
+    if interrupted.seen:
+        raise KeyboardInterrupt
     return code, output.getvalue()
 
 

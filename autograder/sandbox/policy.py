@@ -3,6 +3,7 @@ rlimits handed to the launcher. Decided once per grading run by the trusted side
 import dataclasses
 import importlib.util
 import os
+import shutil
 import stat
 import sys
 import sysconfig
@@ -67,14 +68,28 @@ def sweep_user(uid):
         except OSError:
             pass
     for top in WORLD_WRITABLE:
-        for folder, dirs, files in os.walk(top, topdown=False):
-            for name in files + dirs:
-                path = os.path.join(folder, name)
-                try:
-                    if os.lstat(path).st_uid == uid:
-                        os.rmdir(path) if name in dirs and not os.path.islink(path) else os.unlink(path)
-                except OSError:
-                    pass
+        _sweep(top, uid)
+
+
+def _sweep(folder, uid):
+    """Remove what ``uid`` made below ``folder``: it can only have written in folders it owns
+    or that anyone may write to, so no other folder is entered (a busy /tmp stays cheap)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if info.st_uid == uid:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            elif entry.is_dir(follow_symlinks=False) and info.st_mode & stat.S_IWOTH:
+                _sweep(entry.path, uid)
+        except OSError:
+            pass
 
 
 def _current_cgroup(controller):

@@ -104,7 +104,10 @@ class Stop:
             running = list(self.running)
         for process in running:
             _signal_group(process, signal.SIGTERM)
-        threading.Timer(self.grace, lambda: [_signal_group(p, signal.SIGKILL) for p in running]).start()
+        # a daemon: the batch waits for each grader itself, and exits as soon as the last one has
+        kill = threading.Timer(self.grace, lambda: [_signal_group(p, signal.SIGKILL) for p in running])
+        kill.daemon = True
+        kill.start()
 
     @contextlib.contextmanager
     def on_signals(self):

@@ -51,6 +51,7 @@ def test_a_signal_stops_the_batch_and_a_rerun_grades_the_rest(tmp_path, signum):
     stopped_in = time.monotonic() - sent
     done = graded(tmp_path)
     assert process.returncode == 128 + signum, output
+    print(f"{signal.Signals(signum).name} stopped the batch in {stopped_in:.1f} s")
     assert stopped_in < 10, f"stopped in {stopped_in:.1f} s"
     assert 1 <= len(done) < CLASS_SIZE, output
     assert f"{len(done)} graded, {CLASS_SIZE - len(done)} left" in output and "Traceback" not in output, output
