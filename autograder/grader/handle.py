@@ -72,7 +72,7 @@ class Grader:
 
     def run_reference(self, function, *args, **kwargs):
         """The reference's reply alone (for hints and expected laws); never the worker."""
-        return self.remote.reference_only(function, *args, **kwargs)
+        return self.remote.run_reference(function, *args, **kwargs)
 
     def student_error(self, function, *args, **kwargs):
         """The error the submission raises on this call as {"type", "message"}, or None."""

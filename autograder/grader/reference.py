@@ -9,16 +9,14 @@ from . import serving
 from .calls import decode_reply
 
 
+@contextlib.contextmanager
 def timer(seconds, what):
-    """A context manager adding a block's time to ``seconds[what]``."""
-    @contextlib.contextmanager
-    def block():
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            seconds[what] = seconds.get(what, 0.0) + time.perf_counter() - started
-    return block()
+    """Add the block's time to ``seconds[what]`` (for the grader's log and the benchmarks)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[what] = seconds.get(what, 0.0) + time.perf_counter() - started
 
 
 class Reference:
@@ -49,8 +47,10 @@ class Reference:
         return decode_reply(*self.answer(*build_request(self.course, function, *args, **kwargs)))
 
 
-def build_request(course, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False, op=None,
-             extra=None, device="cpu", served=False, **kwargs):
+def build_request(course, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False,
+                  op=None, extra=None, device="cpu", served=False, **kwargs):
+    """The plain-data request of a call (worker/protocol.py); ``served``: with the graded
+    helpers the reference of ``function`` reaches, for the grader to answer (serving.py)."""
     # the engine's training runs (op "train": a step function over hundreds of minibatches)
     # run the student's own helpers: serving them on every step took three times as long
     helpers = serving.helpers_of(course, function) if served and op != "train" else ()

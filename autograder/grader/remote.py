@@ -30,11 +30,8 @@ class Remote:
         self._starting = starting  # a future of the first worker, started in the background
 
     def _timed_start(self):
-        started = time.perf_counter()
-        try:
+        with timer(self.seconds, "worker start"):
             return self.start_worker()
-        finally:
-            self.seconds["worker start"] += time.perf_counter() - started
 
     def timed(self, what):
         """Count the time of a block under ``what`` (for the grader's log)."""
@@ -119,7 +116,7 @@ class Remote:
             raise StudentError(f"{function} raised {_format_error(error)}", kind, error.get("type"))
         return decode_reply(answer, arrays)
 
-    def reference_only(self, function, *args, **kwargs):
+    def run_reference(self, function, *args, **kwargs):
         """The reference's reply alone, for building hints; never touches the worker."""
         return decode_reply(*self.reference.answer(*self.build_request(function, *args, **kwargs)))
 
