@@ -173,7 +173,8 @@ def test_no_network_where_namespaces_or_landlock_are_available(attacked):
     if "no network" in attacked["process"].stdout or "TCP blocked" in attacked["process"].stdout:
         assert attacked["listener"].connections == []
     else:  # documented: without a network namespace the grader says so and cannot block it
-        assert "network is not blocked" in attacked["results"]["output"]
+        assert "network is not blocked" in attacked["process"].stdout
+    assert "Isolation" not in attacked["results"]["output"]  # staff read it in the log; students do not
 
 
 def test_no_process_outlives_grading(attacked):
