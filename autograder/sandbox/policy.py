@@ -1,7 +1,10 @@
 """What confinement a worker gets on this machine: the user, hidden paths, cgroups and
 rlimits handed to the launcher. Decided once per grading run by the trusted side."""
+import contextlib
 import dataclasses
+import fcntl
 import importlib.util
+import json
 import os
 import shutil
 import stat
@@ -148,26 +151,89 @@ def remove_cgroups(paths):
             pass
 
 
-def protect(paths):
-    """When the worker runs as another user: make ``paths`` private to their owner.
-    Shared folders (``/``, sticky ones such as ``/tmp``) are left alone. Returns the
-    previous modes, for ``restore``."""
-    previous = {}
-    for path in paths:
-        try:
-            mode = os.stat(path).st_mode
-        except OSError:
-            continue
-        if mode & stat.S_ISVTX or os.path.realpath(path) == "/":
-            continue
-        previous[path] = stat.S_IMODE(mode)
-        os.chmod(path, stat.S_IMODE(mode) & ~0o077)
-    return previous
+# Gradings beside each other (a batch, as root, without the view) close the same folders:
+# their modes are shared here, under a lock, with the pids that need each one closed, so the
+# last grading out (or the first after a crash) reopens them, never one still needed.
+# (As root, in /run, which only root may write; otherwise in this process: a worker of the
+# same user is not kept out by modes anyway.)
+REGISTRY = Path("/run/autograder-closed-modes.json")
+_IN_THIS_PROCESS = {}
 
 
-def restore(previous):
-    for path, mode in previous.items():
+@contextlib.contextmanager
+def _shared_modes():
+    """{path: {"mode": original mode, "pids": [gradings that need it closed]}}, locked;
+    written back when the block ends. Pids that are gone are dropped on the way in."""
+    if os.geteuid() != 0 or not os.access(REGISTRY.parent, os.W_OK):
+        yield from _settled(_IN_THIS_PROCESS)
+        return
+    fd = os.open(f"{REGISTRY}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
-            os.chmod(path, mode)
-        except OSError:
-            pass
+            shared = json.loads(REGISTRY.read_text())
+        except (OSError, ValueError):
+            shared = {}
+        yield from _settled(shared)
+        staged = REGISTRY.with_suffix(".new")
+        staged.write_text(json.dumps(shared))
+        os.replace(staged, REGISTRY)
+    finally:
+        os.close(fd)
+
+
+def _settled(shared):
+    """Yield ``shared`` with dead pids dropped; afterwards reopen what no grading needs."""
+    for entry in shared.values():
+        entry["pids"] = [pid for pid in entry["pids"] if _alive(pid)]
+    yield shared
+    for path in [path for path, entry in shared.items() if not entry["pids"]]:
+        _chmod(path, shared.pop(path)["mode"])
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def _chmod(path, mode):
+    try:
+        os.chmod(path, mode)
+    except OSError:
+        pass
+
+
+def protect(paths, pid=None):
+    """When the worker runs as another user: make ``paths`` private to their owner until
+    ``restore``. Shared folders (``/``, sticky ones such as ``/tmp``) are left alone.
+    Returns what ``restore`` needs."""
+    pid = pid or os.getpid()
+    closed = []
+    with _shared_modes() as shared:
+        for path in paths:
+            try:
+                mode = os.stat(path).st_mode
+            except OSError:
+                continue
+            if path not in shared and (mode & stat.S_ISVTX or os.path.realpath(path) == "/"):
+                continue
+            entry = shared.setdefault(path, {"mode": stat.S_IMODE(mode), "pids": []})
+            entry["pids"].append(pid)
+            os.chmod(path, entry["mode"] & ~0o077)
+            closed.append(path)
+    return {"paths": closed, "pid": pid}
+
+
+def restore(protected):
+    """Reopen what ``protect`` closed, unless another grading still needs it closed."""
+    if not protected or not protected.get("paths"):
+        return
+    with _shared_modes() as shared:
+        for path in protected["paths"]:
+            if path in shared and protected["pid"] in shared[path]["pids"]:
+                shared[path]["pids"].remove(protected["pid"])
