@@ -77,8 +77,8 @@ def float64_verdicts(course, tests, session, seed):
     plugin = GradescopePlugin(tests, remote, seed, {})
     run_checks(course, [plugin, fixtures])
     verdicts = {}
-    for test_id, parts in plugin.part_verdicts.items():
-        float64 = {name: verdict for name, verdict in parts.items() if name.startswith("float64")}
+    for test_id, parts in plugin.parts.items():
+        float64 = {name: verdict for name, verdict in parts.verdicts().items() if name.startswith("float64")}
         verdicts[test_id] = ({n for n, v in float64.items() if v == "earned"}, {n for n, v in float64.items() if v == "failed"})
     return verdicts
 

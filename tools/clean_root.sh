@@ -13,6 +13,7 @@ suite=${1:-trixie}
 root=${2:-/var/tmp/autograder-$suite}
 project="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python=${PYTHON:-$project/.venv/bin/python}
+[[ -x $python ]] || { echo "clean_root.sh: run ./setup.sh first (it needs the project's environment to build the zip)" >&2; exit 1; }
 [[ $EUID == 0 ]] || { echo "clean_root.sh: needs root (debootstrap, chroot)" >&2; exit 1; }
 command -v debootstrap >/dev/null || { echo "clean_root.sh: needs debootstrap" >&2; exit 1; }
 

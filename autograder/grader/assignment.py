@@ -48,6 +48,11 @@ class Assignment:
     limits: Limits
     leaderboard: tuple = ()  # ({"name", "metric", "order"}, ...): measured values shown on Gradescope
 
+    def graded_functions(self):
+        """The contract functions its tests cover (answers aside), sorted."""
+        return sorted({name for spec in self.tests.values() for name in spec.covers
+                       if not name.startswith("answers.")})
+
 
 def load(path, course=None):
     """The policy in the manifest or assignment file ``path``; checked against ``course``."""

@@ -10,7 +10,6 @@ a high negative bound). A course keeps its bands in a YAML file:
 import dataclasses
 import math
 import time
-
 from pathlib import Path
 
 import numpy as np

@@ -30,8 +30,8 @@ class Grader:
     def check(self, function, *args, mistakes=None, offsets=None, what=None, **kwargs):
         """``function`` ("module.name") called on both sides with the same arguments: the
         same values within this test's tolerance, inputs untouched. ``mistakes``: {hint:
-        the value a known mistake gives}; ``offsets``: {hint: value to add to the reference's}
-        for mistakes that are off by a known amount. Returns the Outcome."""
+        the value a known mistake gives on these inputs}; ``offsets``: {hint: got − want} for
+        mistakes off by a known amount (docs/api.md, Hints). Returns the Outcome."""
         return checking.check(self.remote, self.spec, function, *args, mistakes=mistakes, what=what,
                               **self._hints(function, offsets), **kwargs)
 

@@ -19,8 +19,8 @@ class GradescopePlugin:
     def __init__(self, assignment, remote, secret_seed, answers=None):
         self.assignment, self.remote, self.secret_seed = assignment, remote, secret_seed
         self.answer_verdicts = answers
-        self.records, self._shares, self._failures = {}, {}, {}
-        self.part_verdicts = {}  # {test: Parts.verdicts()}, for tools that study the parts
+        self.records, self._failures = {}, {}
+        self.parts = {}  # {test: its Parts}, for the score and for tools that study the parts
         # errors of the course's own code (a check file that does not import, a check that
         # raises something other than a failed comparison): for staff, never the student's
         self.staff_errors, self._broken_files = [], {}
@@ -29,7 +29,6 @@ class GradescopePlugin:
     def pytest_configure(self, config):
         config.stash[STATE] = self
         self._checks = config.rootpath
-
 
     # collection -----------------------------------------------------------------------
     def pytest_collectreport(self, report):
@@ -67,8 +66,7 @@ class GradescopePlugin:
         result = yield
         grader = pyfuncitem.funcargs.get("grader")
         if grader is not None:
-            self._shares[pyfuncitem.originalname] = grader.parts.share()
-            self.part_verdicts[pyfuncitem.originalname] = grader.parts.verdicts()
+            self.parts[pyfuncitem.originalname] = grader.parts
             grader.parts.finish()
         return result
 
@@ -116,7 +114,7 @@ class GradescopePlugin:
 
     def _score(self, test_id, failure):
         spec = self.assignment.tests[test_id]
-        share = self._shares.get(test_id)
+        share = self.parts[test_id].share() if test_id in self.parts else None
         if share is not None:  # the parts' share, earned even when the test failed
             return spec.points * min(max(share, 0.0), 1.0) if math.isfinite(share) else 0.0
         return spec.points if failure is None else 0.0

@@ -60,8 +60,7 @@ def helpers_of(course, function):
     key = (course.manifest, course.reference, function)
     if key not in _HELPERS:
         if course.manifest not in _GRADED:
-            _GRADED[course.manifest] = {name for test in assignment.load(course.manifest, course).tests.values()
-                                        for name in test.covers}
+            _GRADED[course.manifest] = set(assignment.load(course.manifest, course).graded_functions())
         _HELPERS[key] = tuple(name for name in _closure(course, function) if name in _GRADED[course.manifest])
     return _HELPERS[key]
 

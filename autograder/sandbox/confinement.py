@@ -32,7 +32,7 @@ class Confinement:
     no_landlock: str = None  # why there is none, where the view is not used
 
     def describe(self, layers, as_root):
-        """One plain paragraph for the log and the results: which layers held."""
+        """One plain paragraph for the grader's log: which layers held."""
         if not layers:
             return "Isolation: no worker was started."
         if layers.get("view"):

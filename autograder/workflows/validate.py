@@ -24,7 +24,7 @@ class Verdict:
     total: float
     wanted: str  # "full marks" or "0"
     course_errors: list
-    earned: list  # (test, score) of tests that earned points they should not have
+    off: list  # tests off their mark: (test, points earned) where 0 was due, else (test, why points were lost)
 
     @property
     def ok(self):
@@ -36,9 +36,9 @@ class Verdict:
         lines = [f"{'ok  ' if self.ok else 'FAIL'} {head}"]
         lines += [f"     course error: {error.splitlines()[0]}" for error in self.course_errors]
         if self.wanted == "0":
-            lines += [f"     {test} earned {score:g}" for test, score in self.earned]
+            lines += [f"     {test} earned {score:g}" for test, score in self.off]
         else:
-            lines += [f"     {test} lost points: {output}" for test, output in self.earned]
+            lines += [f"     {test} lost points: {output}" for test, output in self.off]
         return "\n".join(lines)
 
 
@@ -52,17 +52,12 @@ def reference_submission(course, target):
     return target
 
 
-def graded_functions(course, assignment):
-    return sorted({name for spec in assignment.tests.values() for name in spec.covers
-                   if not name.startswith("answers")})
-
-
 def degenerate(course, functions, form, target):
     """The template with every graded function's body replaced by ``form`` of its first
     argument (``DEGENERATE``); classes and functions without arguments keep the template's."""
     shutil.copytree(course.template, target, dirs_exist_ok=True)
     for module, file in zip(course.modules, course.files):
-        path = target / file
+        path = target / course.template_file(file).relative_to(course.template)
         if not path.is_file():
             continue
         tree = ast.parse(path.read_text())
@@ -108,7 +103,7 @@ def validate(course=None, assignment_path=None, log=print):
     returns the verdicts (all ``ok`` when the course would grade rightly)."""
     course = courses.load(course)
     assignment = assignment_file.load(assignment_path or course.manifest, course)
-    functions = graded_functions(course, assignment)
+    functions = assignment.graded_functions()
     verdicts = []
     with tempfile.TemporaryDirectory(prefix="agvalidate-") as scratch:
         scratch = Path(scratch)
