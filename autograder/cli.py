@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 GRADESCOPE_ROOT = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
@@ -157,22 +158,25 @@ def _build(args):
 
 
 def _student_kit(args):
-    from .workflows.package import build_student_kit
+    from .kit import build
 
     course = _course(args.parser, args)
-    print(f"wrote {build_student_kit(args.output, course, args.assignment)}: hand it to students "
-          "(they unzip it, fill in the files, run `python check.py`)")
+    started = time.monotonic()
+    print(f"wrote {build.build(args.output, course, args.assignment)} in {time.monotonic() - started:.0f} s: hand it "
+          "to students (they unzip it, fill in the files, run `python check.py`)")
     return 0
 
 
 def _check(args):
-    from .kit import public_cases
-    from .worker import selfcheck
+    from .kit import build, selfcheck
+    from .workflows.package import unpack
 
     course = _course(args.parser, args)
     with tempfile.TemporaryDirectory() as scratch:
-        public_cases.save(public_cases.record(course, assignment_path=args.assignment), scratch, course)
-        return selfcheck.main([str(args.folder)] + (["-k", args.only] if args.only else []), cases_folder=Path(scratch))
+        unpack(build.build(Path(scratch) / "kit.zip", course, args.assignment), Path(scratch) / "kit")
+        status, text = selfcheck.run(args.folder, Path(scratch) / "kit" / build.KIT / "course", args.only)
+    print(text)
+    return status
 
 
 def _experiment(args):
@@ -278,17 +282,18 @@ def main(argv=None):
     build.set_defaults(run=_build)
 
     kit = commands.add_parser("student-kit", help="build the zip students start from",
-                              description="The template, the public cases and check.py; no reference code.")
+                              description="The template, check.py and the grader's own checks with the "
+                                          "reference's answers on a public seed; no reference code.")
     kit.add_argument("--output", "-o", type=_path, default=_path("student_kit.zip"))
     _course_argument(kit)
     kit.add_argument("--assignment", type=_path, default=None, help="assignment file whose visible tests are public")
     kit.set_defaults(run=_student_kit)
 
-    check = commands.add_parser("check", help="the students' self-check, on public cases",
-                                description="Run the public checks on a folder, as the kit's check.py does. "
-                                            "Exits 0 only when all pass.")
+    check = commands.add_parser("check", help="the student kit's check of a folder",
+                                description="Build the student kit, then check a folder with it, as its check.py "
+                                            "does. Exits 0 only when every function it checks passes.")
     check.add_argument("folder", type=_path, nargs="?", default=_path("."))
-    check.add_argument("-k", dest="only", default=None, help="only checks whose name contains this")
+    check.add_argument("-k", dest="only", default=None, help="only checks whose name or function contains this")
     _course_argument(check)
     check.add_argument("--assignment", type=_path, default=None)
     check.set_defaults(run=_check)

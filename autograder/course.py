@@ -98,6 +98,7 @@ class Course:
     choices: dict
     answers_help: str
     data: tuple
+    record: Path | None = None  # a student kit's recorded reference answers (kit/record.py)
 
     @property
     def modules(self):
@@ -208,7 +209,8 @@ def load(path=None):
         scaffold=tuple(data.get("scaffold", ())), plugin=folder("plugin"),
         answer_key=(root / key["file"]).resolve() if key else None, symbols=(key or {}).get("symbols", {}),
         choices={k: tuple(v) for k, v in (key or {}).get("choices", {}).items()},
-        answers_help=(key or {}).get("help", ""), data=tuple((root / d).resolve() for d in data.get("data", ())))
+        answers_help=(key or {}).get("help", ""), data=tuple((root / d).resolve() for d in data.get("data", ())),
+        record=folder("record"))
     for key, listed in (("student", course.files), ("scaffold", course.scaffold)):
         for i, file in enumerate(listed):
             if not (course.reference / file).is_file():

@@ -1,8 +1,12 @@
 """pixelcnn.py: causal masks, MaskedConv2d and receptive fields."""
 from autograder.api import Mismatch, Net, assert_close
-from reference.pixelcnn import causal_mask
 
 OTHER = {"A": "B", "B": "A"}
+
+
+def causal_mask(grader, size, kind):
+    """The reference's mask (a tensor); asked of the grader, so that the checks hold no solution."""
+    return grader.run_reference("pixelcnn.causal_mask", size, kind).value.tensor()
 
 
 def test_causal_mask(grader, draw):
@@ -10,7 +14,7 @@ def test_causal_mask(grader, draw):
         with grader.part(f"masks A and B, {size}×{size}"):
             for kind in "AB":
                 grader.check("pixelcnn.causal_mask", size, kind,
-                             mistakes={"masks A and B are swapped (only B includes the centre)": causal_mask(size, OTHER[kind])})
+                             mistakes={"masks A and B are swapped (only B includes the centre)": causal_mask(grader, size, OTHER[kind])})
     with grader.part("ValueError for an even or non-positive size, or a type other than A/B",
                needs=[f"masks A and B, {size}×{size}" for size in (3, 5, 7)]):
         for args in [(4, "A"), (0, "B"), (3, "C")]:
@@ -43,12 +47,12 @@ def test_masked_conv2d(grader, draw):
             _trace(outcome, f"MaskedConv2d({', '.join(map(repr, extra['ctor']))})", grader.spec)
 
 
-def conv_stack(draw, kinds, channels=(1, 3, 2)):
+def conv_stack(grader, draw, kinds, channels=(1, 3, 2)):
     """Plain convolutions whose weights are already masked, so the check does not depend on
     the student's MaskedConv2d; positive weights, so gradients of channels cannot cancel."""
     layers = []
     for kind, c_in, c_out in zip(kinds, channels[:-1], channels[1:]):
-        weight = (draw.normal(c_out, c_in, 3, 3).abs() + 0.1) * causal_mask(3, kind)
+        weight = (draw.normal(c_out, c_in, 3, 3).abs() + 0.1) * causal_mask(grader, 3, kind)
         layers.append((weight, draw.normal(c_out, scale=0.1).abs()))
     return Net("model", layers, kind="conv", padding=1)
 
@@ -56,9 +60,9 @@ def conv_stack(draw, kinds, channels=(1, 3, 2)):
 def test_receptive_field(grader, draw):
     with grader.part("the four two-layer fields of the contract (5×5, pixel 33)", 2):
         for kinds in ("AA", "AB", "BA", "BB"):
-            grader.check("pixelcnn.receptive_field", conv_stack(draw, kinds), 1, 5, 5, 2, 2,
+            grader.check("pixelcnn.receptive_field", conv_stack(grader, draw, kinds), 1, 5, 5, 2, 2,
                          what=f"receptive_field of {kinds[0]} then {kinds[1]}")
     with grader.part("three layers, another pixel, a non-square image"):
         row = draw.integers(2, 6)
         col = (row + draw.integers(1, 7)) % 8  # never equal to row, so a swap of the two shows
-        grader.check("pixelcnn.receptive_field", conv_stack(draw, "ABB", (2, 3, 3, 2)), 2, 7, 9, row, col)
+        grader.check("pixelcnn.receptive_field", conv_stack(grader, draw, "ABB", (2, 3, 3, 2)), 2, 7, 9, row, col)

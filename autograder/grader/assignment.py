@@ -32,6 +32,7 @@ class TestSpec:
     step64: float  # the float64 resolution check (grader/checking.py, check_float64)
     step64_rtol: float
     step64_atol: float
+    not_in_kit: str | None = None  # why the student kit leaves this test to the grader
 
     def tolerance(self, dtype):
         wide = str(dtype).endswith("float64")
@@ -47,6 +48,11 @@ class Assignment:
     tests: dict  # id -> TestSpec, in assignment order
     limits: Limits
     leaderboard: tuple = ()  # ({"name", "metric", "order"}, ...): measured values shown on Gradescope
+
+    def only(self, tests):
+        """The same policy with only ``tests`` (ids), worth their own points in all."""
+        kept = {test_id: spec for test_id, spec in self.tests.items() if test_id in set(tests)}
+        return dataclasses.replace(self, tests=kept, total=sum(spec.points for spec in kept.values()))
 
     def graded_functions(self):
         """The contract functions its tests cover (answers aside), sorted."""
@@ -83,7 +89,7 @@ def load(path, course=None):
                     raise CourseError(f"{path}:{line_of(where)}: no check named {test_id} in {course.checks}")
             tests[test_id] = TestSpec(
                 id=test_id, number=f"{p_index}.{t_index}", problem=problem["name"], points=float(merged["points"]),
-                covers=tuple(merged["covers"]), visibility=merged["visibility"],
+                covers=tuple(merged["covers"]), visibility=merged["visibility"], not_in_kit=merged.get("not_in_kit"),
                 **{key: float(merged[key]) for key in DEFAULTS if key != "visibility"})
         problems.append(problem["name"])
     total = float(raw["total"])

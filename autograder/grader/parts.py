@@ -9,23 +9,40 @@ A property part (an identity, a bound, a gradient routing rule, input validation
 of drawn noise) holds for many wrong implementations too: a constant zero satisfies
 KL(q ‖ q) = 0. Such a part names the value parts it is about in ``needs`` and pays only
 when they pass as well.
+
+In the student kit a part can also be left unjudged (``Unchecked``): it needs a value of
+the reference the kit does not hold. It counts neither way, nor do the parts that need it.
 """
 import contextlib
 
 
+class Unchecked(Exception):
+    """A part cannot be judged here (the student kit: the message says why)."""
+
+
 class Parts:
     def __init__(self):
-        self.results = []  # (name, weight, error or None, needs)
+        self.results = []  # (name, weight, error or None, needs), of the parts judged
+        self.unchecked = {}  # name -> why it was not judged
+        self.kinds = {}  # name -> the kind of the student's error that failed it (calls.StudentError)
 
     @contextlib.contextmanager
     def __call__(self, name, weight=1.0, needs=()):
         needs = (needs,) if isinstance(needs, str) else tuple(needs)
+        if set(needs) & set(self.unchecked):
+            self.unchecked[name] = "it pays only together with a part not checked here"
+            needs = ()
         try:
             yield
+        except Unchecked as exc:
+            self.unchecked[name] = str(exc)
         except AssertionError as exc:
-            self.results.append((name, weight, str(exc), needs))
+            self.kinds[name] = getattr(exc, "kind", None)
+            if name not in self.unchecked:
+                self.results.append((name, weight, str(exc), needs))
         else:
-            self.results.append((name, weight, None, needs))
+            if name not in self.unchecked:
+                self.results.append((name, weight, None, needs))
 
     def _earned(self):
         """{name: True when the part pays}: it passed, and so did every part it needs."""
@@ -66,4 +83,5 @@ class Parts:
                          + ", ".join(f"'{n}'" for n in needs))
         for error, names in seen.items():
             lines.append(f"failed ({', '.join(names)}): {error}")
+        lines += [f"not checked here ({name}): {why}" for name, why in self.unchecked.items()]
         return "\n".join(lines)

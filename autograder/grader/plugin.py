@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from .parts import Unchecked
+
 MAX_MESSAGE = 8 * 1024  # the student's own output is capped separately, by the worker's drain
 STATE = pytest.StashKey()
 
@@ -25,6 +27,7 @@ class GradescopePlugin:
         # raises something other than a failed comparison): for staff, never the student's
         self.staff_errors, self._broken_files = [], {}
         self.leaderboard, self.metrics, self.seconds = [], {}, {}
+        self.unchecked = {}  # the student kit: {test: why it could not be judged at all}
 
     def pytest_configure(self, config):
         config.stash[STATE] = self
@@ -74,7 +77,10 @@ class GradescopePlugin:
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
-        if report.failed and item.originalname not in self._failures:
+        if report.failed and call.excinfo is not None and isinstance(call.excinfo.value, Unchecked):
+            self.unchecked[item.originalname] = str(call.excinfo.value)
+            self._failures.setdefault(item.originalname, f"Not checked here: {call.excinfo.value}")
+        elif report.failed and item.originalname not in self._failures:
             self._failures[item.originalname] = _failure_message(report, call)
             if not _is_failed_comparison(call):
                 where = self._check_line(call.excinfo) or f"{self._checks.name}/{item.nodeid}"

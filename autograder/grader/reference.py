@@ -46,13 +46,31 @@ class Reference:
         """The reference's Reply to a call (``Remote.run``'s arguments)."""
         return decode_reply(*self.answer(*build_request(self.course, function, *args, **kwargs)))
 
+    def helpers_of(self, function):
+        """The graded helpers served while ``function`` runs (serving.helpers_of)."""
+        return serving.helpers_of(self.course, function)
+
+    def server(self, header, arrays, timeout):
+        """The answerer of one request's helper frames."""
+        return serving.Server(self.session, header, arrays, header["helpers"], timeout=timeout)
+
+
+def of_course(course):
+    """What answers for the reference in a grading: the reference itself, or, in a student
+    kit (a course whose manifest names a ``record``), its answers recorded on the public seed."""
+    if course.record is None:
+        return Reference(course)
+    from ..kit.replay import RecordedReference
+
+    return RecordedReference(course)
+
 
 def build_request(course, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False,
-                  op=None, extra=None, device="cpu", served=False, **kwargs):
-    """The plain-data request of a call (worker/protocol.py); ``served``: with the graded
-    helpers the reference of ``function`` reaches, for the grader to answer (serving.py)."""
+                  op=None, extra=None, device="cpu", helpers=(), **kwargs):
+    """The plain-data request of a call (worker/protocol.py), with ``helpers``: the graded
+    functions the grader answers while it runs (serving.py)."""
     # the engine's training runs (op "train": a step function over hundreds of minibatches)
     # run the student's own helpers: serving them on every step took three times as long
-    helpers = serving.helpers_of(course, function) if served and op != "train" else ()
+    helpers = tuple(helpers) if op != "train" else ()
     return protocol.request(function, args, kwargs, device=device, dtype=dtype, seed=seed,
                             report_params=report_params, op=op, extra=extra, cotangents=cotangents, helpers=helpers)

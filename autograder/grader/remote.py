@@ -4,9 +4,8 @@ import time
 
 from ..sandbox.client import WorkerDied, WorkerTimeout
 from ..worker import probes
-from . import serving
 from .calls import Outcome, StudentError, decode_reply
-from .reference import Reference, build_request, timer
+from .reference import build_request, of_course, timer
 
 
 class Remote:
@@ -14,11 +13,11 @@ class Remote:
     timeout, and remembers modules whose import failed so that each failure costs one
     import, not one per test."""
 
-    def __init__(self, course, submission, start_worker, device="cpu", starting=None):
+    def __init__(self, course, submission, start_worker, device="cpu", starting=None, reference=None):
         self.course, self.submission, self.start_worker, self.device = course, submission, start_worker, device
         self.worker, self.imported, self.broken = None, set(), {}
         self.stood_in = set()  # modules the submission imports that are not installed (course: stand_ins)
-        self.reference = Reference(course)
+        self.reference = reference or of_course(course)
         # for the grader's log and the benchmarks: the reference's calls here, the worker's
         # start-up, and the training runs of the submission in the worker
         self.seconds = self.reference.seconds
@@ -85,7 +84,8 @@ class Remote:
         return self._call_student(function, *self.build_request(function, *args, **kwargs))
 
     def build_request(self, function, *args, **kwargs):
-        return build_request(self.course, function, *args, device=self.device, served=True, **kwargs)
+        return build_request(self.course, function, *args, device=self.device,
+                             helpers=self.reference.helpers_of(function), **kwargs)
 
     def _call_student(self, function, header, arrays):
         if function in self.stopped:
@@ -93,7 +93,7 @@ class Remote:
         self._import(probes.module_of(function, self.course.modules), function)
         started = time.perf_counter()
         try:
-            server = serving.Server(self.reference.session, header, arrays, header["helpers"], timeout=self.timeout)
+            server = self.reference.server(header, arrays, self.timeout)
             try:
                 answer, arrays = self.worker.request(header, arrays, timeout=self.timeout, serve=server)
             finally:

@@ -116,12 +116,18 @@ def _summary(course, submission, remote, plugin):
     return "\n".join(lines)
 
 
-def grade(submission_dir, results_path, *, course=None, device="auto", assignment_path=None, seed=None, log=print):
+def grade(submission_dir, results_path, *, course=None, device="auto", assignment_path=None, seed=None, log=print,
+          tests=None, reference=None, observe=None):
     """Grade ``submission_dir`` for ``course`` (a Course, a folder or a manifest; the bundled
-    course by default) into ``results_path``; returns the results document."""
+    course by default) into ``results_path``; returns the results document.
+
+    For the student kit and its recording (kit/): ``tests`` keeps only these tests of the
+    assignment; ``reference`` answers for the course's reference; ``observe(plugin)`` sees
+    the checks' outcomes before the results are built."""
     started = time.monotonic()
     try:
-        results = _grade(submission_dir, course, device, assignment_path, seed, log, started)
+        results = _grade(submission_dir, course, device, assignment_path, seed, log, started,
+                         tests=tests, reference=reference, observe=observe)
     except BaseException as exc:  # noqa: B036 - the grade must be written whatever happened
         if isinstance(exc, KeyboardInterrupt):  # stopped (Ctrl-C, or SIGTERM from a batch): no results
             processes.kill_tree(os.getpid())
@@ -135,10 +141,12 @@ def grade(submission_dir, results_path, *, course=None, device="auto", assignmen
     return results
 
 
-def _grade(submission_dir, course_path, device, assignment_path, seed, log, started):
+def _grade(submission_dir, course_path, device, assignment_path, seed, log, started, tests, reference, observe):
     processes.become_subreaper()
     course = courses.load(course_path)
     assignment = assignment_file.load(assignment_path or course.manifest, course)
+    if tests is not None:
+        assignment = assignment.only(tests)
     device = resolve_device(device)
     seed = secrets.randbits(62) if seed is None else int(seed)
     log(f"input seed: {seed} (rerun with --seed {seed} to reproduce these inputs)")
@@ -171,9 +179,11 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     from . import fixtures
     from .remote import Remote
     torch.set_num_threads(1)  # as in the worker: the same reduction order on both sides
-    remote = Remote(course, submission, start_worker, device, starting=starting)
+    remote = Remote(course, submission, start_worker, device, starting=starting,
+                    reference=reference(course) if reference else None)
     try:
-        verdicts = grade_answers(submission.answers, course) if course.answer_key is not None else {}
+        judged = course.answer_key is not None and course.record is None  # a kit holds no key
+        verdicts = grade_answers(submission.answers, course) if judged else {}
         plugin = GradescopePlugin(assignment, remote, seed, verdicts)
         code, output = run_checks(course, [plugin, fixtures])
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
@@ -187,6 +197,8 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
         submission.remove_unpacked()
         policy.restore(restore)
     remote.seconds["worker start"] += sum(first_start)
+    if observe is not None:
+        observe(plugin)
     for error in plugin.staff_errors:
         log(f"COURSE ERROR (the course's code, not the submission): {error}")
     isolation = confined.describe(remote.layers, as_root)

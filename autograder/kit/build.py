@@ -1,0 +1,162 @@
+"""The student kit: the template to fill in, and the grader's own checks with the
+reference's answers on the public seed in place of the reference.
+
+Layout of the zip (``.kit`` is a dot-folder, so a submission that carries it along is
+graded as if it did not):
+
+    README.md, check.py, requirements.txt   how to check and submit; the launcher
+    <the template>                          the files students fill in
+    .kit/autograder/                        the engine, as the grader runs it
+    .kit/course/                            the course's checks and plugin; its manifest
+                                            (the student's machine: no sandbox layers);
+                                            scaffold/ (the template standing in for the
+                                            reference's package, so checks that build the
+                                            course's networks import them); record/
+
+Nothing of the reference travels but its answers on public inputs: no solution code, no
+answer key (only its names), no secret seed.
+"""
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from .. import course as courses
+from ..grader import assignment as assignment_file
+from ..grader.reference import Reference
+from ..workflows.package import ROOT, _walk, _zip
+from .record import PUBLIC_SEED, Record, Recording
+
+KIT = ".kit"
+REQUIREMENTS = ["torch==2.13.0", "numpy>=1.26", "scipy>=1.11", "sympy>=1.12", "pyyaml>=6.0", "pytest>=8.0",
+                "jsonschema>=4.20", "nbformat>=5.9"]
+LAUNCHER = '''"""Check your homework with the grader's own checks, on public inputs: python check.py --help"""
+import sys
+from pathlib import Path
+
+if sys.version_info < (3, 10):
+    sys.exit(f"check.py needs Python 3.10 or newer (pip install -r requirements.txt); this is {sys.version.split()[0]}")
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / ".kit"))
+
+from autograder.kit.selfcheck import main  # noqa: E402
+
+sys.exit(main(course=HERE / ".kit" / "course", default_folder=HERE))
+'''
+
+
+def left_out(assignment):
+    """{test: why the kit does not run it}: the course marks it (``not_in_kit``), its
+    instructor keeps it hidden, or it judges answers against the key, which stays with the grader."""
+    why = {}
+    for test_id, spec in assignment.tests.items():
+        if spec.not_in_kit:
+            why[test_id] = spec.not_in_kit
+        elif spec.visibility != "visible":
+            why[test_id] = "hidden by the course staff until " + spec.visibility.replace("_", " ")
+        elif any(name.startswith("answers.") for name in spec.covers):
+            why[test_id] = "judged against the answer key, which only the grader holds (check.py checks that " \
+                           "every answer is filled in and readable)"
+    return why
+
+
+def record(course, assignment_path=None, log=None):
+    """The reference's answers on the public seed, from a grading of the reference itself
+    with the tests the kit runs. Raises RuntimeError unless the reference earns them all."""
+    from ..grader import runner
+    from ..workflows.validate import reference_submission
+
+    course = courses.load(course)
+    assignment = assignment_file.load(assignment_path or course.manifest, course)
+    kept = Record(left_out=left_out(assignment))
+    tests = [t for t in assignment.tests if t not in kept.left_out]
+    with tempfile.TemporaryDirectory() as scratch:
+        submission = reference_submission(course, Path(scratch) / "reference")
+        results = runner.grade(submission, Path(scratch) / "results.json", course=course, device="cpu",
+                               assignment_path=assignment_path, seed=PUBLIC_SEED, log=log or (lambda *_: None),
+                               tests=tests, reference=lambda c: Recording(Reference(c), kept))
+    short = [t["name"] for t in results["tests"] if t["score"] < t["max_score"]]
+    if short or not results["tests"]:
+        raise RuntimeError("the reference does not pass its own checks on the public seed, so no kit can be "
+                           f"made: {', '.join(short) or results.get('output')}")
+    return kept
+
+
+def manifest(course, assignment_path=None):
+    """The kit's manifest: the course's (or the assignment file's) grading policy, the
+    kit's own folders, and no sandbox layers (the student's own code, on their machine)."""
+    data = yaml.safe_load(course.manifest.read_text())
+    if assignment_path is not None:
+        policy = yaml.safe_load(Path(assignment_path).read_text())
+        data.update({k: v for k, v in policy.items() if k in ("total", "visibility", "defaults", "problems")})
+    data.update(reference=f"scaffold/{course.reference.name}", template="template", checks="checks",
+                record="record", data=[str(Path(d).relative_to(course.root)) for d in course.data])
+    if course.plugin is not None:
+        data["plugin"] = str(course.plugin.relative_to(course.root))
+    if course.answer_key is not None:  # its names only: the template's blank answers file
+        data["answer_key"] = {**data["answer_key"], "file": f"template/{course.answers_file}"}
+    data["sandbox"] = {**data.get("sandbox", {}), "namespaces": False, "landlock": False, "worker_uid": None}
+    data.pop("leaderboard", None)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def files(course, assignment_path=None, log=None):
+    """{path in the kit: source path, text or bytes}."""
+    course = courses.load(course)
+    template = {str(p.relative_to(course.template)): p for p in _walk(course.template)}
+    entries = dict(template)
+    entries.update({f"{KIT}/{p.relative_to(ROOT)}": p for p in _walk(ROOT / "autograder")})
+    inside = f"{KIT}/course"
+    entries[f"{inside}/{courses.MANIFEST}"] = manifest(course, assignment_path)
+    entries.update({f"{inside}/{p.relative_to(course.root)}": p for p in _walk(course.checks)})
+    entries.update({f"{inside}/template/{name}": path for name, path in template.items()})
+    package = course.template / course.package if course.package else course.template
+    scaffold = [*course.files, *course.scaffold]
+    entries.update({f"{inside}/scaffold/{course.reference.name}/{f}": package / f for f in scaffold})
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = record(course, assignment_path, log).save(Path(scratch) / "record")
+        entries.update({f"{inside}/record/{p.name}": p.read_bytes() for p in folder.iterdir()})
+    entries["check.py"] = LAUNCHER
+    entries["requirements.txt"] = "\n".join(REQUIREMENTS) + "\n"
+    entries["README.md"] = readme(course, assignment_file.load(assignment_path or course.manifest, course), template)
+    return entries
+
+
+def build(target="student_kit.zip", course=None, assignment=None, log=None):
+    """The student kit of ``course`` (the bundled one by default) as a zip."""
+    return _zip(files(course, assignment, log), target)
+
+
+def readme(course, assignment, template):
+    """The kit's README: what to run, what it checks and what it does not, how to submit;
+    then the template's own README, if it has one."""
+    out = left_out(assignment)
+    checked = [(spec, ", ".join(spec.covers)) for t, spec in assignment.tests.items() if t not in out]
+    lines = [f"# {course.title}: student kit", "",
+             "Fill in the files here, then check them with the grader's own checks:", "",
+             "    pip install -r requirements.txt     # once (Python 3.10 or newer)",
+             "    python check.py                     # every check below, on public inputs",
+             "    python check.py -k log_normal       # only the checks whose name or function has this",
+             "    python check.py path/to/folder      # your files somewhere else", "",
+             "`check.py` runs the very checks Gradescope runs (the same parts, tolerances and hints), on inputs "
+             f"drawn from a public seed ({PUBLIC_SEED}) instead of the secret one each grading draws; the "
+             "reference's answers to those inputs are in `.kit/course/record`, never its code. It prints, per "
+             "graded function, ok / FAIL / not implemented / not checked here with its points, and exits 0 only "
+             "when every function it checks passes.", "",
+             "A check passing here can still fail on Gradescope's inputs, and a few parts (those that compare "
+             "with the reference on values your own code produced) are only judged there; each is named in the "
+             "output.", "", "## Checked here", ""]
+    lines += [f"- {spec.id.removeprefix('test_')} ({functions}): {spec.points:g} points" for spec, functions in checked]
+    if out:
+        lines += ["", "## Checked only by the grader", ""]
+        lines += [f"- {t.removeprefix('test_')} ({', '.join(assignment.tests[t].covers)}): "
+                  f"{assignment.tests[t].points:g} points; {why}" for t, why in out.items()]
+    where = ", ".join(f"`{course.package}/{f}`" if course.package else f"`{f}`" for f in course.files)
+    lines += ["", "## Submitting", "",
+              f"Upload your files ({where}{', `' + course.answers_file + '`' if course.answers_file else ''}) to "
+              "Gradescope, as a folder or a zip, at any depth. The hidden `.kit` folder may come along; the grader "
+              "ignores it."]
+    text = "\n".join(lines) + "\n"
+    if "README.md" in template:
+        text += "\n---\n\n" + template["README.md"].read_text()
+    return text

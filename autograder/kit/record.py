@@ -1,0 +1,138 @@
+"""The reference's answers on the public seed, recorded for a student kit.
+
+``autograder student-kit`` grades the reference itself, as a submission, on ``PUBLIC_SEED``
+with the tests the kit runs. Every request the checks send to the reference is kept with
+its answer, and so is every helper frame a worker sends while the reference's own functions
+run (worker/served.py), with the grader's answer. The kit's grader replays them (replay.py)
+in place of the reference: the same checks, parts, tolerances and hints as on Gradescope,
+on inputs anyone may know. Values on public inputs travel; code never does. Grading draws a
+secret seed per submission, so none of these inputs is ever a graded one.
+"""
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..worker import protocol
+
+PUBLIC_SEED = 20261122
+INDEX, ARRAYS, SCOPE = "record.json", "arrays.npz", "scope.json"
+
+
+def digest(header, arrays):
+    """The identity of a request: its plain-data header and the bytes of its arrays."""
+    hashed = hashlib.sha256(json.dumps(header, sort_keys=True, default=str).encode())
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        hashed.update(f"{array.dtype.str}{array.shape}".encode())
+        hashed.update(array.tobytes())
+    return hashed.hexdigest()
+
+
+class Record:
+    """What a kit knows of the reference: ``answers`` {digest: (answer, arrays)}; ``frames``
+    {digest of a request: [helper frame kept]}; ``helpers`` {function: the helpers served
+    while it runs}; ``left_out`` {test: why the kit does not run it}."""
+
+    def __init__(self, answers=None, frames=None, helpers=None, left_out=None):
+        self.answers, self.frames = answers or {}, frames or {}
+        self.helpers, self.left_out = helpers or {}, left_out or {}
+
+    def save(self, folder):
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays = {}
+
+        def keep(values):
+            names = [f"a{len(arrays) + i}" for i in range(len(values))]
+            arrays.update(zip(names, values))
+            return names
+        index = {"answers": {key: {"answer": answer, "arrays": keep(out)} for key, (answer, out) in self.answers.items()},
+                 "frames": {key: [{**frame, "frame_arrays": keep(frame["frame_arrays"]),
+                                   "answer_arrays": keep(frame["answer_arrays"])} for frame in kept]
+                            for key, kept in self.frames.items()}}
+        (folder / INDEX).write_text(json.dumps(index, separators=(",", ":")))
+        (folder / SCOPE).write_text(json.dumps({"helpers": self.helpers, "left_out": self.left_out}, indent=1))
+        np.savez_compressed(folder / ARRAYS, **arrays)
+        return folder
+
+    @classmethod
+    def load(cls, folder):
+        folder = Path(folder)
+        index = json.loads((folder / INDEX).read_text())
+        with np.load(folder / ARRAYS, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+
+        def take(names):
+            return [arrays[name] for name in names]
+        answers = {key: (entry["answer"], take(entry["arrays"])) for key, entry in index["answers"].items()}
+        frames = {key: [{**frame, "frame_arrays": take(frame["frame_arrays"]),
+                         "answer_arrays": take(frame["answer_arrays"])} for frame in kept]
+                  for key, kept in index["frames"].items()}
+        scope = json.loads((folder / SCOPE).read_text())
+        return cls(answers, frames, scope["helpers"], scope["left_out"])
+
+    @staticmethod
+    def load_left_out(folder):
+        """{test: why the kit does not run it}, without reading the answers."""
+        return json.loads((Path(folder) / SCOPE).read_text())["left_out"]
+
+
+class Recording:
+    """Stands in for the reference in a grading of the reference, answering as it does and
+    keeping everything it answers."""
+
+    def __init__(self, reference, record):
+        self.reference, self.record = reference, record
+        self.session, self.seconds = reference.session, reference.seconds
+
+    def helpers_of(self, function):
+        helpers = self.reference.helpers_of(function)
+        self.record.helpers[function] = list(helpers)
+        return helpers
+
+    def answer(self, header, arrays):
+        key = digest(header, arrays)
+        answer, out = self.reference.answer(header, arrays)
+        self.record.answers[key] = (answer, [np.array(a) for a in out])
+        return answer, out
+
+    def server(self, header, arrays, timeout):
+        return _RecordingServer(self.reference.server(header, arrays, timeout),
+                                self.record.frames.setdefault(digest(header, arrays), []))
+
+
+class _RecordingServer:
+    """A request's helper server that keeps each forward frame it answers, and whether the
+    answer depends on the frame's seed (a helper that draws noise)."""
+
+    def __init__(self, server, kept):
+        self.server, self.kept = server, kept
+
+    def __getattr__(self, name):  # left, calls: the grader's accounting
+        return getattr(self.server, name)
+
+    def __call__(self, frame, arrays):
+        answer, out = self.server(frame, arrays)
+        if frame.get("event") == "helper" and answer.get("ok"):
+            again, other = self.server({**frame, "grad": False, "free": [], "seed": int(frame.get("seed", 0)) + 1}, arrays)
+            seeded = not (again.get("ok") and _same(answer["value"], out, again["value"], other))
+            self.kept.append({"function": frame["function"], "args": frame.get("args"), "kwargs": frame.get("kwargs"),
+                              "seed": frame.get("seed"), "seeded": seeded, "frame_arrays": [np.array(a) for a in arrays],
+                              "answer": {"value": answer["value"]}, "answer_arrays": [np.array(a) for a in out]})
+        return answer, out
+
+
+def _same(node, arrays, other, other_arrays):
+    """Whether two answer trees hold the same values, bit for bit."""
+    if isinstance(node, dict) and protocol.TENSOR in node:
+        return isinstance(other, dict) and protocol.TENSOR in other and np.array_equal(
+            arrays[int(node[protocol.TENSOR])], other_arrays[int(other[protocol.TENSOR])], equal_nan=True)
+    if isinstance(node, dict):
+        return isinstance(other, dict) and node.keys() == other.keys() and all(
+            _same(node[k], arrays, other[k], other_arrays) for k in node)
+    if isinstance(node, list):
+        return isinstance(other, list) and len(node) == len(other) and all(
+            _same(a, arrays, b, other_arrays) for a, b in zip(node, other))
+    return node == other
