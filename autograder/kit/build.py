@@ -37,7 +37,7 @@ from pathlib import Path
 if sys.version_info < (3, 10):
     sys.exit(f"check.py needs Python 3.10 or newer (pip install -r requirements.txt); this is {sys.version.split()[0]}")
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE / ".kit"))
+sys.path[0] = str(HERE / ".kit")  # the engine, and not this folder: your files are imported only by the worker
 
 from autograder.kit.selfcheck import main  # noqa: E402
 

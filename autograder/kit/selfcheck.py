@@ -45,14 +45,16 @@ def verdicts(assignment, results, plugin, left):
                 if parts is not None and parts.unchecked else ""
             found.append(Verdict(test, record["name"], record["max_score"], OK, some))
         else:
-            kinds = set(parts.kinds.values()) if parts is not None else set()
-            todo = kinds == {"not_implemented"} or (not kinds and "NotImplementedError" in record["output"])
+            if parts is not None and parts.results:  # a part about validation fails too: nothing is earned
+                todo = "not_implemented" in parts.kinds.values() and not parts.share()
+            else:
+                todo = "NotImplementedError" in record["output"]
             found.append(Verdict(test, record["name"], record["max_score"], TODO if todo else FAIL,
                                  "" if todo else record["output"]))
     for test, why in left.items():
         spec = assignment.tests[test]
         found.append(Verdict(test, f"{test.removeprefix('test_')} ({', '.join(spec.covers)})", spec.points, UNCHECKED,
-                             f"the grader only: {why}"))
+                             why))
     return found
 
 
@@ -91,10 +93,10 @@ def render(title, found, notes, blank):
     lines += ["", f"{len(passed)} of {len(checked)} checked here pass "
                   f"({sum(v.points for v in passed):g} of {sum(v.points for v in checked):g} points)."]
     if todo:
-        lines.append("Not implemented yet: " + ", ".join(v.label for v in todo) + ".")
+        lines.append("Not implemented yet: " + ", ".join(v.test.removeprefix("test_") for v in todo) + ".")
     if left:
         lines.append(f"Not checked here ({sum(v.points for v in left):g} points; Gradescope checks them): "
-                     + ", ".join(v.label for v in left) + ".")
+                     + ", ".join(v.test.removeprefix("test_") for v in left) + ".")
     if blank:
         lines.append("Answers missing or blank: " + ", ".join(blank) + ".")
     if checked and len(passed) == len(checked):
