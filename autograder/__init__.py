@@ -12,10 +12,10 @@ The trust boundary is the layout:
 - ``worker/``  untrusted side: the only code that runs next to student code (with the
   course's plugin). The trusted side uses only its protocol and codec (``protocol``,
   ``wire``), its comparison rule (``closeness``) and its call harness (``probes``, run on
-  the reference), never anything that imports a submission. ``selfcheck``, ``probes``,
-  ``protocol`` and ``closeness`` are also what the student kit ships.
+  the reference), never anything that imports a submission.
 
-Around the grading of one submission: ``workflows/`` (batch, report, the archives, a new
-course's scaffold, the bundled course's experiment), ``kit/`` (public cases recorded from
-the reference), ``data/`` (reading MNIST).
+Around the grading of one submission: ``workflows/`` (batch, report, Gradescope's archive,
+a new course's scaffold, the bundled course's experiment), ``kit/`` (the student kit: the
+same grading on a public seed, the reference's answers recorded in place of the
+reference), ``data/`` (reading MNIST).
 """

@@ -15,7 +15,7 @@ def grader(request):
     spec = state.assignment.tests[request.node.originalname]
     if state.remote is not None:
         state.remote.timeout, state.remote.stopped = spec.timeout_s, {}
-    return Grader(state.remote, spec)
+    return Grader(state.remote, spec, request.getfixturevalue("draw"))
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ class Grader:
     """One test's handle. ``remote`` calls the submission and the reference; ``spec`` is
     the test's entry of the assignment file (points, tolerances, time limit)."""
 
-    def __init__(self, remote, spec):
-        self.remote, self.spec, self.parts = remote, spec, Parts()
+    def __init__(self, remote, spec, draw=None):
+        self.remote, self.spec, self.parts, self.draw = remote, spec, Parts(), draw
         # per function, for hints that agree across the parts of this test: the offsets
         # named so far, and every (got, want) compared (a result that ignores its inputs)
         self._offsets, self._earlier = {}, {}
@@ -23,7 +23,10 @@ class Grader:
     def part(self, name, weight=1.0, needs=()):
         """A context manager: a part of this test worth ``weight`` (a share of the test's
         points, relative to the other parts' weights), earned when its block raises no
-        AssertionError and every part named in ``needs`` is earned too."""
+        AssertionError and every part named in ``needs`` is earned too. The test's ``draw``
+        starts a stream of the part's own (Draw.begin)."""
+        if self.draw is not None:
+            self.draw.begin(f"{len(self.parts.results) + len(self.parts.unchecked)}:{name}")
         return self.parts(name, weight, needs)
 
     # sub-checks ---------------------------------------------------------------------------

@@ -104,11 +104,12 @@ class Recording:
 
 
 class _RecordingServer:
-    """A request's helper server that keeps each forward frame it answers, and whether the
-    answer depends on the frame's seed (a helper that draws noise)."""
+    """A request's helper server that keeps each frame it answers: a forward frame with
+    whether its answer depends on the frame's seed (a helper that draws noise), and the
+    backward frames of that call (their cotangents and gradients) with it."""
 
     def __init__(self, server, kept):
-        self.server, self.kept = server, kept
+        self.server, self.kept, self.calls_kept = server, kept, {}
 
     def __getattr__(self, name):  # left, calls: the grader's accounting
         return getattr(self.server, name)
@@ -118,10 +119,29 @@ class _RecordingServer:
         if frame.get("event") == "helper" and answer.get("ok"):
             again, other = self.server({**frame, "grad": False, "free": [], "seed": int(frame.get("seed", 0)) + 1}, arrays)
             seeded = not (again.get("ok") and _same(answer["value"], out, again["value"], other))
-            self.kept.append({"function": frame["function"], "args": frame.get("args"), "kwargs": frame.get("kwargs"),
-                              "seed": frame.get("seed"), "seeded": seeded, "frame_arrays": [np.array(a) for a in arrays],
-                              "answer": {"value": answer["value"]}, "answer_arrays": [np.array(a) for a in out]})
+            entry = {"function": frame["function"], "args": frame.get("args"), "kwargs": frame.get("kwargs"),
+                     "seed": frame.get("seed"), "seeded": seeded, "frame_arrays": [np.array(a) for a in arrays],
+                     "answer": {"value": answer["value"]}, "answer_arrays": [np.array(a) for a in out], "backward": []}
+            self.kept.append(entry)
+            if "call" in answer:
+                self.calls_kept[answer["call"]] = entry
+        elif frame.get("event") == "helper_grad" and answer.get("ok") and frame.get("call") in self.calls_kept:
+            start = len(self.calls_kept[frame["call"]]["frame_arrays"])  # one array list per entry
+            self.calls_kept[frame["call"]]["backward"].append(
+                {"cotangents": _shifted(frame["cotangents"], start), "grads": _shifted(answer["grads"], start + len(arrays))})
+            self.calls_kept[frame["call"]]["frame_arrays"] += [np.array(a) for a in [*arrays, *out]]
         return answer, out
+
+
+def _shifted(node, by):
+    """An answer tree whose array indices are moved by ``by`` (arrays appended to a list)."""
+    if isinstance(node, dict) and protocol.TENSOR in node:
+        return {**node, protocol.TENSOR: int(node[protocol.TENSOR]) + by}
+    if isinstance(node, dict):
+        return {k: _shifted(v, by) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_shifted(v, by) for v in node]
+    return node
 
 
 def _same(node, arrays, other, other_arrays):

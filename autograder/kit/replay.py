@@ -5,9 +5,9 @@ the kit was built; any other (one built from the student's own results) raises
 ``NotRecorded``, and the part that sent it is reported as not checked here, never as
 passed or failed. A helper frame is answered with the recorded answer of a frame of the
 same helper whose arguments match within float32 round-off (and whose seed is the same,
-for a helper that draws noise); gradients then flow through the student's own helper. A
-frame nothing matches runs the student's own helper, as the grader does with a frame it
-cannot serve.
+for a helper that draws noise), and its backward pass with the recorded gradients for
+matching cotangents. A frame nothing matches runs the student's own helper (its forward
+pass, or its gradients), as the grader does with a frame it cannot serve.
 """
 import numpy as np
 
@@ -48,18 +48,44 @@ class RecordedServer:
     """Answers one request's helper frames from the frames recorded for it."""
 
     def __init__(self, kept, timeout):
-        self.kept, self.left, self.calls = kept, timeout, 0
+        self.kept, self.left, self.calls, self.served = kept, timeout, 0, []
 
     def __call__(self, frame, arrays):
         self.calls += 1
-        if frame.get("event") == "helper":
-            for entry in self.kept:
-                if entry["function"] == frame.get("function") and (not entry["seeded"] or entry["seed"] == frame.get("seed")) \
-                        and _matches([frame.get("args"), frame.get("kwargs")], arrays,
-                                     [entry["args"], entry["kwargs"]], entry["frame_arrays"]):
-                    return {"ok": True, "value": entry["answer"]["value"], "local_grad": True}, \
-                        [a.copy() for a in entry["answer_arrays"]]
+        if frame.get("event") == "helper_grad":
+            return self._backward(frame, arrays)
+        for entry in self.kept:
+            if entry["function"] == frame.get("function") and (not entry["seeded"] or entry["seed"] == frame.get("seed")) \
+                    and _matches([frame.get("args"), frame.get("kwargs")], arrays,
+                                 [entry["args"], entry["kwargs"]], entry["frame_arrays"]):
+                answer = {"ok": True, "value": entry["answer"]["value"]}
+                if frame.get("grad"):
+                    answer["call"] = len(self.served)
+                    self.served.append(entry)
+                return answer, [a.copy() for a in entry["answer_arrays"]]
         return {"ok": False, "error": "not recorded for the public inputs"}, []
+
+    def _backward(self, frame, arrays):
+        """The recorded gradients where the cotangents match; else the worker takes its own
+        helper's (``own``), as a frame no record matches runs the student's own helper."""
+        entry = self.served[frame["call"]] if 0 <= int(frame.get("call", -1)) < len(self.served) else None
+        for backward in entry["backward"] if entry else ():
+            if _matches(frame.get("cotangents"), arrays, backward["cotangents"], entry["frame_arrays"]):
+                out = []
+                return {"ok": True, "grads": _gathered(backward["grads"], entry["frame_arrays"], out)}, out
+        return {"ok": False, "own": True, "error": "no recorded gradients for these cotangents"}, []
+
+
+def _gathered(node, arrays, out):
+    """An answer tree whose arrays are copied from ``arrays`` into ``out``, renumbered."""
+    if isinstance(node, dict) and protocol.TENSOR in node:
+        out.append(arrays[int(node[protocol.TENSOR])].copy())
+        return {**node, protocol.TENSOR: len(out) - 1}
+    if isinstance(node, dict):
+        return {k: _gathered(v, arrays, out) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_gathered(v, arrays, out) for v in node]
+    return node
 
 
 def _matches(node, arrays, want, want_arrays):

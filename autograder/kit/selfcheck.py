@@ -8,6 +8,7 @@ function is unimplemented or left to the grader.
 """
 import argparse
 import dataclasses
+import sys
 import tempfile
 from pathlib import Path
 
@@ -142,5 +143,5 @@ def main(argv=None, course=None, default_folder=None):
     parser.add_argument("-k", dest="only", default=None, help="only the checks whose name or function contains this")
     args = parser.parse_args(argv)
     status, text = run(args.folder, course, args.only)
-    print(text)
+    print(text, file=sys.stderr if status == 2 else sys.stdout)
     return status

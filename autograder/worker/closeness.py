@@ -1,6 +1,5 @@
 """The comparison rule: one definition, used by the grader (grader/compare.py) and by the
-students' self-check (worker/selfcheck.py, shipped in the kit), so that the kit passes
-exactly what grading passes. Needs only numpy.
+checks (api.assert_close). Needs only numpy.
 
 An element matches when |got − want| ≤ atol·max(1, M) + rtol·|want|, where M is the
 largest finite |want| in the array (roundoff grows with the magnitude of the values

@@ -48,10 +48,10 @@ class _Call:
     """One served call: encodes its arguments, asks the grader, rebuilds the value on the
     arguments' device, and serves its backward pass."""
 
-    def __init__(self, channel, function, networks):
-        self.channel, self.function, self.networks = channel, function, networks
+    def __init__(self, channel, function, networks, original):
+        self.channel, self.function, self.networks, self.original = channel, function, networks, original
+        self.args, self.kwargs = (), {}
         self.encoder, self.inputs, self.device, self.id = protocol.Encoder(), [], None, None
-        self.local_grad = False  # the answer has no backward pass here: the student's own helper gives it
 
     def encode(self, value):
         if isinstance(value, torch.Tensor):
@@ -81,6 +81,7 @@ class _Call:
 
     def run(self, args, kwargs):
         """The grader's value, or raise LookupError when it cannot serve this call."""
+        self.args, self.kwargs = args, kwargs
         try:
             header = {"event": "helper", "function": self.function, "args": self.encode(list(args)),
                       "kwargs": self.encode(dict(kwargs)), "seed": int(torch.randint(0, 2 ** 62, ()))}
@@ -92,9 +93,9 @@ class _Call:
         answer, arrays = self.channel.ask(header, self.encoder.arrays)
         if not answer.get("ok"):
             raise LookupError(answer.get("error"))
-        self.id, self.local_grad = answer.get("call"), bool(answer.get("local_grad")) and bool(self.inputs)
+        self.id = answer.get("call")
         value = protocol.unpack(answer["value"], arrays, self._tensor, lambda name: None)
-        if not self.inputs or self.local_grad:
+        if not self.inputs:
             return value
         outputs = [leaf for leaf in _leaves(value) if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()]
         weakref.finalize(self, self.channel.freed.append, self.id)  # when the graph holding this call goes
@@ -112,10 +113,28 @@ class _Call:
         nodes = [None if c is None else encoder.array(c) for c in cotangents]
         answer, arrays = self.channel.ask({"event": "helper_grad", "call": self.id, "cotangents": nodes},
                                           encoder.arrays)
+        if not answer.get("ok") and answer.get("own"):
+            return self._own_grads(cotangents)
         if not answer.get("ok"):
             raise RuntimeError(f"the grader could not differentiate {self.function}: {answer.get('error')}")
         return [None if node is None else torch.from_numpy(arrays[node[protocol.TENSOR]].copy()).to(x.device)
                 for node, x in zip(answer["grads"], self.inputs)]
+
+    def _own_grads(self, cotangents):
+        """The gradients of the student's own helper at this call's arguments (the student
+        kit, whose recorded answers do not hold these cotangents)."""
+        # on copies of the arguments: a second graph over the tensors of the one being
+        # differentiated would free what that one still needs (a network's weights stay)
+        fresh = {id(x): x.detach().requires_grad_(True) for x in self.inputs if not isinstance(x, torch.nn.Parameter)}
+        inputs = [fresh.get(id(x), x) for x in self.inputs]
+        with torch.enable_grad():
+            own = [leaf for leaf in _leaves(self.original(*_rebuild(list(self.args), fresh),
+                                                          **{k: _rebuild(v, fresh) for k, v in self.kwargs.items()}))
+                   if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()]
+            pairs = [(o, c) for o, c in zip(own, cotangents) if c is not None and o.requires_grad]
+            if not pairs:
+                return [None] * len(inputs)
+            return list(torch.autograd.grad([o for o, _ in pairs], inputs, [c for _, c in pairs], allow_unused=True))
 
 
 def _rebuild(value, swap):
@@ -123,6 +142,8 @@ def _rebuild(value, swap):
         return tuple(_rebuild(v, swap) for v in value)
     if isinstance(value, list):
         return [_rebuild(v, swap) for v in value]
+    if type(value) is dict:
+        return {k: _rebuild(v, swap) for k, v in value.items()}
     return swap.get(id(value), value)
 
 
@@ -139,28 +160,12 @@ class _Served(torch.autograd.Function):
         return (None, None, *([None] * ctx.n_outputs), *ctx.call.backward(grads))
 
 
-def _through_own(value, own):
-    """``value`` (a recorded answer) carrying the gradients of ``own`` (the student's own
-    helper's value on the same arguments): value + (own − own.detach()), leaf by leaf."""
-    pairs = zip(_leaves(value), _leaves(own)) if type(value) is type(own) else ()
-    swap = {id(v): v.to(o.dtype) + (o - o.detach()) for v, o in pairs
-            if isinstance(v, torch.Tensor) and isinstance(o, torch.Tensor) and o.requires_grad and v.shape == o.shape}
-    return _rebuild(value, swap)
-
-
 def _serving(channel, function, original, networks):
     def helper(*args, **kwargs):
-        call = _Call(channel, function, networks)
         try:
-            value = call.run(args, kwargs)
+            return _Call(channel, function, networks, original).run(args, kwargs)
         except LookupError:
             return original(*args, **kwargs)
-        if call.local_grad:  # the student kit answers from a record: no backward pass there
-            try:
-                return _through_own(value, original(*args, **kwargs))
-            except Exception:  # noqa: BLE001 - an unimplemented helper: the value alone
-                return value
-        return value
     helper.__wrapped__ = original
     helper.__name__ = helper.__qualname__ = original.__name__
     return helper

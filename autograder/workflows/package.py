@@ -1,39 +1,20 @@
-"""The two archives a course hands out: Gradescope's autograder.zip and the student kit.
+"""Gradescope's autograder.zip (the student kit is kit/build.py).
 
 autograder.zip holds what Gradescope needs to grade one course: ``setup.sh`` and
 ``run_autograder`` at its root, the engine, and the course laid out as the bundled one
 is (its manifest, reference, checks, plugin, scaffold and data), so that it is the default
-course there; nothing of the project's own tests or of another course. The student kit
-holds the template, the public cases and the self-check, and nothing of the reference
-but what the template shows.
+course there; nothing of the project's own tests or of another course.
 """
 import fnmatch
-import json
-import tempfile
 import zipfile
 from pathlib import Path
 
 from .. import course as courses
-from ..kit import public_cases
-from ..worker import protocol
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ENGINE_FILES = ["setup.sh", "run_autograder", "pyproject.toml", "README.md", "autograder"]
 TORCH_WHEELS = {"cpu": "cpu", "cuda": "default"}  # setup.sh's names: PyPI's Linux wheel is the CUDA build
 NEVER = ["__pycache__", "*.pyc", ".*", "*.egg-info"]
-KIT_CHECKER = {name: ROOT / "autograder" / "worker" / name
-               for name in ("probes.py", "protocol.py", "served.py", "selfcheck.py", "closeness.py")}
-KIT_LAUNCHER = '''"""Run the public checks on your files: python check.py  (python check.py --help)"""
-import sys
-from pathlib import Path
-
-if sys.version_info < (3, 10):
-    sys.exit(f"check.py needs Python 3.10 or newer, with torch, numpy and pyyaml; this is {sys.version.split()[0]}")
-
-from checker.selfcheck import main  # noqa: E402
-
-sys.exit(main(default_folder=Path(__file__).resolve().parent))
-'''
 
 
 def _walk(path):
@@ -56,8 +37,10 @@ def _zip(entries, target):
                 info = zipfile.ZipInfo.from_file(source, name)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, source.read_bytes())
-            else:
-                archive.writestr(name, source)
+            else:  # text or bytes made here: readable by all, as a file unpacked from a folder is
+                info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+                info.external_attr, info.compress_type = 0o644 << 16, zipfile.ZIP_DEFLATED
+                archive.writestr(info, source)
     return target
 
 
@@ -95,28 +78,6 @@ def _with_policy(manifest, assignment):
     structure = {"course", "student", "reference", "template", "checks", "scaffold", "plugin", "answer_key", "data"}
     return yaml.safe_dump({**{k: v for k, v in data.items() if k in structure},
                            **{k: v for k, v in policy.items() if k not in structure}}, sort_keys=False)
-
-
-def build_student_kit(target="student_kit.zip", course=None, assignment=None):
-    """The student kit of ``course``: the template, ``check.py`` and the public cases."""
-    course = courses.load(course)
-    entries = {str(path.relative_to(course.template)): path for path in _walk(course.template)}
-    entries.update({f"checker/{name}": path for name, path in KIT_CHECKER.items()})
-    entries["checker/__init__.py"] = f'"""The public self-check of {course.title}."""\n'
-    entries["check.py"] = KIT_LAUNCHER
-    cases = public_cases.record(course, assignment_path=assignment)
-    if course.plugin is not None and any(_needs_plugin(case["request"]) for case in cases):
-        entries["checker/course_plugin.py"] = course.plugin  # instructor code: only where a case runs it
-    with tempfile.TemporaryDirectory() as scratch:
-        public_cases.save(cases, scratch, course)
-        for name in (public_cases.INDEX, public_cases.ARRAYS):
-            entries[f"checker/{name}"] = (Path(scratch) / name).read_bytes()
-        return _zip(entries, target)
-
-
-def _needs_plugin(request):
-    """Whether a recorded request runs one of the plugin's operations or networks."""
-    return request.get("op") is not None or f'"{protocol.MODULE}"' in json.dumps(request)
 
 
 def unpack(archive, folder):

@@ -93,14 +93,16 @@ def test_student_kit_checks_the_course(tmp_path):
         names = set(archive.namelist())
         archive.extractall(tmp_path / "kit")
     assert {"toolkit/logistic.py", "toolkit/dist/sampling.py", "toolkit/constants.py", "answers.yaml",
-            "check.py"} <= names and not [n for n in names if n.startswith(("reference", "checks"))]
+            "check.py", ".kit/course/checks/test_tiny.py"} <= names
+    assert not [n for n in names if n.startswith(("reference", ".kit/course/reference"))]
     run = [sys.executable, "check.py"]
     blank = subprocess.run(run, cwd=tmp_path / "kit", capture_output=True, text=True, timeout=300)
-    assert blank.returncode == 1 and "0 of 3 public checks pass." in blank.stdout, blank.stdout + blank.stderr
+    assert blank.returncode == 1 and "0 of 2 checked here pass (0 of 8 points)" in blank.stdout, blank.stdout + blank.stderr
     shutil.copytree(TINY / "reference" / "toolkit", tmp_path / "kit" / "toolkit", dirs_exist_ok=True)
     shutil.copy(TINY / "reference" / "answers.yaml", tmp_path / "kit" / "answers.yaml")
     solved = subprocess.run(run, cwd=tmp_path / "kit", capture_output=True, text=True, timeout=300)
-    assert solved.returncode == 0 and "3 of 3 public checks pass." in solved.stdout, solved.stdout + solved.stderr
+    assert solved.returncode == 0 and "2 of 2 checked here pass (8 of 8 points)" in solved.stdout, solved.stdout + solved.stderr
+    assert "Not checked here (2 points; Gradescope checks them): answers." in solved.stdout
 
 
 def test_build_unpacked_and_set_up_in_a_fresh_environment(tmp_path):

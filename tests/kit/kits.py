@@ -1,0 +1,96 @@
+"""Student kits for the tests: built as an instructor builds them, run as a student runs
+them, and compared part by part with the grader on the same public seed."""
+import ast
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from autograder import course as courses
+from autograder.grader import assignment as assignment_file
+from autograder.grader import runner
+from autograder.kit.build import KIT
+from autograder.kit.record import PUBLIC_SEED, Record
+from tests.submissions import autograder
+
+
+def unpacked_kit(folder, course=None, assignment=None):
+    """``autograder student-kit`` into ``folder/kit.zip``, unpacked in ``folder/kit``."""
+    folder = Path(folder)
+    args = [*(["--course", course] if course else []), *(["--assignment", assignment] if assignment else [])]
+    process = autograder("student-kit", *args, "--output", folder / "kit.zip")
+    assert process.returncode == 0, process.stdout + process.stderr
+    with zipfile.ZipFile(folder / "kit.zip") as archive:
+        archive.extractall(folder / "kit")
+    return folder / "kit"
+
+
+def check(kit, *args, cwd=None):
+    """``python check.py ARGS`` in ``cwd`` (the kit by default), with nothing of this project
+    on the path: the completed process."""
+    return subprocess.run([sys.executable, str(Path(kit) / "check.py"), *map(str, args)], cwd=cwd or kit,
+                          capture_output=True, text=True, timeout=600,
+                          env={"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp")})
+
+
+def part_verdicts(folder, course, tests):
+    """{(test, part): "earned" | "held" | "failed" | "unchecked"} of grading ``folder`` on the
+    public seed; (test, None) for a test without parts."""
+    seen = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        runner.grade(folder, Path(scratch) / "results.json", course=course, device="cpu",
+                               seed=PUBLIC_SEED, log=lambda *_: None, tests=tests,
+                               observe=lambda plugin: seen.update(plugin=plugin))
+    plugin, found = seen["plugin"], {}
+    for test, record in plugin.records.items():
+        parts = plugin.parts.get(test)
+        if test in plugin.unchecked:
+            found[(test, None)] = "unchecked"
+        elif parts is not None and (parts.results or parts.unchecked):
+            found.update({(test, name): verdict for name, verdict in parts.verdicts().items()})
+            found.update({(test, name): "unchecked" for name in parts.unchecked})
+        else:
+            found[(test, None)] = "earned" if record["score"] >= record["max_score"] else "failed"
+    return found
+
+
+def disagreements(folder, course, kit):
+    """([(test, part, the grader's verdict, the kit's)], parts the kit left unchecked) for
+    ``folder``, graded by ``course``'s grader and by its unpacked ``kit`` on the public seed."""
+    kit_course = Path(kit) / KIT / "course"
+    left = Record.load_left_out(kit_course / "record")
+    tests = [t for t in assignment_file.load(kit_course / "course.yaml", courses.load(kit_course)).tests if t not in left]
+    grader, kitted = part_verdicts(folder, course, tests), part_verdicts(folder, kit_course, tests)
+    unchecked = [key for key, verdict in kitted.items() if verdict == "unchecked"]
+    differ = [(*key, grader.get(key), kitted.get(key)) for key in sorted(set(grader) | set(kitted), key=str)
+              if kitted.get(key) != "unchecked" and grader.get(key) != kitted.get(key)]
+    return differ, unchecked
+
+
+def solution_lines(reference):
+    """The lines of the reference's ``# SOLUTION`` blocks (a marker to the end of its
+    function) long enough to be its own: shorter ones are idioms any code may hold."""
+    found = set()
+    for path in Path(reference).rglob("*.py"):
+        lines = path.read_text().splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = lines[node.lineno - 1:node.end_lineno]
+                start = next((i for i, line in enumerate(body) if line.strip() == "# SOLUTION"), None)
+                if start is not None:
+                    found |= {line.strip() for line in body[start + 1:] if len(line.strip()) >= 24}
+    return found
+
+
+def leaks(kit, secrets):
+    """{kit file: the secrets its text holds}, over every text file of the kit."""
+    found = {}
+    for path in Path(kit).rglob("*"):
+        if path.is_file() and path.suffix in (".py", ".md", ".yaml", ".json", ".txt"):
+            text = path.read_text()
+            held = [secret for secret in secrets if secret in text]
+            if held:
+                found[str(path.relative_to(kit))] = held[:3]
+    return found
