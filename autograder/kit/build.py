@@ -132,11 +132,12 @@ def readme(course, assignment, template):
     then the template's own README, if it has one."""
     out = left_out(assignment)
     checked = [(spec, ", ".join(spec.covers)) for t, spec in assignment.tests.items() if t not in out]
+    example = checked[0][0].covers[0].rsplit(".", 1)[-1] if checked else "name"
     lines = [f"# {course.title}: student kit", "",
              "Fill in the files here, then check them with the grader's own checks:", "",
              "    pip install -r requirements.txt     # once (Python 3.10 or newer)",
              "    python check.py                     # every check below, on public inputs",
-             "    python check.py -k log_normal       # only the checks whose name or function has this",
+             f"    python check.py -k {example:<19} # only the checks whose name or function has this",
              "    python check.py path/to/folder      # your files somewhere else", "",
              "`check.py` runs the very checks Gradescope runs (the same parts, tolerances and hints), on inputs "
              f"drawn from a public seed ({PUBLIC_SEED}) instead of the secret one each grading draws; the "

@@ -24,7 +24,7 @@ OK, FAIL, TODO, UNCHECKED = "ok", "FAIL", "not implemented", "not checked here"
 @dataclasses.dataclass
 class Verdict:
     test: str
-    label: str  # "log_normal (utils.log_normal)"
+    label: str  # the test and the functions it covers, as the results name them
     points: float
     status: str  # OK, FAIL, TODO or UNCHECKED
     detail: str = ""  # what failed, or why it is not checked here
