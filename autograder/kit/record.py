@@ -85,7 +85,7 @@ class Recording:
 
     def __init__(self, reference, record):
         self.reference, self.record = reference, record
-        self.session, self.seconds = reference.session, reference.seconds
+        self.seconds = reference.seconds
 
     def helpers_of(self, function):
         helpers = self.reference.helpers_of(function)

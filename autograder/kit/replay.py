@@ -27,7 +27,7 @@ class RecordedReference:
 
     def __init__(self, course):
         self.course, self.record = course, Record.load(course.record)
-        self.session, self.seconds = None, {"reference": 0.0}
+        self.seconds = {"reference": 0.0}
 
     def helpers_of(self, function):
         return tuple(self.record.helpers.get(function, ()))
