@@ -16,6 +16,7 @@ import yaml
 
 from .. import course as courses
 from ..grader import assignment as assignment_file
+from ..grader.discovery import discover
 from .record import PUBLIC_SEED, Record
 
 OK, FAIL, TODO, UNCHECKED = "ok", "FAIL", "not implemented", "not checked here"
@@ -30,12 +31,11 @@ class Verdict:
     detail: str = ""  # what failed, or why it is not checked here
 
 
-def verdicts(assignment, results, plugin, left):
-    """A Verdict per test of ``assignment``: those graded in ``results`` (their ``plugin``
-    holds the parts), then those ``left`` to the grader {test: why}."""
+def verdicts(assignment, plugin, left):
+    """A Verdict per test of ``assignment``: those the ``plugin`` graded, then those ``left``
+    to the grader {test: why}."""
     found = []
-    for record in results["tests"]:
-        test = next(t for t, s in assignment.tests.items() if s.number == record["number"])
+    for test, record in plugin.records.items():
         parts = plugin.parts.get(test)
         unjudged = test in plugin.unchecked or (parts is not None and parts.unchecked and not parts.results)
         if unjudged:
@@ -60,15 +60,16 @@ def verdicts(assignment, results, plugin, left):
 
 
 def unanswered(folder, course):
-    """Answers of the course's answers file that are missing or blank in ``folder``."""
+    """Answers of the course's answers file that are missing or blank in ``folder`` (the
+    file the grader would judge)."""
     if course.answers_file is None:
         return []
-    found = sorted(Path(folder).rglob(course.answers_file), key=lambda p: len(p.parts))
-    found = [p for p in found if not any(part.startswith(".") for part in p.relative_to(folder).parts)]
-    if not found:
+    submission = discover(folder, course)
+    submission.remove_unpacked()
+    if submission.answers is None:
         return [f"{course.answers_file} was not found"]
     try:
-        given = yaml.safe_load(found[0].read_text()) or {}
+        given = yaml.safe_load(submission.answers.read_text()) or {}
     except yaml.YAMLError as exc:
         return [f"{course.answers_file} is not valid YAML: {exc}"]
 
@@ -123,7 +124,7 @@ def run(folder, course, only=None):
                                observe=lambda plugin: seen.update(plugin=plugin))
     if "plugin" not in seen:  # the grading itself failed: its results say why
         return 1, results.get("output", "the check could not run")
-    found = verdicts(assignment, results, seen["plugin"], {t: w for t, w in left.items() if t in wanted})
+    found = verdicts(assignment, seen["plugin"], {t: w for t, w in left.items() if t in wanted})
     notes = [line for line in results.get("output", "").splitlines() if not line.startswith("Score:")]
     blank = unanswered(folder, course) if only is None else []
     status = 0 if all(v.status in (OK, UNCHECKED) for v in found) and any(v.status == OK for v in found) else 1
