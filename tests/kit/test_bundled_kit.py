@@ -15,9 +15,9 @@ pytestmark = pytest.mark.slow
 CHECKED = 38  # tests the kit runs: all but the answers (the key stays with the grader) and two trainings
 
 
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory):
-    return unpacked_kit(tmp_path_factory.mktemp("bundled"))
+@pytest.fixture
+def kit(bundled_kit):
+    return bundled_kit
 
 
 def solved(kit, tmp_path, replace=None, answers=True):

@@ -6,18 +6,18 @@ import shutil
 
 import pytest
 
-from tests.cs236.submissions import COURSE, REFERENCE, STUDENT_FILES
+from tests.cs236.submissions import REFERENCE, STUDENT_FILES
 from tests.cs236.variants import VARIANTS
-from tests.kit.kits import check, leaks, solution_lines, unpacked_kit
+from tests.kit.kits import check, leaks, solution_lines
 
 pytestmark = pytest.mark.slow
 STUDENT_FUNCTIONS = {"sample_gaussian", "log_normal", "log_normal_mixture", "negative_elbo_bound",
                      "negative_iwae_bound"}
 
 
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory):
-    return unpacked_kit(tmp_path_factory.mktemp("cs236"), COURSE)
+@pytest.fixture
+def kit(cs236_kit):
+    return cs236_kit
 
 
 def implemented(path):

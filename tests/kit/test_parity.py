@@ -8,7 +8,7 @@ from tests.corpus.corpus import alternative_submissions, degenerate_submissions
 from tests.corpus.variants import VARIANTS
 from tests.cs236 import test_cs236
 from tests.cs236.submissions import COURSE
-from tests.kit.kits import disagreements, unpacked_kit
+from tests.kit.kits import disagreements
 from tests.submissions import reference_submission
 
 pytestmark = pytest.mark.slow
@@ -17,10 +17,9 @@ CS236 = ["v used as a standard deviation in log_normal", "IWAE: tiled samples gr
          "XCS edition (the submission package)", "degenerate: zeros"]
 
 
-@pytest.fixture(scope="module")
-def kits(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("kits")
-    return {None: unpacked_kit(folder / "bundled"), COURSE: unpacked_kit(folder / "cs236", COURSE)}
+@pytest.fixture
+def kits(bundled_kit, cs236_kit):
+    return {None: bundled_kit, COURSE: cs236_kit}
 
 
 def bundled(folder):
