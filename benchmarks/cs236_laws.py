@@ -1,5 +1,5 @@
-"""The CS236 course's statistical parts under their null hypothesis: the reference stands in
-for the submission (as when the student kit is recorded) and every p-value a check computes
+"""The CS236 course's statistical parts under their null hypothesis: the reference is graded
+as a submission (as when the student kit is recorded) and every p-value a check computes
 is logged, over many secret seeds. For an exact test the p-values are uniform: about 1% fall
 below 0.01, and none below stats.ALPHA = 1e-6 but with probability 1e-6 per test.
 
@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from autograder import course as courses  # noqa: E402
 from autograder.grader import stats  # noqa: E402
-from autograder.kit import public_cases  # noqa: E402
+from autograder.grader import runner  # noqa: E402
+from autograder.workflows.validate import reference_submission  # noqa: E402
 
 COURSE = ROOT / "courses" / "cs236-hw2"
 
@@ -55,10 +56,12 @@ def main():
         policy = Path(folder) / "no-training.yaml"
         policy.write_text(yaml.safe_dump(raw))
         course = courses.load(COURSE)
-        original = public_cases.run_checks
-        public_cases.run_checks = lambda c, plugins: original(c, [*plugins, Track()])
+        submission = reference_submission(course, Path(folder) / "reference")
+        original = runner.run_checks
+        runner.run_checks = lambda c, plugins: original(c, [*plugins, Track()])
         for seed in range(args.seeds):
-            public_cases.record(course, seed=1000 + seed, assignment_path=policy)
+            runner.grade(submission, Path(folder) / "results.json", course=course, device="cpu", seed=1000 + seed,
+                         assignment_path=policy, log=lambda *_: None)
     print(f"{'test':<34} {'p-value of':<20} {'n':>5} {'min':>9} {'< 0.01':>7} {'< 0.05':>7} {'< 0.5':>6}")
     for (test, name), values in sorted(logged.items()):
         v = np.asarray(values)
