@@ -8,6 +8,8 @@ from . import stats
 from .compare import Mismatch, assert_close, assert_float_close, expect_tensor
 from .values import Returned
 
+NUDGES = 4  # candidate moves of the float64 resolution check
+
 
 def dtype_name(dtype):
     return str(dtype).removeprefix("torch.")
@@ -107,9 +109,8 @@ def check_float64(remote, spec, function, *args, what=None, mistakes=None, offse
     what = what or function.split(".")[1]
     first = check(remote, spec, function, *args, what=what, mistakes=mistakes, offsets=offsets, earlier=earlier,
                   **kwargs)
-    generator = torch.Generator().manual_seed(64)
-    moved = remote.run(function, *[_nudged(a, spec.step64, generator) for a in args], dtype="float64",
-                       **{k: _nudged(v, spec.step64, generator) for k, v in kwargs.items()})
+    nudged, nudged_kwargs = _telling_nudge(remote, spec, function, first.want.value, args, kwargs)
+    moved = remote.run(function, *nudged, dtype="float64", **nudged_kwargs)
     pairs = zip(_leaves(first.got.value), _leaves(moved.got.value), _leaves(first.want.value),
                 _leaves(moved.want.value))
     for got0, got1, want0, want1 in pairs:
@@ -123,6 +124,24 @@ def check_float64(remote, spec, function, *args, what=None, mistakes=None, offse
                            "for torch.tensor(...) or torch.zeros/ones/empty(...) without dtype=, .float(), or "
                            "NumPy float32 arrays")
     return first
+
+
+def _telling_nudge(remote, spec, function, want0, args, kwargs):
+    """Of NUDGES random moves of the inputs (_nudged), the one that moves the reference's
+    result most against the tolerance's floor: a move along which the result is flat by
+    chance (random signs that cancel) would let a float32 computation's change of 0 pass.
+    Measured: with one move, 1 seed in 100 let a float32 generator_loss_minimax through."""
+    generator, best = torch.Generator().manual_seed(64), None
+    for _ in range(NUDGES):
+        moved = [_nudged(a, spec.step64, generator) for a in args], \
+            {k: _nudged(v, spec.step64, generator) for k, v in kwargs.items()}
+        want1 = remote.run_reference(function, *moved[0], dtype="float64", **moved[1]).value
+        reach = min((float(np.abs(_change(w0, w1, spec.step64)).max(initial=0.0)) /
+                     max(1.0, float(np.abs(w0.array[np.isfinite(w0.array)]).max(initial=0.0)))
+                     for w0, w1 in zip(_leaves(want0), _leaves(want1))), default=0.0)
+        if best is None or reach > best[0]:
+            best = (reach, moved)
+    return best[1]
 
 
 def values_and_float64(parts, remote, spec, function, *args, mistakes=None, offsets=None, earlier=None, **kwargs):
