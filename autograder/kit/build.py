@@ -16,6 +16,7 @@ graded as if it did not):
 Nothing of the reference travels but its answers on public inputs: no solution code, no
 answer key (only its names), no secret seed.
 """
+import re
 import tempfile
 from pathlib import Path
 
@@ -24,12 +25,11 @@ import yaml
 from .. import course as courses
 from ..grader import assignment as assignment_file
 from ..grader.reference import Reference
-from ..workflows.package import ROOT, _walk, _zip
+from ..workflows.package import ROOT, _walk, _with_policy, _zip
 from .record import PUBLIC_SEED, Record, Recording
 
 KIT = ".kit"
-REQUIREMENTS = ["torch==2.13.0", "numpy>=1.26", "scipy>=1.11", "sympy>=1.12", "pyyaml>=6.0", "pytest>=8.0",
-                "jsonschema>=4.20", "nbformat>=5.9"]
+NOT_IN_KIT = {"tqdm", "matplotlib"}  # the engine's dependencies that only the instructor's workflows use
 LAUNCHER = '''"""Check your homework with the grader's own checks, on public inputs: python check.py --help"""
 import sys
 from pathlib import Path
@@ -85,10 +85,8 @@ def record(course, assignment_path=None, log=None):
 def manifest(course, assignment_path=None):
     """The kit's manifest: the course's (or the assignment file's) grading policy, the
     kit's own folders, and no sandbox layers (the student's own code, on their machine)."""
-    data = yaml.safe_load(course.manifest.read_text())
-    if assignment_path is not None:
-        policy = yaml.safe_load(Path(assignment_path).read_text())
-        data.update({k: v for k, v in policy.items() if k in ("total", "visibility", "defaults", "problems")})
+    data = yaml.safe_load(_with_policy(course.manifest, Path(assignment_path)) if assignment_path is not None
+                          else course.manifest.read_text())
     data.update(reference=f"scaffold/{course.reference.name}", template="template", checks="checks",
                 record="record", data=[str(Path(d).relative_to(course.root)) for d in course.data])
     if course.plugin is not None:
@@ -117,9 +115,18 @@ def files(course, assignment_path=None, log=None):
         folder = record(course, assignment_path, log).save(Path(scratch) / "record")
         entries.update({f"{inside}/record/{p.name}": p.read_bytes() for p in folder.iterdir()})
     entries["check.py"] = LAUNCHER
-    entries["requirements.txt"] = "\n".join(REQUIREMENTS) + "\n"
+    entries["requirements.txt"] = "\n".join(requirements()) + "\n"
     entries["README.md"] = readme(course, assignment_file.load(assignment_path or course.manifest, course), template)
     return entries
+
+
+def requirements():
+    """The engine's dependencies as pyproject.toml pins them, but for those only the
+    instructor's workflows use."""
+    text = (ROOT / "pyproject.toml").read_text()
+    listed = re.search(r"^dependencies = \[(.*?)\]", text, re.S | re.M).group(1)
+    pins = re.findall(r'"([^"]+)"', listed)
+    return [pin for pin in pins if re.split(r"[<>=!~ \[]", pin)[0] not in NOT_IN_KIT]
 
 
 def build(target="student_kit.zip", course=None, assignment=None, log=None):
