@@ -26,7 +26,7 @@ class Grader:
         AssertionError and every part named in ``needs`` is earned too. The test's ``draw``
         starts a stream of the part's own (Draw.begin)."""
         if self.draw is not None:
-            self.draw.begin(f"{len(self.parts.results) + len(self.parts.unchecked)}:{name}")
+            self.draw.begin(f"{self.parts.opened}:{name}")
         return self.parts(name, weight, needs)
 
     # sub-checks ---------------------------------------------------------------------------

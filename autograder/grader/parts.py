@@ -44,6 +44,11 @@ class Parts:
             if name not in self.unchecked:
                 self.results.append((name, weight, None, needs))
 
+    @property
+    def opened(self):
+        """How many parts this test has opened so far (judged or not)."""
+        return len(self.results) + len(self.unchecked)
+
     def _earned(self):
         """{name: True when the part pays}: it passed, and so did every part it needs."""
         passed = {name: error is None for name, _, error, _ in self.results}
