@@ -126,23 +126,29 @@ def _report(args):
     return 0
 
 
-def _validated(course, assignment):
+def _validated(course, assignment, jobs=None, seeds=0, mutants=False, per_function=None):
     """Validate ``course`` (workflows/validate.py), printing each verdict; whether all held."""
     from .workflows.validate import validate
 
-    print(f"validating {course.title!r}: its reference, its template and degenerate submissions, graded "
-          "as students' would be")
-    verdicts = validate(course, assignment)
-    if all(v.ok for v in verdicts):
+    print(f"validating {course.title!r}: its reference, template, degenerate submissions and declared variants, "
+          "each graded as a student's would be")
+    verdicts, changes, report = validate(course, assignment, jobs=jobs, seeds=seeds, mutants=mutants,
+                                         per_function=per_function)
+    failed = [v for v in verdicts if not v.ok]
+    if not failed and not changes and (report is None or report.ok):
         print("the course grades rightly")
         return True
-    print("the course would grade wrongly: fix what FAIL names (COURSE ERROR lines name the file and line)",
-          file=sys.stderr)
+    why = [f"{len(failed)} verdict(s) FAIL" if failed else "", f"{len(changes)} verdict(s) change with the seed"
+           if changes else "", f"{len(report.survivors)} mutant(s) survive" if report and not report.ok else ""]
+    print(f"the course would grade wrongly: {'; '.join(w for w in why if w)} (course error lines name the file and "
+          "line)", file=sys.stderr)
     return False
 
 
 def _validate(args):
-    return 0 if _validated(_course(args.parser, args), args.assignment) else 1
+    course = _course(args.parser, args)
+    held = _validated(course, args.assignment, args.jobs, args.seeds, args.mutants, args.per_function)
+    return 0 if held else 1
 
 
 def _build(args):
@@ -256,13 +262,24 @@ def main(argv=None):
     report.set_defaults(run=_report)
 
     validate = commands.add_parser("validate", help="check that a course grades rightly",
-                                   description="Grade the course's reference (must earn full marks), its template "
-                                               "and degenerate submissions (every graded function returning zeros, "
-                                               "or its first argument: must earn 0), on a fixed seed; report any "
-                                               "check that does not load or raises, with its file and line. "
-                                               "Exits 1 unless all hold.")
+                                   description="Grade, each as a student's submission, on a fixed seed: the "
+                                               "course's reference (must earn full marks), its template and "
+                                               "degenerate submissions (every graded function returning zeros, "
+                                               "or its first argument: must earn 0), and its declared variants "
+                                               "(variants.yaml: each mistake must lose exactly its functions' "
+                                               "tests, each alternative full marks). Report any check that does "
+                                               "not load or raises, with its file and line. Exits 1 unless all "
+                                               "hold. Writing variants and reading mutants: docs/verifying.md.")
     _course_argument(validate)
     validate.add_argument("--assignment", type=_path, default=None, help="an assignment file to validate instead")
+    validate.add_argument("--jobs", "-j", type=int, default=None, help="gradings at a time (default: the CPUs)")
+    validate.add_argument("--seeds", type=int, default=0, metavar="N",
+                          help="grade everything again on N secret seeds and list every verdict that changes")
+    validate.add_argument("--mutants", action="store_true",
+                          help="also grade generated mutants of the reference's solutions: each must lose points, "
+                               "equal the reference, or be declared an alternative")
+    validate.add_argument("--per-function", type=int, default=None, metavar="K",
+                          help="with --mutants: at most K mutants per graded function, spread over the operators")
     validate.set_defaults(run=_validate)
 
     build = commands.add_parser("build", help="validate a course and build its Gradescope autograder.zip",

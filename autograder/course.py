@@ -99,6 +99,7 @@ class Course:
     answers_help: str
     data: tuple
     record: Path | None = None  # a student kit's recorded reference answers (kit/record.py)
+    variants: Path | None = None  # declared mistakes and alternatives (verify/variants.py); not shipped
 
     @property
     def modules(self):
@@ -210,7 +211,7 @@ def load(path=None):
         answer_key=(root / key["file"]).resolve() if key else None, symbols=(key or {}).get("symbols", {}),
         choices={k: tuple(v) for k, v in (key or {}).get("choices", {}).items()},
         answers_help=(key or {}).get("help", ""), data=tuple((root / d).resolve() for d in data.get("data", ())),
-        record=folder("record"))
+        record=folder("record"), variants=folder("variants", required=False))
     for key, listed in (("student", course.files), ("scaffold", course.scaffold)):
         for i, file in enumerate(listed):
             if not (course.reference / file).is_file():

@@ -64,10 +64,19 @@ def _double(value):
     return value
 
 
-def _nudged(value, step, generator):
+def discrete(value):
+    """Whether a float64 tensor holds only whole numbers: a 0/1 mask, labels, indices, counts,
+    binary images. Such an input is not a measurement that can move by 1e-8: code may
+    rightly read it as discrete (``torch.where(mask.bool(), …)``, ``Bernoulli.log_prob(x)``
+    checks its support) and ignore or refuse the move, where ``mask * x`` follows it."""
+    return bool(torch.equal(value, torch.round(value)))
+
+
+def _nudged(value, step, generator, hold=False):
     """``value`` times (1 + step·u), u uniform in [−1, 1]: a float64 tensor moved by a
-    relative amount that float32 cannot represent (zeros stay zeros)."""
-    if isinstance(value, torch.Tensor) and value.dtype == torch.float64:
+    relative amount that float32 cannot represent (zeros stay zeros). Held fixed: other
+    types, ``hold``, and discrete values."""
+    if isinstance(value, torch.Tensor) and value.dtype == torch.float64 and not hold and not discrete(value):
         u = torch.rand(value.shape, generator=generator, dtype=torch.float64) * 2 - 1
         return value * (1 + step * u)
     return value
@@ -103,17 +112,19 @@ def _leaves(value):
     return []
 
 
-def check_float64(remote, spec, function, *args, what=None, mistakes=None, offsets=None, earlier=None, **kwargs):
+def check_float64(remote, spec, function, *args, what=None, mistakes=None, offsets=None, earlier=None,
+                  hold_fixed=(), **kwargs):
     """The float64 part, on float64 inputs: the values, within the float64 tolerance, and
-    the resolution: how the result moves when every float64 input moves by a relative
-    ``spec.step64`` (1e-8, below float32's resolution of 6e-8) must match how the
+    the resolution: how the result moves when every continuous float64 input moves by a
+    relative ``spec.step64`` (1e-8, below float32's resolution of 6e-8) must match how the
     reference's moves. A computation done in float32 cannot follow such a move (its
     change is 0, or a float32 rounding step far larger); a float32 constant inside a
-    float64 computation is the same in both calls and cancels."""
+    float64 computation is the same in both calls and cancels. Discrete inputs (whole
+    numbers only) and those named in ``hold_fixed`` (positions or keywords) do not move."""
     what = what or function.split(".")[1]
     first = check(remote, spec, function, *args, what=what, mistakes=mistakes, offsets=offsets, earlier=earlier,
                   **kwargs)
-    nudged, nudged_kwargs = _telling_nudge(remote, spec, function, first.want.value, args, kwargs)
+    nudged, nudged_kwargs = _telling_nudge(remote, spec, function, first.want.value, args, kwargs, hold_fixed)
     moved = remote.run(function, *nudged, dtype="float64", **nudged_kwargs)
     pairs = zip(_leaves(first.got.value), _leaves(moved.got.value), _leaves(first.want.value),
                 _leaves(moved.want.value))
@@ -130,7 +141,7 @@ def check_float64(remote, spec, function, *args, what=None, mistakes=None, offse
     return first
 
 
-def _telling_nudge(remote, spec, function, want0, args, kwargs):
+def _telling_nudge(remote, spec, function, want0, args, kwargs, hold_fixed):
     """Of NUDGES random moves of the inputs (_nudged), the one that moves the reference's
     result most against the tolerance's floor: a move along which the result is flat by
     chance (random signs that cancel) would let a float32 computation's change of 0 pass.
@@ -138,8 +149,8 @@ def _telling_nudge(remote, spec, function, want0, args, kwargs):
     bundled course."""
     generator, best = torch.Generator().manual_seed(64), None
     for _ in range(NUDGES):
-        moved = [_nudged(a, spec.step64, generator) for a in args], \
-            {k: _nudged(v, spec.step64, generator) for k, v in kwargs.items()}
+        moved = [_nudged(a, spec.step64, generator, i in hold_fixed) for i, a in enumerate(args)], \
+            {k: _nudged(v, spec.step64, generator, k in hold_fixed) for k, v in kwargs.items()}
         want1 = remote.run_reference(function, *moved[0], dtype="float64", **moved[1]).value
         reach = min((float(np.abs(_change(w0, w1, spec.step64)).max(initial=0.0)) / _magnitude(w0)
                      for w0, w1 in zip(_leaves(want0), _leaves(want1))), default=0.0)
@@ -148,14 +159,15 @@ def _telling_nudge(remote, spec, function, want0, args, kwargs):
     return best[1]
 
 
-def values_and_float64(parts, remote, spec, function, *args, mistakes=None, offsets=None, earlier=None, **kwargs):
+def values_and_float64(parts, remote, spec, function, *args, mistakes=None, offsets=None, earlier=None,
+                       hold_fixed=(), **kwargs):
     """The two parts most checks start with: values on the drawn float32 inputs (worth 2),
     then the same inputs in float64; both with the same hints."""
     with parts("values", 2):
         check(remote, spec, function, *args, mistakes=mistakes, offsets=offsets, earlier=earlier, **kwargs)
     with parts("float64"):
         check_float64(remote, spec, function, *map(_double, args), mistakes=mistakes, offsets=offsets,
-                      earlier=earlier, **{k: _double(v) for k, v in kwargs.items()})
+                      earlier=earlier, hold_fixed=hold_fixed, **{k: _double(v) for k, v in kwargs.items()})
 
 
 def check_gradients(remote, spec, function, args, names, cotangents, what=None, params=False, **kwargs):

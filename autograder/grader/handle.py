@@ -38,17 +38,18 @@ class Grader:
         return checking.check(self.remote, self.spec, function, *args, mistakes=mistakes, what=what,
                               **self._hints(function, offsets), **kwargs)
 
-    def check_float64(self, function, *args, what=None, mistakes=None, offsets=None, **kwargs):
+    def check_float64(self, function, *args, what=None, mistakes=None, offsets=None, hold_fixed=(), **kwargs):
         """On float64 inputs: the values, and a result that follows a move of the inputs
-        below float32's resolution (checking.check_float64)."""
+        below float32's resolution (checking.check_float64). Discrete inputs, and those
+        named in ``hold_fixed`` (positions, keywords), are not moved."""
         return checking.check_float64(self.remote, self.spec, function, *args, what=what, mistakes=mistakes,
-                                      **self._hints(function, offsets), **kwargs)
+                                      hold_fixed=hold_fixed, **self._hints(function, offsets), **kwargs)
 
-    def values_and_float64(self, function, *args, mistakes=None, offsets=None, **kwargs):
+    def values_and_float64(self, function, *args, mistakes=None, offsets=None, hold_fixed=(), **kwargs):
         """The two parts most checks start with: "values" (weight 2, with hints) on these
         inputs, then "float64" on the same inputs in float64."""
         checking.values_and_float64(self.parts, self.remote, self.spec, function, *args, mistakes=mistakes,
-                                    **self._hints(function, offsets), **kwargs)
+                                    hold_fixed=hold_fixed, **self._hints(function, offsets), **kwargs)
 
     def check_gradients(self, function, args, names, cotangents, what=None, params=False, **kwargs):
         """Gradients of Σ output·cotangent with respect to the arguments that require them

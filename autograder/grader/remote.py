@@ -13,8 +13,11 @@ class Remote:
     timeout, and remembers modules whose import failed so that each failure costs one
     import, not one per test."""
 
-    def __init__(self, course, submission, start_worker, device="cpu", starting=None, reference=None):
+    def __init__(self, course, submission, start_worker, device="cpu", starting=None, reference=None, watch=None):
         self.course, self.submission, self.start_worker, self.device = course, submission, start_worker, device
+        # watch(reference, header, arrays, reply or StudentError): sees every call of the
+        # submission (the verification harness's evidence that a mutant equals the reference)
+        self.watch = watch
         self.worker, self.imported, self.broken = None, set(), {}
         self.stood_in = set()  # modules the submission imports that are not installed (course: stand_ins)
         self.reference = reference or of_course(course)
@@ -88,6 +91,17 @@ class Remote:
                              helpers=self.reference.helpers_of(function), **kwargs)
 
     def _call_student(self, function, header, arrays):
+        if self.watch is None:
+            return self._call_worker(function, header, arrays)
+        try:
+            reply = self._call_worker(function, header, arrays)
+        except StudentError as exc:
+            self.watch(self.reference, header, arrays, exc)
+            raise
+        self.watch(self.reference, header, arrays, reply)
+        return reply
+
+    def _call_worker(self, function, header, arrays):
         if function in self.stopped:
             raise self.stopped[function]
         self._import(probes.module_of(function, self.course.modules), function)

@@ -117,17 +117,18 @@ def _summary(course, submission, remote, plugin):
 
 
 def grade(submission_dir, results_path, *, course=None, device="auto", assignment_path=None, seed=None, log=print,
-          tests=None, reference=None, observe=None):
+          tests=None, reference=None, observe=None, watch=None):
     """Grade ``submission_dir`` for ``course`` (a Course, a folder or a manifest; the bundled
     course by default) into ``results_path``; returns the results document.
 
     For the student kit and its recording (kit/): ``tests`` keeps only these tests of the
     assignment; ``reference`` answers for the course's reference; ``observe(plugin)`` sees
-    the checks' outcomes before the results are built."""
+    the checks' outcomes before the results are built. For the verification harness
+    (verify/): ``watch`` sees every call of the submission (Remote)."""
     started = time.monotonic()
     try:
         results = _grade(submission_dir, course, device, assignment_path, seed, log, started,
-                         tests=tests, reference=reference, observe=observe)
+                         tests=tests, reference=reference, observe=observe, watch=watch)
     except BaseException as exc:  # noqa: B036 - the grade must be written whatever happened
         if isinstance(exc, KeyboardInterrupt):  # stopped (Ctrl-C, or SIGTERM from a batch): no results
             processes.kill_tree(os.getpid())
@@ -141,7 +142,8 @@ def grade(submission_dir, results_path, *, course=None, device="auto", assignmen
     return results
 
 
-def _grade(submission_dir, course_path, device, assignment_path, seed, log, started, tests, reference, observe):
+def _grade(submission_dir, course_path, device, assignment_path, seed, log, started, tests, reference, observe,
+           watch):
     processes.become_subreaper()
     course = courses.load(course_path)
     assignment = assignment_file.load(assignment_path or course.manifest, course)
@@ -180,7 +182,7 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     from .remote import Remote
     torch.set_num_threads(1)  # as in the worker: the same reduction order on both sides
     remote = Remote(course, submission, start_worker, device, starting=starting,
-                    reference=reference(course) if reference else None)
+                    reference=reference(course) if reference else None, watch=watch)
     try:
         judged = course.answer_key is not None and course.record is None  # a kit holds no key
         verdicts = grade_answers(submission.answers, course) if judged else {}

@@ -95,6 +95,7 @@ def manifest(course, assignment_path=None):
         data["answer_key"] = {**data["answer_key"], "file": f"template/{course.answers_file}"}
     data["sandbox"] = {**data.get("sandbox", {}), "namespaces": False, "landlock": False, "worker_uid": None}
     data.pop("leaderboard", None)
+    data.pop("variants", None)  # the mistakes are edits of the solution: never in a student's hands
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 

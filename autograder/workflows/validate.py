@@ -1,55 +1,76 @@
-"""Would this course grade rightly? Its checks load, the reference earns full marks, and
-the template and degenerate submissions (every graded function returning zeros of its
-first argument's shape, or that argument itself) earn nothing. ``autograder validate``
-runs it; ``autograder build`` runs it before writing a zip and refuses a course that fails.
+"""Would this course grade rightly? ``autograder validate`` grades, each as a student's
+submission in a process of its own, several at a time:
+
+- the reference (full marks), the template and two degenerate submissions (every graded
+  function returning zeros of its first argument's shape, or that argument itself: 0);
+- every declared variant (verify/variants.py): a mistake loses exactly its functions'
+  tests, an alternative gets full marks;
+- with ``seeds``, all of these again on that many secret seeds: no verdict may change;
+- with ``mutants``, generated mutants of the reference (verify/mutants.py).
+
+A course error (a check that raises, a file that does not import) fails the validation.
+``autograder build`` runs it before writing a zip and refuses a course that fails.
 """
 import ast
 import dataclasses
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
 
 from .. import course as courses
 from ..grader import assignment as assignment_file
-from ..grader import runner
+from ..verify import grading
+from ..verify import variants as declared
+from ..verify.variants import ALTERNATIVE, MISTAKE, reference_submission
 
 SEED = 20261205  # a fixed seed: a validation is reproducible; grading draws a secret one
 DEGENERATE = {"zeros": "{arg} * 0", "echo": "{arg}"}
+FULL, NOTHING = "full marks", "0"
 
 
-@dataclasses.dataclass
-class Verdict:
-    name: str  # "reference", "template", "zeros", "echo"
-    score: float
-    total: float
-    wanted: str  # "full marks" or "0"
-    course_errors: list
-    off: list  # tests off their mark: (test, points earned) where 0 was due, else (test, why points were lost)
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """A submission validate grades, and what it must get."""
+    name: str
+    kind: str  # "reference", "template", "degenerate", MISTAKE or ALTERNATIVE
+    path: Path
+    variant: declared.Variant | None = None
 
     @property
-    def ok(self):
-        right = self.score >= self.total if self.wanted == "full marks" else self.score == 0
-        return right and not self.course_errors
+    def expected(self):
+        if self.variant is not None:
+            return self.variant.expected
+        return FULL if self.kind == "reference" else NOTHING
+
+    def judge(self, assignment, graded):
+        """(ok, what it got, in words)."""
+        if self.variant is not None:
+            return self.variant.judge(assignment, graded)
+        got = f"{graded.score:g} / {assignment.total:g}"
+        if self.expected == FULL:
+            off = [f"{r['name']} lost points: {r['output'].splitlines()[0][:160] if r['output'] else ''}"
+                   for t, r in graded.records.items() if t in graded.lost()]
+            ok = graded.score >= assignment.total
+        else:
+            off = [f"{r['name']} earned {r['score']:g}" for r in graded.records.values() if r["score"] > 0]
+            ok = graded.score == 0
+        return ok and not graded.course_errors, "; ".join([got, *off])
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    candidate: Candidate
+    ok: bool
+    got: str
+    course_errors: tuple = ()
 
     def describe(self):
-        head = f"{self.name}: {self.score:g} / {self.total:g} (must be {self.wanted})"
-        lines = [f"{'ok  ' if self.ok else 'FAIL'} {head}"]
+        c = self.candidate
+        label = c.name if c.variant is None else f'{c.kind} "{c.name}"'
+        lines = [f"{'ok  ' if self.ok else 'FAIL'} {label} → {c.expected} → {self.got}"]
         lines += [f"     course error: {error.splitlines()[0]}" for error in self.course_errors]
-        if self.wanted == "0":
-            lines += [f"     {test} earned {score:g}" for test, score in self.off]
-        else:
-            lines += [f"     {test} lost points: {output}" for test, output in self.off]
         return "\n".join(lines)
-
-
-def reference_submission(course, target):
-    """The reference laid out as a student submits it: its package (or files) and, for a
-    course with an answer key, the key as the answers file."""
-    inside = target / course.package if course.package else target
-    shutil.copytree(course.reference, inside, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
-    if course.answer_key is not None and not (target / course.answers_file).exists():
-        shutil.copyfile(course.answer_key, target / course.answers_file)
-    return target
 
 
 def degenerate(course, functions, form, target):
@@ -80,39 +101,54 @@ def _functions(tree):
             yield from ((f"{node.name}.", item) for item in node.body if isinstance(item, ast.FunctionDef))
 
 
-def _grade(course, submission, assignment_path, scratch, name, wanted):
-    errors = []
-
-    def log(line):
-        if str(line).startswith("COURSE ERROR"):
-            errors.append(str(line).split(": ", 1)[1])
-    results = runner.grade(submission, scratch / f"{name}.json", course=course, device="cpu",
-                           assignment_path=assignment_path, seed=SEED, log=log)
-    total = sum(t["max_score"] for t in results["tests"])
-    if wanted == "0":
-        off = [(t["name"], t["score"]) for t in results["tests"] if t["score"] > 0]
-    else:
-        off = [(t["name"], t["output"].splitlines()[0][:160]) for t in results["tests"] if t["score"] < t["max_score"]]
-    if "The autograder failed" in results.get("output", ""):
-        errors.append(results["output"])
-    return Verdict(name, results["score"], total, wanted, errors, off)
+def candidates(course, functions, scratch):
+    """Every submission a validation grades, built in ``scratch``."""
+    found = [Candidate("reference", "reference", reference_submission(course, scratch / "reference"))]
+    if course.template is not None:
+        found.append(Candidate("template", "template", course.template))
+        found += [Candidate(form, "degenerate", degenerate(course, functions, DEGENERATE[form], scratch / form))
+                  for form in DEGENERATE]
+    for index, variant in enumerate(declared.load(course)):
+        found.append(Candidate(variant.name, variant.kind, variant.submission(course, scratch / f"variant-{index:03d}"),
+                               variant))
+    return found
 
 
-def validate(course=None, assignment_path=None, log=print):
-    """Grade the reference, the template and the degenerate submissions of ``course``;
-    returns the verdicts (all ``ok`` when the course would grade rightly)."""
+def judged(course, assignment, assignment_path, found, seed, jobs):
+    """A Verdict per candidate, graded on ``seed``."""
+    graded = grading.grade_all([grading.Job(c.path, course.manifest, seed, assignment=assignment_path)
+                                for c in found], workers=jobs)
+    verdicts = []
+    for candidate, result in zip(found, graded):
+        ok, got = candidate.judge(assignment, result)
+        verdicts.append(Verdict(candidate, ok, got, result.course_errors))
+    return verdicts, graded
+
+
+def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, mutants=False, per_function=None):
+    """Grade the reference, the template, the degenerate submissions and the declared
+    variants of ``course`` (and, with ``seeds``, again on that many secret seeds; with
+    ``mutants``, its generated mutants). Returns (verdicts, seed changes, mutant report):
+    all ``ok``, no change and no survivor when the course grades rightly."""
     course = courses.load(course)
     assignment = assignment_file.load(assignment_path or course.manifest, course)
-    functions = assignment.graded_functions()
-    verdicts = []
     with tempfile.TemporaryDirectory(prefix="agvalidate-") as scratch:
         scratch = Path(scratch)
-        candidates = [("reference", reference_submission(course, scratch / "reference"), "full marks")]
-        if course.template is not None:
-            candidates.append(("template", course.template, "0"))
-            candidates += [(form, degenerate(course, functions, DEGENERATE[form], scratch / form), "0")
-                           for form in DEGENERATE]
-        for name, submission, wanted in candidates:
-            verdicts.append(_grade(course, submission, assignment_path, scratch, name, wanted))
-            log(verdicts[-1].describe())
-    return verdicts
+        found = candidates(course, assignment.graded_functions(), scratch)
+        counts = {kind: sum(c.kind == kind for c in found) for kind in (MISTAKE, ALTERNATIVE)}
+        log(f"grading {len(found)} submissions: the reference, the template, {len(DEGENERATE)} degenerate, "
+            f"{counts[MISTAKE]} declared mistakes and {counts[ALTERNATIVE]} alternatives")
+        verdicts, graded = judged(course, assignment, assignment_path, found, SEED, jobs)
+        for verdict in verdicts:
+            log(verdict.describe())
+        changes = []
+        if seeds:
+            from ..verify.seeds import verdict_changes
+            changes = verdict_changes(course, assignment, assignment_path, found, graded,
+                                      [secrets.randbits(62) for _ in range(seeds)], jobs, log)
+        report = None
+        if mutants:
+            from ..verify.mutants import run_mutants
+            report = run_mutants(course, assignment, assignment_path, scratch, jobs=jobs, per_function=per_function,
+                                 accepted=[c.variant for c in found if c.kind == ALTERNATIVE], log=log)
+    return verdicts, changes, report

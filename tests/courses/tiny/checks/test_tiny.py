@@ -1,5 +1,5 @@
 """The tiny course's checks: values, float64, stability and gradients; an exact test of
-drawn noise across calls; the answer."""
+drawn noise across calls; a coupling on a 0/1 mask; the answer."""
 import torch
 
 from autograder.api import chi2_pvalue, expect_fresh_draws, expect_statistics, samples_of
@@ -35,6 +35,17 @@ def test_sample_exponential(grader, draw):
         expect_statistics(chi2_pvalue(statistic, 2 * N), "sample_exponential", "Exp(rate)", tests=2)
         # independent continuous draws are equal with probability 0: no false fails
         expect_fresh_draws(0.0 if (first == second).all() else 1.0, "sample_exponential")
+
+
+def test_affine_coupling(grader, draw):
+    x, log_scale, shift = draw.normal(6, 5), draw.normal(6, 5, scale=0.5), draw.normal(6, 5)
+    mask = (draw.uniform(6, 5) < 0.5).float()  # discrete: the float64 part holds it fixed
+    grader.values_and_float64("coupling.affine_coupling", x, mask, log_scale, shift, mistakes={0: {
+        "the mask's roles swapped": (1 - mask) * x + mask * (x * log_scale.exp() + shift)}})
+    with grader.part("gradients"):
+        grader.check_gradients("coupling.affine_coupling", [x.requires_grad_(), mask, log_scale.requires_grad_(),
+                                                            shift.requires_grad_()],
+                               ["x", "log_scale", "shift"], [draw.normal(6, 5), draw.normal(6)])
 
 
 def test_answers(grader, answer_verdicts):

@@ -1,0 +1,194 @@
+"""A course's declared variants: the mistakes students make and the correct ways they write
+the code, kept as data beside the checks (the manifest's ``variants:``, docs/verifying.md).
+
+Each variant is the reference with one change:
+- ``file`` + ``replace`` + ``with``: a text edit that must apply exactly once;
+- ``function`` + ``source``: a whole function or method replaced;
+- ``files``: a folder whose files replace the reference's (paths inside the package);
+- ``answers``: the answers file, as a student writes it.
+
+A mistake names the contract functions whose tests must lose points (``loses``), and no
+other test may; ``hint`` lists words each of those tests' messages must contain. An
+alternative must get full marks. ``judge`` says whether a grading did what the variant says.
+"""
+import ast
+import dataclasses
+import shutil
+import textwrap
+from pathlib import Path
+
+import yaml
+
+from ..course import CourseError, read_yaml, validate
+
+MISTAKE, ALTERNATIVE = "mistake", "alternative"
+_CHANGE = {"file": {"type": "string"}, "replace": {"type": "string"}, "with": {"type": "string"},
+           "function": {"type": "string"}, "source": {"type": "string"}, "files": {"type": "string"},
+           "answers": {"type": "object"}, "name": {"type": "string"}, "why": {"type": "string"}}
+_ENTRY = {"type": "object", "required": ["name"], "additionalProperties": False, "properties": _CHANGE}
+SCHEMA = {"type": "object", "additionalProperties": False, "properties": {
+    "mistakes": {"type": "array", "items": {**_ENTRY, "required": ["name", "loses"], "properties": {
+        **_CHANGE, "loses": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "hint": {"type": "array", "items": {"type": "string"}}}}},
+    "alternatives": {"type": "array", "items": _ENTRY}}}
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    name: str
+    kind: str  # MISTAKE or ALTERNATIVE
+    changed: dict  # {file inside the package: its whole new text}
+    answers: dict | None = None  # the answers file's content, where the variant changes it
+    loses: frozenset = frozenset()  # mistakes: the contract names whose tests must lose points
+    hint: tuple = ()  # words every losing test's message must contain
+    why: str = ""  # an alternative's reason (an accepted mutant says why it is correct)
+    where: str = ""  # "variants.yaml:12", for messages
+
+    @property
+    def expected(self):
+        return "full marks" if self.kind == ALTERNATIVE else "loses " + ", ".join(sorted(self.loses))
+
+    def submission(self, course, target):
+        """The reference as a student submits it, with this variant's change, in ``target``."""
+        target = reference_submission(course, Path(target))
+        inside = target / course.package if course.package else target
+        for file, text in self.changed.items():
+            (inside / file).parent.mkdir(parents=True, exist_ok=True)
+            (inside / file).write_text(text)
+        if self.answers is not None:
+            (target / course.answers_file).write_text(yaml.safe_dump(self.answers, allow_unicode=True))
+        return target
+
+    def judge(self, assignment, graded):
+        """(whether ``graded``, a verify.grading.Graded, is what this variant says, what it got, in words)."""
+        records = {t: graded.records.get(t) or {"name": t, "score": 0.0, "max_score": spec.points,
+                                                "output": "(no result)"} for t, spec in assignment.tests.items()}
+        lost = {t: r for t, r in records.items() if r["score"] < r["max_score"]}
+        if self.kind == ALTERNATIVE:
+            got = f"{graded.score:g} / {assignment.total:g}" + "".join(f"; {_short(r)}" for r in lost.values())
+            return not lost and not graded.course_errors, got
+        due = {t for t, spec in assignment.tests.items() if set(spec.covers) & self.loses}
+        got = "lost " + (", ".join(_covers(assignment, t) for t in lost) or "nothing")
+        notes = [f"{_covers(assignment, t)} kept its points" for t in due - set(lost)]
+        notes += [_short(lost[t]) for t in set(lost) - due]
+        notes += [f"{_covers(assignment, t)}'s message lacks {', '.join(map(repr, self.hint))}: {_first(lost[t]['output'])}"
+                  for t in sorted(due & set(lost))
+                  if not all(word.lower() in lost[t]["output"].lower() for word in self.hint)]
+        return not notes and not graded.course_errors, got + "".join(f"; {n}" for n in notes)
+
+
+def _covers(assignment, test_id):
+    return ", ".join(assignment.tests[test_id].covers)
+
+
+def _first(output):
+    lines = [line for line in output.splitlines() if line.strip()]
+    return (lines[0] if lines else "")[:200]
+
+
+def _short(record):
+    return f"{record['name']} scored {record['score']:g} of {record['max_score']:g}: " + _first(record["output"])
+
+
+def reference_submission(course, target):
+    """The reference laid out as a student submits it: its package (or files) and, for a
+    course with an answer key, the key as the answers file."""
+    inside = target / course.package if course.package else target
+    shutil.copytree(course.reference, inside, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    if course.answer_key is not None and not (target / course.answers_file).exists():
+        shutil.copyfile(course.answer_key, target / course.answers_file)
+    return target
+
+
+def replace_function(text, qualname, source):
+    """``text`` with the function (or method) ``qualname`` ("f", "Class.method") replaced by
+    ``source``, re-indented to its place; decorators included."""
+    lines, owner, node = text.splitlines(keepends=True), ast.parse(text), None
+    for part in qualname.split("."):
+        body = owner.body if node is None else node.body
+        node = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                     and n.name == part), None)
+        if node is None:
+            raise KeyError(qualname)
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    indent = lines[first - 1][:len(lines[first - 1]) - len(lines[first - 1].lstrip())]
+    new = textwrap.indent(textwrap.dedent(source).strip("\n") + "\n", indent)
+    return "".join(lines[:first - 1]) + new + "".join(lines[node.end_lineno:])
+
+
+def load(course):
+    """The course's declared variants, in file order (mistakes first); [] without a
+    ``variants:`` entry. Raises CourseError, naming the line, for an entry that does not
+    apply to the reference or names no function of the course."""
+    if course.variants is None:
+        return []
+    if not course.variants.is_file():
+        raise CourseError(f"{course.manifest}: variants: {course.variants} does not exist")
+    data, line_of = read_yaml(course.variants)
+    validate(data or {}, line_of, course.variants, schema=SCHEMA)
+    functions, found = course.functions(), []
+    known = functions | {f"answers.{n}" for n in course.answer_names()} | {
+        "answers." + ".".join(n.split(".")[:i]) for n in course.answer_names() for i in range(1, n.count(".") + 1)}
+    for key, kind in (("mistakes", MISTAKE), ("alternatives", ALTERNATIVE)):
+        for index, entry in enumerate((data or {}).get(key) or []):
+            where = f"{course.variants.name}:{line_of([key, index])}"
+
+            def fail(why, where=where, entry=entry):
+                raise CourseError(f"{course.variants}:{where.split(':')[1]}: {entry['name']}: {why}")
+            unknown = sorted(set(entry.get("loses", ())) - known)
+            if unknown:
+                fail(f"loses {', '.join(unknown)}, which is no function of the course's reference nor an answer")
+            changed = _changes(course, entry, fail)
+            if not changed and "answers" not in entry:
+                fail("changes nothing: give file/replace/with, function/source, files or answers")
+            found.append(Variant(entry["name"], kind, changed, entry.get("answers"), frozenset(entry.get("loses", ())),
+                                 tuple(entry.get("hint", ())), entry.get("why", ""), where))
+    names = [v.name for v in found]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise CourseError(f"{course.variants}: variant names must be unique: {', '.join(twice)}")
+    return found
+
+
+def _changes(course, entry, fail):
+    """{file: new text} of one entry's edit, replacement or overlay."""
+    changed = {}
+    if "files" in entry:
+        folder = (course.variants.parent / entry["files"]).resolve()
+        if not folder.is_dir():
+            fail(f"files: {folder} is not a folder")
+        changed.update({str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*.py"))
+                        if "__pycache__" not in p.parts})
+    if "replace" in entry or "source" in entry:
+        file = entry.get("file") or _file_of(course, entry.get("function", ""))
+        if file not in course.files:
+            fail(f"file: {file!r} is not one of the student's files ({', '.join(course.files)})")
+        text = changed.get(file) or (course.reference / file).read_text()
+        if "replace" in entry:
+            if "with" not in entry:
+                fail("replace needs its `with`")
+            count = text.count(entry["replace"])
+            if count != 1:
+                fail(f"the text to replace occurs {count} times in {file}, not once (has the reference changed?)")
+            changed[file] = text.replace(entry["replace"], entry["with"])
+        else:
+            qualname = entry["function"].removeprefix(file.removesuffix(".py").replace("/", ".") + ".")
+            try:
+                changed[file] = replace_function(text, qualname, entry["source"])
+            except KeyError:
+                fail(f"function: {entry['function']} is not defined in {file}")
+            except SyntaxError as exc:
+                fail(f"the reference's {file} does not parse: {exc}")
+        try:
+            ast.parse(changed[file])
+        except SyntaxError as exc:
+            fail(f"the changed {file} does not parse (line {exc.lineno}: {exc.msg})")
+    return changed
+
+
+def _file_of(course, function):
+    """The student file that defines a contract name ("models.vae.VAE.f" → "models/vae.py")."""
+    for module, file in sorted(zip(course.modules, course.files), key=lambda mf: -len(mf[0])):
+        if function.startswith(module + "."):
+            return file
+    return None

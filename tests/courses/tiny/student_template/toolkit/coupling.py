@@ -1,0 +1,18 @@
+"""The affine coupling layer of Real NVP (Dinh, Sohl-Dickstein & Bengio, "Density estimation
+using Real NVP", 2017), in its masked form."""
+import torch
+
+
+def affine_coupling(x, mask, log_scale, shift):
+    """y = b ⊙ x + (1 − b) ⊙ (x ⊙ exp(s) + t) (Eq. 9), and log |det ∂y/∂x| = Σ_d (1 − b_d) s_d.
+
+    Args:
+        x: [B, D].
+        mask: b, 0/1 values of x's shape: the coordinates passed through unchanged.
+        log_scale: s, [B, D].
+        shift: t, [B, D].
+
+    Returns:
+        (y [B, D], log_det [B]), differentiable in ``x``, ``log_scale`` and ``shift``.
+    """
+    raise NotImplementedError("affine_coupling: not implemented yet")
