@@ -31,7 +31,9 @@ class Graded:
     score: float
     output: str  # the results' top-level text
     course_errors: tuple  # errors of the course's own code (a check that raised, a file that did not import)
-    identical: bool | None = None  # with observe_values: every compared value equal to the reference's
+    parts: dict = dataclasses.field(default_factory=dict)  # {test id: {part ("" for a test without parts): verdict}}
+    calls: int = 0  # with observe_values: the calls of the submission seen,
+    differ: tuple = ()  # and those whose answer differed from the reference's ("function: what")
 
     def lost(self):
         """Test ids that lost points."""
@@ -46,10 +48,9 @@ def grade(job):
     seen, errors = {}, []
     watch = equivalence.Watch() if job.observe_values else None
     with tempfile.TemporaryDirectory(prefix="agverify-") as scratch:
-        with (watch or _nothing()):
-            results = runner.grade(job.submission, Path(scratch) / "results.json", course=job.course, device="cpu",
-                                   assignment_path=job.assignment, seed=job.seed, log=lambda *_: None,
-                                   tests=job.tests, observe=lambda plugin: seen.update(plugin=plugin))
+        results = runner.grade(job.submission, Path(scratch) / "results.json", course=job.course, device="cpu",
+                               assignment_path=job.assignment, seed=job.seed, log=lambda *_: None,
+                               tests=job.tests, observe=lambda plugin: seen.update(plugin=plugin), watch=watch)
     plugin = seen.get("plugin")
     if plugin is None:  # the grader itself failed: results say so
         errors.append(results.get("output", "the grading failed"))
@@ -58,15 +59,22 @@ def grade(job):
         errors += plugin.staff_errors
         records = {t: {k: r[k] for k in ("name", "score", "max_score", "output")} for t, r in plugin.records.items()}
     return Graded(records, results["score"], results.get("output", ""), tuple(errors),
-                  watch.identical if watch else None)
+                  part_verdicts(plugin) if plugin else {}, *((watch.calls, tuple(watch.differ)) if watch else ()))
 
 
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *_):
-        return False
+def part_verdicts(plugin):
+    """{test: {part: "earned" | "held" | "failed" | "unchecked"}}; a test without parts is one
+    part named "" (earned or failed), and one the kit could not judge at all is "unchecked"."""
+    found = {}
+    for test, record in plugin.records.items():
+        parts = plugin.parts.get(test)
+        if test in plugin.unchecked:
+            found[test] = {"": "unchecked"}
+        elif parts is not None and (parts.results or parts.unchecked):
+            found[test] = {**parts.verdicts(), **dict.fromkeys(parts.unchecked, "unchecked")}
+        else:
+            found[test] = {"": "earned" if record["score"] >= record["max_score"] else "failed"}
+    return found
 
 
 def grade_all(jobs, workers=None, timeout=1800):
@@ -88,8 +96,8 @@ def _in_child(job, timeout):
         if process.returncode != 0 or not answer.is_file():
             return Graded({}, 0.0, "", (f"the grading process failed (exit {process.returncode}): "
                                         f"{process.stderr[-2000:]}",))
-        return Graded(**{**json.loads(answer.read_text()), "course_errors": tuple(
-            json.loads(answer.read_text())["course_errors"])})
+        fields = json.loads(answer.read_text())
+        return Graded(**{**fields, "course_errors": tuple(fields["course_errors"]), "differ": tuple(fields["differ"])})
 
 
 def _main(request, answer):
