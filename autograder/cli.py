@@ -126,28 +126,25 @@ def _report(args):
     return 0
 
 
-def _validated(course, assignment, jobs=None, seeds=0, mutants=False, per_function=None):
+def _validated(course, assignment, jobs=None, seeds=0, mutants=False, per_function=None, kit=False):
     """Validate ``course`` (workflows/validate.py), printing each verdict; whether all held."""
     from .workflows.validate import validate
 
     print(f"validating {course.title!r}: its reference, template, degenerate submissions and declared variants, "
           "each graded as a student's would be")
-    verdicts, changes, report = validate(course, assignment, jobs=jobs, seeds=seeds, mutants=mutants,
-                                         per_function=per_function)
-    failed = [v for v in verdicts if not v.ok]
-    if not failed and not changes and (report is None or report.ok):
+    validation = validate(course, assignment, jobs=jobs, seeds=seeds, mutants=mutants, per_function=per_function,
+                          kit=kit)
+    if validation.ok:
         print("the course grades rightly")
         return True
-    why = [f"{len(failed)} verdict(s) FAIL" if failed else "", f"{len(changes)} verdict(s) change with the seed"
-           if changes else "", f"{len(report.survivors)} mutant(s) survive" if report and not report.ok else ""]
-    print(f"the course would grade wrongly: {'; '.join(w for w in why if w)} (course error lines name the file and "
-          "line)", file=sys.stderr)
+    print(f"the course would grade wrongly: {'; '.join(validation.problems)} (course error lines name the file "
+          "and line)", file=sys.stderr)
     return False
 
 
 def _validate(args):
     course = _course(args.parser, args)
-    held = _validated(course, args.assignment, args.jobs, args.seeds, args.mutants, args.per_function)
+    held = _validated(course, args.assignment, args.jobs, args.seeds, args.mutants, args.per_function, args.kit)
     return 0 if held else 1
 
 
@@ -272,7 +269,7 @@ def main(argv=None):
                                                "hold. Writing variants and reading mutants: docs/verifying.md.")
     _course_argument(validate)
     validate.add_argument("--assignment", type=_path, default=None, help="an assignment file to validate instead")
-    validate.add_argument("--jobs", "-j", type=int, default=None, help="gradings at a time (default: the CPUs)")
+    validate.add_argument("--jobs", "-j", type=int, default=None, help="gradings at a time (default: the CPUs + 1)")
     validate.add_argument("--seeds", type=int, default=0, metavar="N",
                           help="grade everything again on N secret seeds and list every verdict that changes")
     validate.add_argument("--mutants", action="store_true",
@@ -280,6 +277,9 @@ def main(argv=None):
                                "equal the reference, or be declared an alternative")
     validate.add_argument("--per-function", type=int, default=None, metavar="K",
                           help="with --mutants: at most K mutants per graded function, spread over the operators")
+    validate.add_argument("--kit", action="store_true",
+                          help="also build the student kit and list every part of every variant where its verdict "
+                               "differs from the grader's on the public seed")
     validate.set_defaults(run=_validate)
 
     build = commands.add_parser("build", help="validate a course and build its Gradescope autograder.zip",

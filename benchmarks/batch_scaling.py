@@ -17,8 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.corpus.variants import VARIANTS  # noqa: E402
+from tests.corpus.variants import VARIANTS, replaced  # noqa: E402
 from tests.submissions import assignment_file, reference_submission  # noqa: E402
+
+MISTAKES = [v for v in VARIANTS if v.kind == "mistake" and v.changed]
 
 
 def main():
@@ -28,9 +30,9 @@ def main():
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="batch-scaling-"))
     for i in range(args.n):
-        variant = VARIANTS[i % len(VARIANTS)] if i % 2 else None
+        variant = MISTAKES[i % len(MISTAKES)] if i % 2 else None
         reference_submission(folder / "class" / f"s{i:02d}",
-                             replace=None if variant is None else {variant.module: variant.source()})
+                             replace=None if variant is None else replaced(variant))
     assignment = [] if args.everything else ["--assignment", str(assignment_file(folder, drop=["training"]))]
     times = {}
     for jobs in (1, 2):

@@ -77,11 +77,18 @@ def part_verdicts(plugin):
     return found
 
 
-def grade_all(jobs, workers=None, timeout=1800):
-    """[Graded] of ``jobs``, in order, ``workers`` child processes at a time."""
-    workers = workers or max(1, os.cpu_count() or 1)
+def grade_each(jobs, workers=None, timeout=1800):
+    """The Graded of each of ``jobs``, yielded in order as soon as it is known, ``workers``
+    child processes at a time (default: one more than the CPUs, as a grading leaves its core
+    partly idle while its worker starts and answers)."""
+    workers = workers or (os.cpu_count() or 1) + 1
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda job: _in_child(job, timeout), jobs))
+        yield from pool.map(lambda job: _in_child(job, timeout), jobs)
+
+
+def grade_all(jobs, workers=None, timeout=1800):
+    """[Graded] of ``jobs``, in order."""
+    return list(grade_each(jobs, workers, timeout))
 
 
 def _in_child(job, timeout):

@@ -79,6 +79,10 @@ def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_fun
     for test, spec in assignment.tests.items():
         for function in spec.covers:
             covered.setdefault(function, []).append(test)
+
+    def tests_of(function):  # a method's tests are its class's too
+        return tuple(dict.fromkeys(t for name, tests in covered.items() for t in tests
+                                   if function == name or function.startswith(name + ".")))
     originals, found = {}, []
     for module, file in zip(course.modules, course.files):
         originals[file] = (course.reference / file).read_text()
@@ -95,11 +99,11 @@ def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_fun
         target = reference_submission(course, scratch / "mutants" / f"{index:04d}")
         inside = target / course.package if course.package else target
         (inside / file).write_text(mutant.source)
-        jobs_.append(grading.Job(target, course.manifest, 1, tests=tuple(covered[mutant.function]),
+        jobs_.append(grading.Job(target, course.manifest, 1, tests=tests_of(mutant.function),
                                  assignment=assignment_path, observe_values=True))
     results = []
     for (file, mutant), graded in zip(found, grading.grade_all(jobs_, workers=jobs)):
-        tests = tuple(covered[mutant.function])
+        tests = tests_of(mutant.function)
         lost = sorted(graded.lost())
         if any(v.changed.get(file) == mutant.source for v in accepted):
             status, why = ACCEPTED, ""

@@ -107,7 +107,8 @@ def mutants(source, module, functions=None, *, per_function=None):
 
 def _spread(found, limit):
     """At most ``limit`` of one function's mutants (in line order): one of each operator in
-    turn, each operator's in line order, so that a cap keeps every operator that applies."""
+    turn (OPERATORS order), each operator's in line order, so that a cap of len(OPERATORS) or
+    more keeps every operator that applies, and a smaller one the first operators."""
     queues = [[m for m in found if m.operator == key] for key in OPERATORS]
     turns = [m for turn in itertools.zip_longest(*queues) for m in turn if m is not None]
     kept = set(turns[:limit])

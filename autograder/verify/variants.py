@@ -7,8 +7,11 @@ Each variant is the reference with one change:
 - ``files``: a folder whose files replace the reference's (paths inside the package);
 - ``answers``: the answers file, as a student writes it.
 
-A mistake names the contract functions whose tests must lose points (``loses``), and no
-other test may; ``hint`` lists words each of those tests' messages must contain. An
+A mistake names the contract functions it breaks (``loses``): each must lose points on a
+test that covers it, and no test that covers none of them may lose any; ``hint`` lists
+words the messages of its losing tests must contain; ``may_also_lose`` names functions whose
+tests may lose points too, where the engine cannot keep them apart (a training run calls the
+student's own step, and the step the student's own helpers). An
 alternative must get full marks. ``judge`` says whether a grading did what the variant says.
 """
 import ast
@@ -29,7 +32,8 @@ _ENTRY = {"type": "object", "required": ["name"], "additionalProperties": False,
 SCHEMA = {"type": "object", "additionalProperties": False, "properties": {
     "mistakes": {"type": "array", "items": {**_ENTRY, "required": ["name", "loses"], "properties": {
         **_CHANGE, "loses": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-        "hint": {"type": "array", "items": {"type": "string"}}}}},
+        "hint": {"type": "array", "items": {"type": "string"}},
+        "may_also_lose": {"type": "array", "items": {"type": "string"}}}}},
     "alternatives": {"type": "array", "items": _ENTRY}}}
 
 
@@ -40,9 +44,11 @@ class Variant:
     changed: dict  # {file inside the package: its whole new text}
     answers: dict | None = None  # the answers file's content, where the variant changes it
     loses: frozenset = frozenset()  # mistakes: the contract names whose tests must lose points
+    may_also_lose: frozenset = frozenset()  # and those whose tests may (a training run of the student's own step)
     hint: tuple = ()  # words every losing test's message must contain
     why: str = ""  # an alternative's reason (an accepted mutant says why it is correct)
     where: str = ""  # "variants.yaml:12", for messages
+    edit: tuple = ()  # (file, old, new) of a text edit, to apply it over other edits too
 
     @property
     def expected(self):
@@ -65,16 +71,25 @@ class Variant:
                                                 "output": "(no result)"} for t, spec in assignment.tests.items()}
         lost = {t: r for t, r in records.items() if r["score"] < r["max_score"]}
         if self.kind == ALTERNATIVE:
-            got = f"{graded.score:g} / {assignment.total:g}" + "".join(f"; {_short(r)}" for r in lost.values())
+            got = f"{graded.score:g} / {assignment.total:g}" + listed([_short(r) for r in lost.values()])
             return not lost and not graded.course_errors, got
-        due = {t for t, spec in assignment.tests.items() if set(spec.covers) & self.loses}
+        # each function it breaks loses points on a test of its own; no test of another function does
+        # (a test may cover several functions: a training run over a step, a group of answers)
+        covering = {f: {t for t, spec in assignment.tests.items() if f in spec.covers} for f in self.loses}
         got = "lost " + (", ".join(_covers(assignment, t) for t in lost) or "nothing")
-        notes = [f"{_covers(assignment, t)} kept its points" for t in due - set(lost)]
-        notes += [_short(lost[t]) for t in set(lost) - due]
-        notes += [f"{_covers(assignment, t)}'s message lacks {', '.join(map(repr, self.hint))}: {_first(lost[t]['output'])}"
-                  for t in sorted(due & set(lost))
-                  if not all(word.lower() in lost[t]["output"].lower() for word in self.hint)]
-        return not notes and not graded.course_errors, got + "".join(f"; {n}" for n in notes)
+        notes = [f"{f} kept its points" for f, tests in sorted(covering.items()) if not tests & set(lost)]
+        notes += [_short(r) for t, r in lost.items()
+                  if not set(assignment.tests[t].covers) & (self.loses | self.may_also_lose)]
+        notes += [f"{_covers(assignment, t)}'s message lacks {', '.join(map(repr, self.hint))}: {_first(r['output'])}"
+                  for t, r in lost.items() if set(assignment.tests[t].covers) & self.loses
+                  and not all(word.lower() in r["output"].lower() for word in self.hint)]
+        return not notes and not graded.course_errors, got + listed(notes)
+
+
+def listed(notes, shown=3):
+    """"; a; b; c; and 4 more": the first few notes, after what was got."""
+    more = [f"and {len(notes) - shown} more"] if len(notes) > shown else []
+    return "".join(f"; {n}" for n in [*notes[:shown], *more])
 
 
 def _covers(assignment, test_id):
@@ -135,14 +150,16 @@ def load(course):
 
             def fail(why, where=where, entry=entry):
                 raise CourseError(f"{course.variants}:{where.split(':')[1]}: {entry['name']}: {why}")
-            unknown = sorted(set(entry.get("loses", ())) - known)
+            unknown = sorted((set(entry.get("loses", ())) | set(entry.get("may_also_lose", ()))) - known)
             if unknown:
                 fail(f"loses {', '.join(unknown)}, which is no function of the course's reference nor an answer")
             changed = _changes(course, entry, fail)
             if not changed and "answers" not in entry:
                 fail("changes nothing: give file/replace/with, function/source, files or answers")
+            edit = (entry.get("file"), entry["replace"], entry["with"]) if "replace" in entry else ()
             found.append(Variant(entry["name"], kind, changed, entry.get("answers"), frozenset(entry.get("loses", ())),
-                                 tuple(entry.get("hint", ())), entry.get("why", ""), where))
+                                 frozenset(entry.get("may_also_lose", ())), tuple(entry.get("hint", ())),
+                                 entry.get("why", ""), where, edit))
     names = [v.name for v in found]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:

@@ -55,7 +55,7 @@ class Candidate:
         else:
             off = [f"{r['name']} earned {r['score']:g}" for r in graded.records.values() if r["score"] > 0]
             ok = graded.score == 0
-        return ok and not graded.course_errors, "; ".join([got, *off])
+        return ok and not graded.course_errors, got + declared.listed(off)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,54 +101,89 @@ def _functions(tree):
             yield from ((f"{node.name}.", item) for item in node.body if isinstance(item, ast.FunctionDef))
 
 
-def candidates(course, functions, scratch):
+def candidates(course, functions, variants, scratch):
     """Every submission a validation grades, built in ``scratch``."""
     found = [Candidate("reference", "reference", reference_submission(course, scratch / "reference"))]
     if course.template is not None:
         found.append(Candidate("template", "template", course.template))
         found += [Candidate(form, "degenerate", degenerate(course, functions, DEGENERATE[form], scratch / form))
                   for form in DEGENERATE]
-    for index, variant in enumerate(declared.load(course)):
+    for index, variant in enumerate(variants):
         found.append(Candidate(variant.name, variant.kind, variant.submission(course, scratch / f"variant-{index:03d}"),
                                variant))
     return found
 
 
-def judged(course, assignment, assignment_path, found, seed, jobs):
-    """A Verdict per candidate, graded on ``seed``."""
-    graded = grading.grade_all([grading.Job(c.path, course.manifest, seed, assignment=assignment_path)
-                                for c in found], workers=jobs)
-    verdicts = []
-    for candidate, result in zip(found, graded):
+def judged(course, assignment, assignment_path, found, seed, jobs, log):
+    """(a Verdict per candidate, graded on ``seed``, each logged as it is known; their Graded)."""
+    verdicts, graded = [], []
+    for candidate, result in zip(found, grading.grade_each([grading.Job(c.path, course.manifest, seed,
+                                                                        assignment=assignment_path)
+                                                            for c in found], workers=jobs)):
         ok, got = candidate.judge(assignment, result)
         verdicts.append(Verdict(candidate, ok, got, result.course_errors))
+        graded.append(result)
+        log(verdicts[-1].describe())
     return verdicts, graded
 
 
-def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, mutants=False, per_function=None):
+@dataclasses.dataclass
+class Validation:
+    verdicts: list  # [Verdict] on the fixed seed
+    errors: list = dataclasses.field(default_factory=list)  # the course's own mistakes (a variant that does not apply)
+    changes: list = dataclasses.field(default_factory=list)  # [seeds.Change]
+    mutants: object = None  # mutants.Report
+    kit: list = dataclasses.field(default_factory=list)  # [kit.Parity]
+
+    @property
+    def problems(self):
+        """What is wrong, in words, one item per kind; [] when the course grades rightly."""
+        found = ["the variants file has an error"] if self.errors else []
+        found += [f"{n} verdict(s) FAIL" for n in [sum(not v.ok for v in self.verdicts)] if n]
+        found += [f"{len(self.changes)} verdict(s) change with the seed"] if self.changes else []
+        found += [f"{len(self.mutants.survivors)} mutant(s) survive"] if self.mutants and not self.mutants.ok else []
+        found += [f"the kit disagrees with the grader on {n} variant(s)" for n in [sum(bool(p.differ)
+                                                                                       for p in self.kit)] if n]
+        return found
+
+    @property
+    def ok(self):
+        return not self.problems
+
+
+def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, mutants=False, per_function=None,
+             kit=False):
     """Grade the reference, the template, the degenerate submissions and the declared
-    variants of ``course`` (and, with ``seeds``, again on that many secret seeds; with
-    ``mutants``, its generated mutants). Returns (verdicts, seed changes, mutant report):
-    all ``ok``, no change and no survivor when the course grades rightly."""
+    variants of ``course``; with ``seeds``, again on that many secret seeds; with
+    ``mutants``, its generated mutants; with ``kit``, the variants by its student kit too.
+    Returns the Validation, ``ok`` when the course grades rightly."""
     course = courses.load(course)
     assignment = assignment_file.load(assignment_path or course.manifest, course)
     with tempfile.TemporaryDirectory(prefix="agvalidate-") as scratch:
         scratch = Path(scratch)
-        found = candidates(course, assignment.graded_functions(), scratch)
+        try:
+            variants, errors = declared.load(course), []
+        except courses.CourseError as exc:  # the author's: reported, and the rest still graded
+            variants, errors = [], [str(exc)]
+            log(f"FAIL {exc}")
+        found = candidates(course, assignment.graded_functions(), variants, scratch)
         counts = {kind: sum(c.kind == kind for c in found) for kind in (MISTAKE, ALTERNATIVE)}
         log(f"grading {len(found)} submissions: the reference, the template, {len(DEGENERATE)} degenerate, "
             f"{counts[MISTAKE]} declared mistakes and {counts[ALTERNATIVE]} alternatives")
-        verdicts, graded = judged(course, assignment, assignment_path, found, SEED, jobs)
-        for verdict in verdicts:
-            log(verdict.describe())
-        changes = []
+        verdicts, graded = judged(course, assignment, assignment_path, found, SEED, jobs, log)
+        validation = Validation(verdicts, errors)
         if seeds:
             from ..verify.seeds import verdict_changes
-            changes = verdict_changes(course, assignment, assignment_path, found, graded,
-                                      [secrets.randbits(62) for _ in range(seeds)], jobs, log)
-        report = None
+            validation.changes = verdict_changes(course, assignment, assignment_path, found, graded,
+                                                 [secrets.randbits(62) for _ in range(seeds)], jobs, log)
         if mutants:
             from ..verify.mutants import run_mutants
-            report = run_mutants(course, assignment, assignment_path, scratch, jobs=jobs, per_function=per_function,
-                                 accepted=[c.variant for c in found if c.kind == ALTERNATIVE], log=log)
-    return verdicts, changes, report
+            validation.mutants = run_mutants(course, assignment, assignment_path, scratch, jobs=jobs,
+                                             per_function=per_function,
+                                             accepted=[c.variant for c in found if c.kind == ALTERNATIVE], log=log)
+        if kit:
+            from ..verify.kit import kit_parity
+            (scratch / "kit").mkdir()
+            validation.kit = kit_parity(course, assignment_path, [c for c in found if c.variant is not None],
+                                        scratch / "kit", jobs, log)
+    return validation

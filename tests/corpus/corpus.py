@@ -7,30 +7,30 @@ import yaml
 
 from tests.corpus.degenerate import KINDS, degenerate_sources
 from tests.corpus.precision import float32_computation_sources, float32_constant_sources
-from tests.corpus.variants import VARIANTS, WRONG_ANSWERS
+from tests.corpus.variants import VARIANTS, replaced
 from autograder.workflows.batch import Batch, Submission
 from tests.submissions import ROOT, flat_source, notebook_submission, reference_submission
 
-ALTERNATIVES = Path(__file__).resolve().parent / "alternatives"
 
-
-def variant_submissions(folder):
-    """{name: submission folder} for every variant, including wrong answers."""
+def _declared(folder, kind, names=None):
+    """{name: submission folder} of the course's declared variants of ``kind`` (only ``names``)."""
     built = {}
-    for index, variant in enumerate(VARIANTS):
-        built[variant.name] = reference_submission(Path(folder) / f"variant-{index:02d}",
-                                                   replace={variant.module: variant.source()})
-    answers = reference_submission(Path(folder) / "wrong-answers")
-    (answers / "hw3" / "answers.yaml").write_text(yaml.safe_dump(WRONG_ANSWERS))
-    built["wrong closed-form answers"] = answers
+    for index, variant in enumerate(v for v in VARIANTS if v.kind == kind and (names is None or v.name in names)):
+        built[variant.name] = reference_submission(Path(folder) / f"{kind}-{index:02d}", replace=replaced(variant))
+        if variant.answers is not None:
+            (built[variant.name] / "hw3" / "answers.yaml").write_text(yaml.safe_dump(variant.answers))
     return built
 
 
-def alternative_submissions(folder):
-    built = {}
-    for alternative in sorted(p for p in ALTERNATIVES.iterdir() if p.is_dir()):
-        replace = {path.stem: path.read_text() for path in alternative.glob("*.py")}
-        built[alternative.name] = reference_submission(Path(folder) / alternative.name, replace=replace)
+def variant_submissions(folder, names=None):
+    """{name: submission folder} for every declared mistake (or those named), as a student lays it out."""
+    return _declared(folder, "mistake", names)
+
+
+def alternative_submissions(folder, names=None):
+    """The declared alternatives (or those named), and correct submissions only the engine's
+    discovery tells apart: a messy folder, a notebook, float32 constants."""
+    built = _declared(folder, "alternative", names)
     built["messy"] = messy_submission(Path(folder) / "messy")
     built["notebook"] = notebook_submission(Path(folder) / "notebook")
     built["float32 constants"] = reference_submission(Path(folder) / "float32-constants",
@@ -99,13 +99,19 @@ def extra_submissions(folder):
     }
 
 
+IN_CLASS = {"variance used as the standard deviation", "the ½ missing in the Gaussian KL", "masks A and B swapped",
+            "wrong closed-form answers", "distributions", "rearranged"}  # a sample: validate proves all of them
+
+
 def class_export(folder):
-    """The whole corpus and the extras as Gradescope's 'Export Submissions' folder:
-    ``submission_<id>/`` folders and ``submission_metadata.yml``. Returns {folder name:
-    (name, kind)}."""
+    """A class as Gradescope's 'Export Submissions' folder (``submission_<id>/`` folders and
+    ``submission_metadata.yml``): a sample of the declared variants, the submissions only
+    discovery tells apart, degenerate, broken and hostile ones. Returns {folder name: (name, kind)}."""
     folder = Path(folder)
-    built = {name: (path, "buggy") for name, path in variant_submissions(folder / "built" / "variants").items()}
-    built.update({name: (path, "correct") for name, path in alternative_submissions(folder / "built" / "alt").items()})
+    built = {name: (path, "buggy") for name, path in variant_submissions(folder / "built" / "variants",
+                                                                         IN_CLASS).items()}
+    built.update({name: (path, "correct") for name, path in alternative_submissions(folder / "built" / "alt",
+                                                                                    IN_CLASS).items()})
     built.update({name: (path, "degenerate") for name, path in degenerate_submissions(folder / "built" / "degenerate").items()})
     built["float32 computation"] = (reference_submission(folder / "built" / "float32-computation",
                                                          replace=float32_computation_sources()), "buggy")

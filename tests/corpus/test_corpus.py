@@ -1,13 +1,31 @@
-"""Do the checks discriminate? Every single-mistake variant loses points on the functions it
-declares and nowhere else; every alternative correct submission gets full marks."""
+"""Do the checks discriminate? The bundled course proves itself with the command any author
+runs: `autograder validate` grades every declared mistake (it loses points on its functions'
+tests and nowhere else) and alternative (full marks) of variants/variants.yaml. The
+submissions only the engine's discovery tells apart (a messy folder, a notebook, float32
+constants) are graded here, in the class export."""
 import pytest
 
 from tests.corpus.corpus import lost_functions
-from tests.corpus.variants import VARIANTS, WRONG_ANSWERS_LOSE
+from tests.corpus.variants import VARIANTS
+from tests.submissions import assignment_file, autograder
 
 pytestmark = pytest.mark.slow
-DECLARED = {v.name: (v.must, v.must) for v in VARIANTS}
-DECLARED["wrong closed-form answers"] = (WRONG_ANSWERS_LOSE, WRONG_ANSWERS_LOSE)
+
+
+def test_the_course_declares_its_mistakes_and_alternatives():
+    mistakes = [v for v in VARIANTS if v.kind == "mistake"]
+    assert len(mistakes) >= 40 and len(VARIANTS) - len(mistakes) >= 7
+
+
+def test_the_course_proves_itself_with_validate(tmp_path):
+    # without the training problem, which tests/training grades (it would double the time)
+    process = autograder("validate", "--assignment", assignment_file(tmp_path, drop=["training"]), timeout=1800)
+    lines = [line for line in process.stdout.splitlines() if line.startswith(("ok   ", "FAIL "))]
+    assert process.returncode == 0, "\n".join(line for line in lines if line.startswith("FAIL")) + process.stderr
+    assert len(lines) == 4 + len(VARIANTS) and "the course grades rightly" in process.stdout
+    # the trial's false fail: a correct wake_loss through Bernoulli(logits=…).log_prob reads the
+    # binary images as discrete, and the float64 part no longer moves them off {0, 1}
+    assert 'ok   alternative "wake_loss through torch.distributions.Bernoulli' in process.stdout
 
 
 @pytest.fixture(scope="module")
@@ -15,31 +33,11 @@ def graded(graded_class):
     return graded_class["by_name"]
 
 
-@pytest.fixture(scope="module")
-def full(graded_class):
-    return graded_class["full"]
-
-
-def test_corpus_is_large_enough():
-    assert len(DECLARED) >= 30
-
-
-@pytest.mark.parametrize("name", sorted(DECLARED))
-def test_variant_loses_points_on_its_functions_only(graded, name):
-    must, allowed = DECLARED[name]
-    lost, outputs = lost_functions(graded[name])
-    assert must <= lost, f"not caught on {sorted(must - lost)}"
-    assert lost <= allowed, f"also lost points on {sorted(lost - allowed)}: {[outputs[f][:300] for f in lost - allowed]}"
-    for function in must:
-        assert function.split(".")[1] in outputs[function] or function.startswith("answers."), outputs[function]
-
-
-@pytest.mark.parametrize("name", ["distributions", "float64_inside", "rearranged", "loops_and_einsum",
-                                  "self_contained", "modern_idioms", "notebook", "float32 constants", "messy"])
-def test_alternative_gets_full_marks(graded, full, name):
+@pytest.mark.parametrize("name", ["notebook", "float32 constants", "messy"])
+def test_alternative_gets_full_marks(graded, graded_class, name):
     results = graded[name]
     lost, outputs = lost_functions(results)
-    assert results["score"] == full, {f: outputs[f][:500] for f in lost}
+    assert results["score"] == graded_class["full"], {f: outputs[f][:500] for f in lost}
 
 
 def test_the_messy_submission_says_what_it_staged(graded):

@@ -4,15 +4,14 @@ import ast
 import os
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 from autograder import course as courses
-from autograder.grader import assignment as assignment_file
-from autograder.grader import runner
 from autograder.kit.build import KIT
-from autograder.kit.record import PUBLIC_SEED, Record
+from autograder.kit.record import PUBLIC_SEED
+from autograder.verify import grading
+from autograder.verify.kit import compare, kit_tests
 from tests.submissions import autograder
 
 
@@ -35,38 +34,16 @@ def check(kit, *args, cwd=None):
                           env={"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp")})
 
 
-def part_verdicts(folder, course, tests):
-    """{(test, part): "earned" | "held" | "failed" | "unchecked"} of grading ``folder`` on the
-    public seed; (test, None) for a test without parts."""
-    seen = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        runner.grade(folder, Path(scratch) / "results.json", course=course, device="cpu",
-                               seed=PUBLIC_SEED, log=lambda *_: None, tests=tests,
-                               observe=lambda plugin: seen.update(plugin=plugin))
-    plugin, found = seen["plugin"], {}
-    for test, record in plugin.records.items():
-        parts = plugin.parts.get(test)
-        if test in plugin.unchecked:
-            found[(test, None)] = "unchecked"
-        elif parts is not None and (parts.results or parts.unchecked):
-            found.update({(test, name): verdict for name, verdict in parts.verdicts().items()})
-            found.update({(test, name): "unchecked" for name in parts.unchecked})
-        else:
-            found[(test, None)] = "earned" if record["score"] >= record["max_score"] else "failed"
-    return found
-
-
 def disagreements(folder, course, kit):
     """([(test, part, the grader's verdict, the kit's)], parts the kit left unchecked) for
-    ``folder``, graded by ``course``'s grader and by its unpacked ``kit`` on the public seed."""
-    kit_course = Path(kit) / KIT / "course"
-    left = Record.load_left_out(kit_course / "record")
-    tests = [t for t in assignment_file.load(kit_course / "course.yaml", courses.load(kit_course)).tests if t not in left]
-    grader, kitted = part_verdicts(folder, course, tests), part_verdicts(folder, kit_course, tests)
-    unchecked = [key for key, verdict in kitted.items() if verdict == "unchecked"]
-    differ = [(*key, grader.get(key), kitted.get(key)) for key in sorted(set(grader) | set(kitted), key=str)
-              if kitted.get(key) != "unchecked" and grader.get(key) != kitted.get(key)]
-    return differ, unchecked
+    ``folder``, graded by ``course``'s grader and by its unpacked ``kit`` on the public seed:
+    the comparison `autograder validate --kit` makes (autograder/verify/kit.py)."""
+    kit_course = courses.load(Path(kit) / KIT / "course")
+    tests = kit_tests(kit_course)
+    by_grader, by_kit = (grading.grade(grading.Job(Path(folder), courses.load(c).manifest, PUBLIC_SEED, tests=tests))
+                         for c in (course, kit_course))
+    parity = compare(str(folder), by_grader.parts, by_kit.parts)
+    return list(parity.differ), list(parity.unchecked)
 
 
 def solution_lines(reference):

@@ -7,7 +7,7 @@ import yaml
 
 from autograder.kit.build import KIT
 from autograder.kit.record import PUBLIC_SEED, Record
-from tests.corpus.variants import VARIANTS
+from tests.corpus.variants import named, replaced
 from tests.kit.kits import check, leaks, solution_lines, unpacked_kit
 from tests.submissions import MODULES, REFERENCE, ROOT, autograder, flat_source
 
@@ -76,11 +76,11 @@ def test_the_reference_passes_and_exits_0_but_is_not_told_all_pass(kit, tmp_path
 
 
 def test_a_helper_mistake_fails_its_own_check_only_with_the_graders_hint(kit, tmp_path):
-    variant = next(v for v in VARIANTS if v.name == "the ½ missing in the Gaussian KL")
-    process = check(solved(kit, tmp_path, {variant.module: variant.source()}))
+    variant = named("the ½ missing in the Gaussian KL")
+    process = check(solved(kit, tmp_path, replaced(variant)))
     assert process.returncode == 1
     failing = {line.split()[3] for line in process.stdout.splitlines() if line.startswith("  FAIL")}
-    assert failing == {f.split(".")[1] for f in variant.must}, process.stdout  # elbo, over it, keeps its points
+    assert failing == {f.split(".")[1] for f in variant.loses}, process.stdout  # elbo, over it, keeps its points
     assert "hint: off by a factor 2" in process.stdout, process.stdout
 
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from tests.cs236.submissions import REFERENCE, STUDENT_FILES
-from tests.cs236.variants import VARIANTS
+from tests.cs236.variants import apply
 from tests.kit.kits import check, leaks, solution_lines
 
 pytestmark = pytest.mark.slow
@@ -40,7 +40,7 @@ def homework(kit, tmp_path, edits):
             continue
         text = (REFERENCE / file).read_text()
         for name in edits.get(file, ()):
-            text = next(v for v in VARIANTS if v.name == name).apply(text)
+            text = apply(name, text)
         (work / "codebase" / file).write_text(text)
     return work
 

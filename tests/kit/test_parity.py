@@ -1,20 +1,21 @@
 """The kit judges as the grader does: on the public seed, each part the kit runs gets the
 grader's verdict. Here on a sample of both corpora (a correct function over a wrong helper,
 whose gradients the grader serves; a law; an edition; degenerate code);
-benchmarks/kit_parity.py runs every submission of both."""
+`autograder validate --kit` compares every declared variant of a course."""
 import pytest
 
 from tests.corpus.corpus import alternative_submissions, degenerate_submissions
-from tests.corpus.variants import VARIANTS
+from tests.corpus.variants import named, replaced
 from tests.cs236 import test_cs236
-from tests.cs236.submissions import COURSE
+from tests.cs236.submissions import COURSE, folder_submission
+from tests.cs236.variants import apply, file_of
 from tests.kit.kits import disagreements
 from tests.submissions import reference_submission
 
 pytestmark = pytest.mark.slow
 BUNDLED = ["variance used as the standard deviation", "the ½ missing in the Gaussian KL"]
-CS236 = ["v used as a standard deviation in log_normal", "IWAE: tiled samples grouped as (B, iw)",
-         "XCS edition (the submission package)", "degenerate: zeros"]
+CS236_VARIANTS = ["v used as a standard deviation in log_normal", "IWAE: tiled samples grouped as (B, iw)"]
+CS236 = ["XCS edition (the submission package)", "degenerate: zeros"]
 
 
 @pytest.fixture
@@ -23,8 +24,8 @@ def kits(bundled_kit, cs236_kit):
 
 
 def bundled(folder):
-    built = {name: reference_submission(folder / f"variant-{i}", replace={v.module: v.source()})
-             for i, name in enumerate(BUNDLED) for v in VARIANTS if v.name == name}
+    built = {name: reference_submission(folder / f"variant-{i}", replace=replaced(named(name)))
+             for i, name in enumerate(BUNDLED)}
     built["distributions"] = alternative_submissions(folder / "alternatives")["distributions"]
     built["degenerate: zeros"] = degenerate_submissions(folder / "degenerate")["degenerate: zeros"]
     return built
@@ -34,6 +35,8 @@ def test_the_kit_and_the_grader_agree_on_every_part(kits, tmp_path):
     cs236 = test_cs236.submissions(tmp_path / "cs236")
     sample = [(None, name, path) for name, path in bundled(tmp_path / "bundled").items()]
     sample += [(COURSE, name, cs236[name]) for name in CS236]
+    sample += [(COURSE, name, folder_submission(tmp_path / f"cs236-variant-{i}", {file_of(name): apply(name)}))
+               for i, name in enumerate(CS236_VARIANTS)]
     found = {}
     for course, name, path in sample:
         differ, unchecked = disagreements(path, course, kits[course])

@@ -1,5 +1,28 @@
-"""Submissions for the training checks: the reference, and mistakes in its step functions."""
-from tests.corpus.variants import variant
+"""Submissions for the training checks: the reference, and mistakes in its step functions
+(graded with the training problem, which `autograder validate` leaves out of its variants)."""
+import dataclasses
+
+from tests.submissions import flat_source
+
+
+@dataclasses.dataclass(frozen=True)
+class Mutant:
+    name: str
+    module: str
+    old: str
+    new: str
+    must: frozenset  # the functions (or "training.RUN") whose tests must lose points
+    may: frozenset = frozenset()  # and those that may: a training run over a one-step mistake
+
+    def source(self):
+        original = flat_source(self.module)
+        assert original.count(self.old) == 1, f"{self.name}: the edit no longer applies to {self.module}.py"
+        return original.replace(self.old, self.new)
+
+
+def variant(name, module, old, new, must, may=()):
+    return Mutant(name, module, old, new, frozenset(must), frozenset(may))
+
 
 WS = "wake_sleep"
 MUTANTS = [

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 def test_every_submission_gets_a_valid_result(graded_class):
     kinds, results = graded_class["kinds"], graded_class["by_name"]
-    assert len(kinds) >= 45
+    assert len(kinds) >= 20
     for name, kind in kinds.values():
         document = results[name]
         validate(document)

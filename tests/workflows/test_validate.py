@@ -21,9 +21,11 @@ def course(tmp_path):
 def test_a_sound_course_validates_and_builds(course, tmp_path):
     process = autograder("build", "--course", course, "--output", tmp_path / "autograder.zip")
     assert process.returncode == 0, process.stdout + process.stderr
-    for line in ("ok   reference: 10 / 10 (must be full marks)", "ok   template: 0 / 10 (must be 0)",
-                 "ok   zeros: 0 / 10", "ok   echo: 0 / 10", "the course grades rightly"):
-        assert line in process.stdout
+    for line in ("ok   reference → full marks → 14 / 14", "ok   template → 0 → 0 / 14", "ok   zeros → 0 → 0 / 14",
+                 "ok   echo → 0 → 0 / 14", 'ok   alternative "the coupling with torch.where on the mask (reads it as '
+                 'boolean)" → full marks → 14 / 14', 'ok   mistake "the coupling computed in float32 and cast back" → '
+                 "loses coupling.affine_coupling → lost coupling.affine_coupling", "the course grades rightly"):
+        assert line in process.stdout, process.stdout
     assert (tmp_path / "autograder.zip").exists()
 
 
@@ -34,7 +36,7 @@ def test_a_check_that_does_not_import_stops_the_build_naming_file_and_line(cours
     process = autograder("build", "--course", course, "--output", tmp_path / "autograder.zip")
     assert process.returncode == 1 and not (tmp_path / "autograder.zip").exists()
     assert "course error: checks/test_tiny.py does not import: SyntaxError" in process.stdout
-    assert "(line 40)" in process.stdout, process.stdout
+    assert "(line 51)" in process.stdout, process.stdout
     assert "no zip written" in process.stderr
 
 
@@ -60,10 +62,43 @@ def test_a_reference_below_full_marks_or_a_template_above_zero_fails(course):
     shutil.copy(course / "reference" / "toolkit" / "logistic.py", template)  # a template that solves it
     process = autograder("validate", "--course", course)
     assert process.returncode == 1
-    assert "FAIL reference" in process.stdout
+    assert "FAIL reference → full marks → 10 / 14" in process.stdout
     assert "sample_exponential (dist.sampling.sample_exponential) lost points" in process.stdout
-    assert "FAIL template: 4 / 10 (must be 0)" in process.stdout
+    assert "FAIL template → 0 → 4 / 14" in process.stdout
     assert "log_sigmoid (logistic.log_sigmoid) earned 4" in process.stdout
+    # the mistake declared on the line the reference now holds no longer applies: the author's error, named
+    assert "variants.yaml:8: the rate multiplies instead of dividing: the text to replace occurs 0 times" \
+        in process.stdout
+
+
+def test_a_variant_graded_otherwise_than_declared_fails_the_course(course):
+    variants = course / "variants.yaml"
+    variants.write_text(variants.read_text().replace(
+        "    loses: [logistic.log_sigmoid]", "    loses: [dist.sampling.sample_exponential]").replace(
+        "  - name: log σ(x) through torch.nn.functional.logsigmoid",
+        "  - name: not an alternative at all\n    file: logistic.py\n    replace: \"torch.clamp(x, max=0)\"\n"
+        "    with: \"torch.clamp(x, max=1)\"\n  - name: log σ(x) through torch.nn.functional.logsigmoid"))
+    process = autograder("validate", "--course", course)
+    assert process.returncode == 1, process.stdout
+    assert ('FAIL mistake "log σ(x) as −softplus(x) (the minus sign of −x dropped)" → loses '
+            "dist.sampling.sample_exponential → lost logistic.log_sigmoid; dist.sampling.sample_exponential kept "
+            "its points; log_sigmoid (logistic.log_sigmoid) scored") in process.stdout, process.stdout
+    assert 'FAIL alternative "not an alternative at all" → full marks → ' in process.stdout
+    assert "2 verdict(s) FAIL" in process.stderr
+
+
+def test_mutants_seeds_and_the_kit_on_the_tiny_course(course):
+    """The whole proof, as an author runs it: every mutant killed, equivalent or declared;
+    no verdict changes on other seeds; the kit agrees with the grader on every variant."""
+    process = autograder("validate", "--course", course, "--mutants", "--per-function", "4", "--seeds", "2", "--kit",
+                         timeout=1200)
+    out = process.stdout
+    assert "seed 2 of 2: 0 verdict(s) changed (0 in all)" in out, out
+    assert "mutants per function: killed / equivalent / accepted / survived" in out
+    summary = next(line for line in out.splitlines() if " mutants: " in line and "killed" in line)
+    assert summary.endswith("100.0 % of the non-equivalent killed"), out
+    assert out.count("ok   kit on ") == 9 and "FAIL kit" not in out, out
+    assert process.returncode == 0 and "the course grades rightly" in out, out
 
 
 def test_a_new_course_validates_at_once(tmp_path):
