@@ -126,14 +126,14 @@ def _report(args):
     return 0
 
 
-def _validated(course, assignment, jobs=None, seeds=0, mutants=False, per_function=None, kit=False):
+def _validated(course, assignment, jobs=None, seeds=0, mutants=False, per_function=None, kit=False, only=None):
     """Validate ``course`` (workflows/validate.py), printing each verdict; whether all held."""
     from .workflows.validate import validate
 
     print(f"validating {course.title!r}: its reference, template, degenerate submissions and declared variants, "
           "each graded as a student's would be")
-    validation = validate(course, assignment, jobs=jobs, seeds=seeds, mutants=mutants, per_function=per_function,
-                          kit=kit)
+    validation = validate(course, assignment, log=lambda line: print(line, flush=True), jobs=jobs, seeds=seeds,
+                          mutants=mutants, per_function=per_function, kit=kit, only=only)
     if validation.ok:
         print("the course grades rightly")
         return True
@@ -144,7 +144,8 @@ def _validated(course, assignment, jobs=None, seeds=0, mutants=False, per_functi
 
 def _validate(args):
     course = _course(args.parser, args)
-    held = _validated(course, args.assignment, args.jobs, args.seeds, args.mutants, args.per_function, args.kit)
+    held = _validated(course, args.assignment, args.jobs, args.seeds, args.mutants, args.per_function, args.kit,
+                      args.only)
     return 0 if held else 1
 
 
@@ -277,6 +278,8 @@ def main(argv=None):
                                "equal the reference, or be declared an alternative")
     validate.add_argument("--per-function", type=int, default=None, metavar="K",
                           help="with --mutants: at most K mutants per graded function, spread over the operators")
+    validate.add_argument("--only", default=None, metavar="TEXT",
+                          help="grade only the submissions whose name contains TEXT (the reference, a variant)")
     validate.add_argument("--kit", action="store_true",
                           help="also build the student kit and list every part of every variant where its verdict "
                                "differs from the grader's on the public seed")

@@ -117,18 +117,20 @@ def _summary(course, submission, remote, plugin):
 
 
 def grade(submission_dir, results_path, *, course=None, device="auto", assignment_path=None, seed=None, log=print,
-          tests=None, reference=None, observe=None, watch=None):
+          tests=None, reference=None, observe=None, watch=None, again=()):
     """Grade ``submission_dir`` for ``course`` (a Course, a folder or a manifest; the bundled
     course by default) into ``results_path``; returns the results document.
 
     For the student kit and its recording (kit/): ``tests`` keeps only these tests of the
     assignment; ``reference`` answers for the course's reference; ``observe(plugin)`` sees
     the checks' outcomes before the results are built. For the verification harness
-    (verify/): ``watch`` sees every call of the submission (Remote)."""
+    (verify/): ``watch`` sees every call of the submission (Remote); ``again`` lists more
+    seeds whose checks run on the same worker after ``seed``'s, each seen by ``observe``
+    (the results are ``seed``'s)."""
     started = time.monotonic()
     try:
         results = _grade(submission_dir, course, device, assignment_path, seed, log, started,
-                         tests=tests, reference=reference, observe=observe, watch=watch)
+                         tests=tests, reference=reference, observe=observe, watch=watch, again=again)
     except BaseException as exc:  # noqa: B036 - the grade must be written whatever happened
         if isinstance(exc, KeyboardInterrupt):  # stopped (Ctrl-C, or SIGTERM from a batch): no results
             processes.kill_tree(os.getpid())
@@ -143,7 +145,7 @@ def grade(submission_dir, results_path, *, course=None, device="auto", assignmen
 
 
 def _grade(submission_dir, course_path, device, assignment_path, seed, log, started, tests, reference, observe,
-           watch):
+           watch, again):
     processes.become_subreaper()
     course = courses.load(course_path)
     assignment = assignment_file.load(assignment_path or course.manifest, course)
@@ -186,10 +188,13 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     try:
         judged = course.answer_key is not None and course.record is None  # a kit holds no key
         verdicts = grade_answers(submission.answers, course) if judged else {}
-        plugin = GradescopePlugin(assignment, remote, seed, verdicts)
-        code, output = run_checks(course, [plugin, fixtures])
-        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            raise RuntimeError(f"pytest could not run the checks (exit {code}):\n{output[-3000:]}")
+        plugins = []
+        for secret in (seed, *again):
+            plugins.append(GradescopePlugin(assignment, remote, secret, verdicts))
+            code, output = run_checks(course, [plugins[-1], fixtures])
+            if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+                raise RuntimeError(f"pytest could not run the checks (exit {code}):\n{output[-3000:]}")
+        plugin = plugins[0]
     finally:
         remote.close()
         starter.shutdown()
@@ -199,8 +204,8 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
         submission.remove_unpacked()
         policy.restore(restore)
     remote.seconds["worker start"] += sum(first_start)
-    if observe is not None:
-        observe(plugin)
+    for each in plugins if observe is not None else ():
+        observe(each)
     for error in plugin.staff_errors:
         log(f"COURSE ERROR (the course's code, not the submission): {error}")
     isolation = confined.describe(remote.layers, as_root)

@@ -1,9 +1,10 @@
 """Gradings for the verification harness: each in a process of its own, as Gradescope runs
-one (runner.grade), several at a time, each returning a ``Graded`` record, not text to
-parse back.
+one (runner.grade), several at a time, each returning ``Graded`` records, not text to parse
+back.
 
 A child process, not a thread: a grading imports the course's checks and runs pytest in
-its process, which two gradings cannot share.
+its process, which two gradings cannot share. A job may grade the same submission on
+several seeds; its worker then serves them all (``validate --seeds``).
 """
 import concurrent.futures
 import dataclasses
@@ -19,17 +20,16 @@ from pathlib import Path
 class Job:
     submission: Path
     course: Path  # the course's manifest
-    seed: int
+    seeds: tuple  # the secret seeds to grade on, in order, with one worker
     tests: tuple | None = None  # only these tests (ids); None: every test of the assignment
     assignment: Path | None = None
-    observe_values: bool = False  # keep every (got, want) pair the checks compared (mutants' equivalence)
+    observe_values: bool = False  # compare every call with the reference's answer (mutants' equivalence)
 
 
 @dataclasses.dataclass(frozen=True)
 class Graded:
     records: dict  # {test id: its record of results.json (name, score, max_score, output)}
     score: float
-    output: str  # the results' top-level text
     course_errors: tuple  # errors of the course's own code (a check that raised, a file that did not import)
     parts: dict = dataclasses.field(default_factory=dict)  # {test id: {part ("" for a test without parts): verdict}}
     calls: int = 0  # with observe_values: the calls of the submission seen,
@@ -41,25 +41,21 @@ class Graded:
 
 
 def grade(job):
-    """Run ``job`` in this process (the child's side)."""
+    """[Graded] of ``job``, one per seed, run in this process (the child's side)."""
     from ..grader import runner
     from . import equivalence
 
-    seen, errors = {}, []
-    watch = equivalence.Watch() if job.observe_values else None
+    plugins, watch = [], equivalence.Watch() if job.observe_values else None
     with tempfile.TemporaryDirectory(prefix="agverify-") as scratch:
         results = runner.grade(job.submission, Path(scratch) / "results.json", course=job.course, device="cpu",
-                               assignment_path=job.assignment, seed=job.seed, log=lambda *_: None,
-                               tests=job.tests, observe=lambda plugin: seen.update(plugin=plugin), watch=watch)
-    plugin = seen.get("plugin")
-    if plugin is None:  # the grader itself failed: results say so
-        errors.append(results.get("output", "the grading failed"))
-        records = {}
-    else:
-        errors += plugin.staff_errors
-        records = {t: {k: r[k] for k in ("name", "score", "max_score", "output")} for t, r in plugin.records.items()}
-    return Graded(records, results["score"], results.get("output", ""), tuple(errors),
-                  part_verdicts(plugin) if plugin else {}, *((watch.calls, tuple(watch.differ)) if watch else ()))
+                               assignment_path=job.assignment, seed=job.seeds[0], again=job.seeds[1:],
+                               log=lambda *_: None, tests=job.tests, observe=plugins.append, watch=watch)
+    if not plugins:  # the grader itself failed: its results say so
+        return [Graded({}, 0.0, (results.get("output", "the grading failed"),))] * len(job.seeds)
+    seen = (watch.calls, tuple(watch.differ)) if watch else ()
+    return [Graded({t: {k: r[k] for k in ("name", "score", "max_score", "output")} for t, r in p.records.items()},
+                   sum(r["score"] for r in p.records.values()), tuple(p.staff_errors), part_verdicts(p), *seen)
+            for p in plugins]
 
 
 def part_verdicts(plugin):
@@ -77,17 +73,22 @@ def part_verdicts(plugin):
     return found
 
 
-def grade_each(jobs, workers=None, timeout=1800):
-    """The Graded of each of ``jobs``, yielded in order as soon as it is known, ``workers``
-    child processes at a time (default: one more than the CPUs, as a grading leaves its core
-    partly idle while its worker starts and answers)."""
+def grade_seeds(jobs, workers=None, timeout=1800):
+    """[Graded] per seed of each of ``jobs``, yielded in order as soon as it is known,
+    ``workers`` child processes at a time (default: one more than the CPUs, as a grading
+    leaves its core partly idle while its worker starts and answers)."""
     workers = workers or (os.cpu_count() or 1) + 1
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         yield from pool.map(lambda job: _in_child(job, timeout), jobs)
 
 
+def grade_each(jobs, workers=None, timeout=1800):
+    """The Graded of each of ``jobs`` on its first seed, yielded in order."""
+    return (graded[0] for graded in grade_seeds(jobs, workers, timeout))
+
+
 def grade_all(jobs, workers=None, timeout=1800):
-    """[Graded] of ``jobs``, in order."""
+    """[Graded] of ``jobs`` on their first seeds, in order."""
     return list(grade_each(jobs, workers, timeout))
 
 
@@ -95,24 +96,26 @@ def _in_child(job, timeout):
     with tempfile.TemporaryDirectory(prefix="agverify-") as scratch:
         request, answer = Path(scratch) / "job.json", Path(scratch) / "graded.json"
         request.write_text(json.dumps(dataclasses.asdict(job), default=str))
+        failed = None
         try:
             process = subprocess.run([sys.executable, "-m", "autograder.verify.grading", str(request), str(answer)],
-                                     capture_output=True, text=True, timeout=timeout)
+                                     capture_output=True, text=True, timeout=timeout * len(job.seeds))
+            if process.returncode != 0 or not answer.is_file():
+                failed = f"the grading process failed (exit {process.returncode}): {process.stderr[-2000:]}"
         except subprocess.TimeoutExpired:
-            return Graded({}, 0.0, "", (f"the grading took over {timeout:g} s",))
-        if process.returncode != 0 or not answer.is_file():
-            return Graded({}, 0.0, "", (f"the grading process failed (exit {process.returncode}): "
-                                        f"{process.stderr[-2000:]}",))
-        fields = json.loads(answer.read_text())
-        return Graded(**{**fields, "course_errors": tuple(fields["course_errors"]), "differ": tuple(fields["differ"])})
+            failed = f"the grading took over {timeout:g} s a seed"
+        if failed:
+            return [Graded({}, 0.0, (failed,))] * len(job.seeds)
+        return [Graded(**{**fields, "course_errors": tuple(fields["course_errors"]), "differ": tuple(fields["differ"])})
+                for fields in json.loads(answer.read_text())]
 
 
 def _main(request, answer):
     fields = json.loads(Path(request).read_text())
     job = Job(**{**fields, "submission": Path(fields["submission"]), "course": Path(fields["course"]),
-                 "tests": tuple(fields["tests"]) if fields["tests"] is not None else None,
+                 "seeds": tuple(fields["seeds"]), "tests": None if fields["tests"] is None else tuple(fields["tests"]),
                  "assignment": Path(fields["assignment"]) if fields["assignment"] else None})
-    Path(answer).write_text(json.dumps(dataclasses.asdict(grade(job))))
+    Path(answer).write_text(json.dumps([dataclasses.asdict(graded) for graded in grade(job)]))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def kit_parity(course, assignment_path, candidates, scratch, jobs=None, log=prin
         archive.extractall(scratch / "kit")
     kit_course = courses.load(scratch / "kit" / KIT / "course")
     tests = kit_tests(kit_course)
-    graded = grading.grade_all([grading.Job(c.path, manifest, PUBLIC_SEED, tests=tests)
+    graded = grading.grade_all([grading.Job(c.path, manifest, (PUBLIC_SEED,), tests=tests)
                                 for manifest in (course.manifest, kit_course.manifest) for c in candidates],
                                workers=jobs)
     found = []

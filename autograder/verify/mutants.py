@@ -91,7 +91,8 @@ def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_fun
     log(f"grading {len(found)} mutants of {len({m.function for _, m in found})} functions, each with the tests "
         "that cover its function")
     baseline = grading.grade_all([grading.Job(reference_submission(course, scratch / "mutants" / "reference"),
-                                              course.manifest, 1, assignment=assignment_path, observe_values=True)],
+                                              course.manifest, (1,), assignment=assignment_path,
+                                              observe_values=True)],
                                  workers=1)[0]
     nondeterministic = set(baseline.differ)  # calls where the reference does not even equal itself
     jobs_ = []
@@ -99,7 +100,7 @@ def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_fun
         target = reference_submission(course, scratch / "mutants" / f"{index:04d}")
         inside = target / course.package if course.package else target
         (inside / file).write_text(mutant.source)
-        jobs_.append(grading.Job(target, course.manifest, 1, tests=tests_of(mutant.function),
+        jobs_.append(grading.Job(target, course.manifest, (1,), tests=tests_of(mutant.function),
                                  assignment=assignment_path, observe_values=True))
     results = []
     for (file, mutant), graded in zip(found, grading.grade_all(jobs_, workers=jobs)):

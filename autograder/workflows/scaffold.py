@@ -17,6 +17,7 @@ student:
 reference: reference         # the solved files, a Python package
 template: student_template   # regenerate with: autograder template --course .
 checks: checks               # test_*.py
+variants: variants.yaml      # mistakes and alternatives `autograder validate` grades (docs/verifying.md)
 total: 4
 defaults:
   visibility: visible
@@ -33,7 +34,7 @@ import torch.nn.functional as F
 
 
 def softplus(x):
-    """log(1 + exp(x)), elementwise, finite for any finite x.
+    """log(1 + exp(x)), elementwise, finite for any finite x (a smooth ReLU).
 
     Args:
         x: tensor of any shape.
@@ -58,24 +59,47 @@ def test_softplus(grader, draw):
         grader.check_gradients("example.softplus", [x.requires_grad_()], ["x"], [draw.normal(5, 4)])
 '''
 
+VARIANTS = '''# Mistakes students make and correct submissions written otherwise, each one change of the
+# reference: `autograder validate` grades every one. A mistake must lose points on the tests
+# of the functions it `loses` and nowhere else; an alternative must get full marks.
+# Forms of a change: docs/verifying.md.
+mistakes:
+  - name: log(exp(x)), the 1 missing
+    file: example.py
+    replace: "return F.softplus(x)"
+    with: "return x.exp().log()"
+    loses: [example.softplus]
+alternatives:
+  - name: the stable formula written out
+    function: example.softplus
+    source: |
+      def softplus(x):
+          return x.clamp(min=0) + (-x.abs()).exp().log1p()
+'''
+
 README = '''# {title}
 
 A course for the autograder, started with `autograder new-course`. Grade the reference:
 
     run_autograder --course {folder} --submission {folder}/reference --results results.json
 
-The example function is `softplus` in four places; replace it with yours, or delete it
+The example function is `softplus` in five places; replace it with yours, or delete it
 once your first function grades: `reference/example.py`, `checks/test_example.py`, the
-`example` problem and `example.py` in `student.files` of `course.yaml`, and
-`student_template/example.py` (regenerated). Then, in this order (docs/authoring.md has the
+`example` problem and `example.py` in `student.files` of `course.yaml`, its variants in
+`variants.yaml`, and `student_template/example.py` (regenerated). Then, in this order (docs/authoring.md has the
 details and line counts; docs/api.md what a check can call):
 
 1. `reference/`: the solved files students write; mark each solution with `# SOLUTION`.
 2. `course.yaml`: list the files under `student.files`, the tests under `problems`.
 3. `checks/test_*.py`: one check per function, written against `autograder.api`.
 4. `autograder template --course {folder}` writes `student_template/`.
-5. `autograder validate --course {folder}`: the reference earns full marks, the template and
-   degenerate submissions 0, and every check loads (`autograder build` checks it again).
+5. `variants.yaml`: the mistakes students make and the correct ways they write the code,
+   each one change of the reference (docs/verifying.md).
+6. `autograder validate --course {folder}`: the reference earns full marks, the template and
+   degenerate submissions 0, each mistake loses exactly its function's points, each
+   alternative full marks, and every check loads (`autograder build` checks it again).
+   `--mutants` adds generated mistakes, `--seeds 20` other secret seeds, `--kit` the
+   student kit's verdicts.
 '''
 
 
@@ -88,7 +112,7 @@ def new_course(folder, name=None):
     title = name.replace("-", " ").replace("_", " ").capitalize()
     files = {"course.yaml": MANIFEST.format(name=name, title=title),
              "reference/__init__.py": "", "reference/example.py": REFERENCE.format(title=title),
-             "checks/__init__.py": "", "checks/test_example.py": CHECK.format(),
+             "checks/__init__.py": "", "checks/test_example.py": CHECK.format(), "variants.yaml": VARIANTS,
              "README.md": README.format(title=title, folder=folder)}
     for relative, text in files.items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)

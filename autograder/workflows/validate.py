@@ -117,7 +117,7 @@ def candidates(course, functions, variants, scratch):
 def judged(course, assignment, assignment_path, found, seed, jobs, log):
     """(a Verdict per candidate, graded on ``seed``, each logged as it is known; their Graded)."""
     verdicts, graded = [], []
-    for candidate, result in zip(found, grading.grade_each([grading.Job(c.path, course.manifest, seed,
+    for candidate, result in zip(found, grading.grade_each([grading.Job(c.path, course.manifest, (seed,),
                                                                         assignment=assignment_path)
                                                             for c in found], workers=jobs)):
         ok, got = candidate.judge(assignment, result)
@@ -152,11 +152,12 @@ class Validation:
 
 
 def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, mutants=False, per_function=None,
-             kit=False):
+             kit=False, only=None):
     """Grade the reference, the template, the degenerate submissions and the declared
     variants of ``course``; with ``seeds``, again on that many secret seeds; with
     ``mutants``, its generated mutants; with ``kit``, the variants by its student kit too.
-    Returns the Validation, ``ok`` when the course grades rightly."""
+    ``only``: the submissions whose name contains this text. Returns the Validation, ``ok``
+    when the course grades rightly."""
     course = courses.load(course)
     assignment = assignment_file.load(assignment_path or course.manifest, course)
     with tempfile.TemporaryDirectory(prefix="agvalidate-") as scratch:
@@ -166,10 +167,11 @@ def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, m
         except courses.CourseError as exc:  # the author's: reported, and the rest still graded
             variants, errors = [], [str(exc)]
             log(f"FAIL {exc}")
-        found = candidates(course, assignment.graded_functions(), variants, scratch)
+        found = [c for c in candidates(course, assignment.graded_functions(), variants, scratch)
+                 if only is None or only in c.name]
         counts = {kind: sum(c.kind == kind for c in found) for kind in (MISTAKE, ALTERNATIVE)}
-        log(f"grading {len(found)} submissions: the reference, the template, {len(DEGENERATE)} degenerate, "
-            f"{counts[MISTAKE]} declared mistakes and {counts[ALTERNATIVE]} alternatives")
+        log(f"grading {len(found)} submissions: {len(found) - sum(counts.values())} made from the reference and "
+            f"template, {counts[MISTAKE]} declared mistakes and {counts[ALTERNATIVE]} alternatives")
         verdicts, graded = judged(course, assignment, assignment_path, found, SEED, jobs, log)
         validation = Validation(verdicts, errors)
         if seeds:

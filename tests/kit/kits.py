@@ -40,8 +40,8 @@ def disagreements(folder, course, kit):
     the comparison `autograder validate --kit` makes (autograder/verify/kit.py)."""
     kit_course = courses.load(Path(kit) / KIT / "course")
     tests = kit_tests(kit_course)
-    by_grader, by_kit = (grading.grade(grading.Job(Path(folder), courses.load(c).manifest, PUBLIC_SEED, tests=tests))
-                         for c in (course, kit_course))
+    by_grader, by_kit = (grading.grade(grading.Job(Path(folder), courses.load(c).manifest, (PUBLIC_SEED,),
+                                                   tests=tests))[0] for c in (course, kit_course))
     parity = compare(str(folder), by_grader.parts, by_kit.parts)
     return list(parity.differ), list(parity.unchecked)
 

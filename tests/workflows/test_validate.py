@@ -93,7 +93,7 @@ def test_mutants_seeds_and_the_kit_on_the_tiny_course(course):
     process = autograder("validate", "--course", course, "--mutants", "--per-function", "4", "--seeds", "2", "--kit",
                          timeout=1200)
     out = process.stdout
-    assert "seed 2 of 2: 0 verdict(s) changed (0 in all)" in out, out
+    assert "2 seeds × 10 submissions: 0 verdict(s) changed" in out, out
     assert "mutants per function: killed / equivalent / accepted / survived" in out
     summary = next(line for line in out.splitlines() if " mutants: " in line and "killed" in line)
     assert summary.endswith("100.0 % of the non-equivalent killed"), out

@@ -1,0 +1,89 @@
+"""Declared variants as data: loaded from a course's variants.yaml, applied to its reference,
+judged against a grading; an author's mistake in the file names its line."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import course as courses
+from autograder.course import CourseError
+from autograder.grader import assignment as assignment_file
+from autograder.verify import variants
+from autograder.verify.equivalence import same
+from autograder.verify.grading import Graded
+from autograder.grader.values import Returned
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+TINY = ROOT / "tests" / "courses" / "tiny"
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    shutil.copytree(TINY, tmp_path / "tiny", ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path / "tiny"
+
+
+def test_every_course_declares_variants_that_apply():
+    for folder in (ROOT, ROOT / "courses" / "cs236-hw2", TINY):
+        found = variants.load(courses.load(folder))
+        assert {v.kind for v in found} == {variants.MISTAKE, variants.ALTERNATIVE}, folder
+
+
+def test_a_function_is_replaced_in_place_and_a_submission_carries_the_change(tiny, tmp_path):
+    course = courses.load(tiny)
+    where = next(v for v in variants.load(course) if v.name.startswith("the coupling with torch.where"))
+    text = where.changed["coupling.py"]
+    assert "torch.where(keep, x" in text and text.startswith('"""The affine coupling layer')
+    assert "(1 - mask) * (x * torch.exp" not in text
+    submission = where.submission(course, tmp_path / "sub")
+    assert (submission / "toolkit" / "coupling.py").read_text() == text
+    assert (submission / "answers.yaml").is_file()
+
+
+def test_replace_function_keeps_decorators_and_indentation():
+    text = "class A:\n    @staticmethod\n    def f(x):\n        return x\n\n    def g(self):\n        return 1\n"
+    out = variants.replace_function(text, "A.f", "@staticmethod\ndef f(x):\n    return -x\n")
+    assert out == "class A:\n    @staticmethod\n    def f(x):\n        return -x\n\n    def g(self):\n        return 1\n"
+
+
+@pytest.mark.parametrize("old, new, error", [
+    ('replace: "return -torch.log(u.clamp_min(TINY)) / rate"', 'replace: "return nothing / rate"', "occurs 0 times"),
+    ("loses: [dist.sampling.sample_exponential]", "loses: [dist.sampling.sample_exponentially]",
+     "no function of the course"),
+    ('with: "return -torch.log(u.clamp_min(TINY)) * rate"', 'with: "return (("', "does not parse"),
+])
+def test_an_authors_mistake_names_its_line(tiny, old, new, error):
+    path = tiny / "variants.yaml"
+    assert path.read_text().count(old) == 1
+    path.write_text(path.read_text().replace(old, new))
+    with pytest.raises(CourseError, match=error) as raised:
+        variants.load(courses.load(tiny))
+    assert "variants.yaml:8: the rate multiplies instead of dividing" in str(raised.value)
+
+
+def _graded(scores, output="wrong"):
+    records = {t: {"name": t, "score": s, "max_score": m, "output": output} for t, (s, m) in scores.items()}
+    return Graded(records, sum(s for s, _ in scores.values()), "", ())
+
+
+def test_a_mistake_passes_only_when_it_costs_exactly_its_functions():
+    course = courses.load(TINY)
+    assignment = assignment_file.load(course.manifest, course)
+    rate = next(v for v in variants.load(course) if v.name == "the rate multiplies instead of dividing")
+    full = {t: (s.points, s.points) for t, s in assignment.tests.items()}
+    caught = {**full, "test_sample_exponential": (1.0, 4.0)}
+    assert rate.judge(assignment, _graded(caught, "… divide by the rate …")) == (
+        True, "lost dist.sampling.sample_exponential")
+    ok, got = rate.judge(assignment, _graded(caught, "off by a factor"))
+    assert not ok and "message lacks 'divide by the rate'" in got
+    ok, got = rate.judge(assignment, _graded(full))
+    assert not ok and got == "lost nothing; dist.sampling.sample_exponential kept its points"
+    ok, got = rate.judge(assignment, _graded({**caught, "test_log_sigmoid": (0.0, 4.0)}, "divide by the rate"))
+    assert not ok and "test_log_sigmoid scored 0 of 4" in got
+
+
+def test_equal_means_equal_to_roundoff_with_the_same_structure():
+    a = Returned(__import__("numpy").array([1.0, 2.0], dtype="float32"), "float32", "cpu", False)
+    b = Returned(a.array * (1 + 3e-7), "float32", "cpu", False)
+    c = Returned(a.array * (1 + 3e-5), "float32", "cpu", False)
+    assert same((a, 1.0), (b, 1.0)) and not same(a, c) and not same((a,), [a]) and not same(a, None)
