@@ -12,13 +12,13 @@ graded as a submission with only the tests that cover that function, and is
   one-line diff with the tests that should have caught it.
 """
 import dataclasses
-import difflib
 
 from . import grading
 from .mutate import mutants as generate
 from .variants import reference_submission
 
 KILLED, EQUIVALENT, ACCEPTED, SURVIVED = "killed", "equivalent", "accepted", "survived"
+RAISED = "check raised"  # a check crashed on the mutant's output: the course's error, as validate counts it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,13 +28,10 @@ class Judged:
     tests: tuple
     status: str
     why: str  # killed: the losing test's first line; survived: the first call that differed
-    original: str  # the reference's file
 
     def diff(self):
-        """The changed line, before and after: "vae.py:57: - old / + new"."""
-        old = [line for line in difflib.ndiff(self.original.splitlines(), self.mutant.source.splitlines())
-               if line[:1] in "-+"]
-        return f"{self.file}:{self.mutant.line}: " + " / ".join(f"{d[0]} {d[2:].strip()}" for d in old)
+        """The change on one line: "vae.py:57: `x.sum(-1)` → `x.mean(-1)`"."""
+        return f"{self.file}:{self.mutant.line}: `{self.mutant.before}` → `{self.mutant.after}`"
 
 
 @dataclasses.dataclass
@@ -43,7 +40,8 @@ class Report:
 
     @property
     def survivors(self):
-        return [r for r in self.results if r.status == SURVIVED]
+        """The mutants the checks did not judge rightly: survivors, and those a check crashed on."""
+        return [r for r in self.results if r.status in (SURVIVED, RAISED)]
 
     @property
     def ok(self):
@@ -51,26 +49,40 @@ class Report:
 
     def counts(self, function=None):
         chosen = [r for r in self.results if function is None or r.mutant.function == function]
-        return {status: sum(r.status == status for r in chosen) for status in (KILLED, EQUIVALENT, ACCEPTED, SURVIVED)}
+        return {status: sum(r.status == status for r in chosen)
+                for status in (KILLED, EQUIVALENT, ACCEPTED, SURVIVED, RAISED)}
 
     @staticmethod
     def kill_rate(counts):
-        judged = counts[KILLED] + counts[SURVIVED]
+        judged = counts[KILLED] + counts[SURVIVED] + counts[RAISED]
         return counts[KILLED] / judged if judged else 1.0
 
     def describe(self):
         lines = ["mutants per function: killed / equivalent / accepted / survived"]
         for function in dict.fromkeys(r.mutant.function for r in self.results):
             c = self.counts(function)
-            lines.append(f"  {function}: {c[KILLED]} / {c[EQUIVALENT]} / {c[ACCEPTED]} / {c[SURVIVED]}")
+            lines.append(f"  {function}: {c[KILLED]} / {c[EQUIVALENT]} / {c[ACCEPTED]} / {c[SURVIVED] + c[RAISED]}")
         c = self.counts()
         lines.append(f"{len(self.results)} mutants: {c[KILLED]} killed, {c[EQUIVALENT]} equivalent, {c[ACCEPTED]} "
-                     f"accepted, {c[SURVIVED]} survived; {100 * self.kill_rate(c):.1f} % of the non-equivalent "
-                     "killed")
+                     f"accepted, {c[SURVIVED]} survived, {c[RAISED]} made a check raise; "
+                     f"{100 * self.kill_rate(c):.1f} % of the non-equivalent killed")
         for r in self.survivors:
-            lines.append(f"SURVIVED {r.mutant.operator}: {r.diff()}  (should have been caught by "
-                         f"{', '.join(r.tests)}; {r.why})")
+            lines.append(f"{r.status.upper()} {r.mutant.operator}: {r.diff()}  ({', '.join(r.tests)}: {r.why})")
         return "\n".join(lines)
+
+
+def _classify(file, mutant, graded, accepted, nondeterministic):
+    """(status, why) of one graded mutant."""
+    lost = sorted(graded.lost())
+    if any(v.changed.get(file) == mutant.source for v in accepted):
+        return ACCEPTED, ""
+    if graded.course_errors:
+        return RAISED, graded.course_errors[0].splitlines()[0][:200]
+    if lost:
+        return KILLED, graded.records[lost[0]]["output"].splitlines()[0][:160]
+    if graded.calls and not set(graded.differ) - nondeterministic:
+        return EQUIVALENT, ""
+    return SURVIVED, graded.differ[0] if graded.differ else "the checks made no call of it"
 
 
 def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_function=None, accepted=(), log=print):
@@ -83,11 +95,11 @@ def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_fun
     def tests_of(function):  # a method's tests are its class's too
         return tuple(dict.fromkeys(t for name, tests in covered.items() for t in tests
                                    if function == name or function.startswith(name + ".")))
-    originals, found = {}, []
+    found = []
     for module, file in zip(course.modules, course.files):
-        originals[file] = (course.reference / file).read_text()
         graded_here = [f for f in covered if f.startswith(module + ".")]
-        found += [(file, m) for m in generate(originals[file], module, graded_here, per_function=per_function)]
+        found += [(file, m) for m in generate((course.reference / file).read_text(), module, graded_here,
+                                             per_function=per_function)]
     log(f"grading {len(found)} mutants of {len({m.function for _, m in found})} functions, each with the tests "
         "that cover its function")
     baseline = grading.grade_all([grading.Job(reference_submission(course, scratch / "mutants" / "reference"),
@@ -103,19 +115,13 @@ def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_fun
         jobs_.append(grading.Job(target, course.manifest, (1,), tests=tests_of(mutant.function),
                                  assignment=assignment_path, observe_values=True))
     results = []
-    for (file, mutant), graded in zip(found, grading.grade_all(jobs_, workers=jobs)):
-        tests = tests_of(mutant.function)
-        lost = sorted(graded.lost())
-        if any(v.changed.get(file) == mutant.source for v in accepted):
-            status, why = ACCEPTED, ""
-        elif lost:
-            status, why = KILLED, graded.records[lost[0]]["output"].splitlines()[0][:160] if graded.records else ""
-        elif graded.calls and not set(graded.differ) - nondeterministic:
-            status, why = EQUIVALENT, ""
-        else:
-            status = SURVIVED
-            why = (graded.differ[0] if graded.differ else "the checks made no call of it")
-        results.append(Judged(mutant, file, tests, status, why, originals[file]))
+    for index, ((file, mutant), graded) in enumerate(zip(found, grading.grade_each(jobs_, workers=jobs)), 1):
+        results.append(Judged(mutant, file, tests_of(mutant.function),
+                              *_classify(file, mutant, graded, accepted, nondeterministic)))
+        if results[-1].status in (SURVIVED, RAISED):
+            log(f"{results[-1].status.upper()} {mutant.operator}: {results[-1].diff()}")
+        if index % 50 == 0:
+            log(f"{index} of {len(found)} mutants graded")
     report = Report(results)
     log(report.describe())
     return report

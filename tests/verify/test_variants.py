@@ -87,3 +87,21 @@ def test_equal_means_equal_to_roundoff_with_the_same_structure():
     b = Returned(a.array * (1 + 3e-7), "float32", "cpu", False)
     c = Returned(a.array * (1 + 3e-5), "float32", "cpu", False)
     assert same((a, 1.0), (b, 1.0)) and not same(a, c) and not same((a,), [a]) and not same(a, None)
+
+
+def test_a_mutant_is_killed_equivalent_accepted_or_a_survivor():
+    from autograder.verify.mutants import ACCEPTED, EQUIVALENT, KILLED, RAISED, SURVIVED, _classify
+    from autograder.verify.mutate import Mutant
+
+    mutant = Mutant("vae.f", "reduction", 3, "x.sum(-1)", "x.mean(-1)", "changed text")
+    kept = Graded({"test_f": {"name": "f", "score": 3.0, "max_score": 3.0, "output": ""}}, 3.0, ())
+    lost = Graded({"test_f": {"name": "f", "score": 1.0, "max_score": 3.0, "output": "f: off by a factor"}}, 1.0, ())
+    accepted = [variants.Variant("keepdim", variants.ALTERNATIVE, {"vae.py": "changed text"})]
+    assert _classify("vae.py", mutant, lost, [], set()) == (KILLED, "f: off by a factor")
+    assert _classify("vae.py", mutant, kept, accepted, set())[0] == ACCEPTED
+    assert _classify("vae.py", mutant, Graded(kept.records, 3.0, (), calls=4), [], set())[0] == EQUIVALENT
+    differs = Graded(kept.records, 3.0, (), calls=4, differ=("vae.f: value differ",))
+    assert _classify("vae.py", mutant, differs, [], set()) == (SURVIVED, "vae.f: value differ")
+    assert _classify("vae.py", mutant, differs, [], {"vae.f: value differ"})[0] == EQUIVALENT  # the reference's own noise
+    assert _classify("vae.py", mutant, Graded(kept.records, 3.0, ()), [], set())[0] == SURVIVED  # no call: no evidence
+    assert _classify("vae.py", mutant, Graded(lost.records, 1.0, ("checks/x.py raised",)), [], set())[0] == RAISED
