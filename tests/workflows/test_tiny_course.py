@@ -37,7 +37,7 @@ def test_run_autograder_from_another_folder(tmp_path):
     submission(tmp_path / "mine")
     wrong = submission(tmp_path / "wrong", broken={"logistic.py": "import torch\n\ndef log_sigmoid(x):\n"
                                                                   "    return -torch.log1p(torch.exp(x))\n"})
-    for name, expected in (("mine", 10), ("wrong", 6)):
+    for name, expected in (("mine", 14), ("wrong", 10)):
         process = subprocess.run([str(ROOT / "run_autograder"), "--course", str(TINY), "--submission", name,
                                   "--results", f"{name}.json", "--quiet"], cwd=tmp_path, capture_output=True,
                                  text=True, timeout=300)
@@ -59,7 +59,7 @@ def test_an_edition_that_imports_the_package_by_another_name(tmp_path):
                              timeout=300)
     assert process.returncode == 0, process.stderr
     results = json.loads((tmp_path / "kit.json").read_text())
-    assert results["score"] == 10, [t["output"][:300] for t in results["tests"]]
+    assert results["score"] == 14, [t["output"][:300] for t in results["tests"]]
 
 
 def test_a_zip_as_the_homework_makes_it(tmp_path):
@@ -71,7 +71,7 @@ def test_a_zip_as_the_homework_makes_it(tmp_path):
                              timeout=300)
     assert process.returncode == 0, process.stderr
     results = json.loads((tmp_path / "zip.json").read_text())
-    assert results["score"] == 10 and "Graded the files inside submission.zip." in results["output"]
+    assert results["score"] == 14 and "Graded the files inside submission.zip." in results["output"]
 
 
 def test_batch_and_report(tmp_path):
@@ -81,9 +81,9 @@ def test_batch_and_report(tmp_path):
                          cwd=tmp_path)
     assert process.returncode == 0, process.stdout + process.stderr
     results = {name: json.loads((tmp_path / "graded" / name / "results.json").read_text()) for name in ("alice", "bob")}
-    assert results["alice"]["score"] == 10 and results["bob"]["score"] == 0
+    assert results["alice"]["score"] == 14 and results["bob"]["score"] == 0
     report = autograder("report", "graded", cwd=tmp_path)
-    assert report.returncode == 0 and "2 submissions: mean 5" in report.stdout, report.stdout + report.stderr
+    assert report.returncode == 0 and "2 submissions: mean 7" in report.stdout, report.stdout + report.stderr
 
 
 def test_student_kit_checks_the_course(tmp_path):
@@ -97,11 +97,11 @@ def test_student_kit_checks_the_course(tmp_path):
     assert not [n for n in names if n.startswith(("reference", ".kit/course/reference"))]
     run = [sys.executable, "check.py"]
     blank = subprocess.run(run, cwd=tmp_path / "kit", capture_output=True, text=True, timeout=300)
-    assert blank.returncode == 1 and "0 of 2 checked here pass (0 of 8 points)" in blank.stdout, blank.stdout + blank.stderr
+    assert blank.returncode == 1 and "0 of 3 checked here pass (0 of 12 points)" in blank.stdout, blank.stdout + blank.stderr
     shutil.copytree(TINY / "reference" / "toolkit", tmp_path / "kit" / "toolkit", dirs_exist_ok=True)
     shutil.copy(TINY / "reference" / "answers.yaml", tmp_path / "kit" / "answers.yaml")
     solved = subprocess.run(run, cwd=tmp_path / "kit", capture_output=True, text=True, timeout=300)
-    assert solved.returncode == 0 and "2 of 2 checked here pass (8 of 8 points)" in solved.stdout, solved.stdout + solved.stderr
+    assert solved.returncode == 0 and "3 of 3 checked here pass (12 of 12 points)" in solved.stdout, solved.stdout + solved.stderr
     assert "Not checked here (2 points; Gradescope checks them): answers." in solved.stdout
 
 
@@ -113,4 +113,4 @@ def test_build_unpacked_and_set_up_in_a_fresh_environment(tmp_path):
     assert not [n for n in names if n.startswith(("checks/test_vae", "reference/vae", "tests/", "student_template/"))]
     results = graded_as_gradescope_does(tmp_path / "autograder.zip", tmp_path / "autograder", submission)
     validate(results)
-    assert results["score"] == 10, results["output"]
+    assert results["score"] == 14, results["output"]
