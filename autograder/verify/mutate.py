@@ -21,7 +21,7 @@ import dataclasses
 import itertools
 import re
 
-from autograder.template import MARKER
+from ..template import MARKER
 
 
 @dataclasses.dataclass(frozen=True)
