@@ -182,7 +182,7 @@ def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, m
             from ..verify.mutants import run_mutants
             validation.mutants = run_mutants(course, assignment, assignment_path, scratch, jobs=jobs,
                                              per_function=per_function,
-                                             accepted=[c.variant for c in found if c.kind == ALTERNATIVE], log=log)
+                                             accepted=[v for v in variants if v.kind == ALTERNATIVE], log=log)
         if kit:
             from ..verify.kit import kit_parity
             (scratch / "kit").mkdir()

