@@ -7,7 +7,6 @@ points on the functions it breaks and nowhere else) and every edition written ot
 apart. The training problem is graded separately (it would double the time)."""
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
