@@ -66,6 +66,7 @@ class Report:
         lines.append(f"{len(self.results)} mutants: {c[KILLED]} killed, {c[EQUIVALENT]} equivalent, {c[ACCEPTED]} "
                      f"accepted, {c[SURVIVED]} survived, {c[RAISED]} made a check raise; "
                      f"{100 * self.kill_rate(c):.1f} % of the non-equivalent killed")
+        lines += [f"equivalent {r.mutant.operator}: {r.diff()}" for r in self.results if r.status == EQUIVALENT]
         for r in self.survivors:
             lines.append(f"{r.status.upper()} {r.mutant.operator}: {r.diff()}  ({', '.join(r.tests)}: {r.why})")
         return "\n".join(lines)
