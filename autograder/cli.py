@@ -137,8 +137,9 @@ def _validated(course, assignment, jobs=None, seeds=0, mutants=False, per_functi
     if validation.ok:
         print("the course grades rightly")
         return True
-    print(f"the course would grade wrongly: {'; '.join(validation.problems)} (course error lines name the file "
-          "and line)", file=sys.stderr)
+    errors = any(v.course_errors for v in validation.verdicts)
+    print(f"the course would grade wrongly: {'; '.join(validation.problems)}"
+          + (" (course error lines name the file and line)" if errors else ""), file=sys.stderr)
     return False
 
 
