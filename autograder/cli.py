@@ -219,11 +219,8 @@ def _new_course(args):
     return 0
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="autograder", description=(
-        "Grade deep-generative-model submissions: one, or a whole class; build what Gradescope and students get."))
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _grading_commands(commands):
+    """grade, batch, report: grading submissions and reading the results."""
     grade = commands.add_parser("grade", help="grade one submission folder",
                                 description="Grade one submission: a per-test table and results.json.")
     grade.add_argument("submission", type=_path, help="the submission folder (module files, or a notebook)")
@@ -260,6 +257,9 @@ def main(argv=None):
     _course_argument(report)  # its title heads the summary; the results hold everything else
     report.set_defaults(run=_report)
 
+
+def _validate_command(commands):
+    """validate: would the course grade rightly (workflows/validate.py, verify/)."""
     validate = commands.add_parser("validate", help="check that a course grades rightly",
                                    description="Grade, each as a student's submission, on a fixed seed: the "
                                                "course's reference (must earn full marks), its template and "
@@ -286,6 +286,9 @@ def main(argv=None):
                                "differs from the grader's on the public seed")
     validate.set_defaults(run=_validate)
 
+
+def _shipping_commands(commands):
+    """build, student-kit, check: what Gradescope and students get."""
     build = commands.add_parser("build", help="validate a course and build its Gradescope autograder.zip",
                                 description="Validate the course (as `autograder validate`; no zip when it would "
                                             "grade wrongly), then write the zip to upload as a Gradescope "
@@ -319,6 +322,9 @@ def main(argv=None):
     check.add_argument("--assignment", type=_path, default=None)
     check.set_defaults(run=_check)
 
+
+def _authoring_commands(commands):
+    """template, new-course, experiment: writing a course."""
     template = commands.add_parser("template", help="regenerate a course's template from its reference",
                                    description="Write the course's template from its reference's # SOLUTION markers.")
     template.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
@@ -347,6 +353,13 @@ def main(argv=None):
     experiment.add_argument("--out", type=_path, default=_path("experiment"))
     experiment.set_defaults(run=_experiment)
 
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="autograder", description=(
+        "Grade deep-generative-model submissions: one, or a whole class; build what Gradescope and students get."))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_grading_commands, _validate_command, _shipping_commands, _authoring_commands):
+        add(commands)
     args = parser.parse_args(argv)
     args.parser = commands.choices[args.command]
     if args.run is _grade:

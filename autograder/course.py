@@ -122,6 +122,12 @@ class Course:
                 names |= _public_names(self.reference / file, module)
         return names
 
+    def coverable(self):
+        """Every name a test may cover: the contract's functions, and its answers alone or by
+        group ("answers.part1" covers "answers.part1.a" and "answers.part1.b")."""
+        return self.functions() | {"answers." + ".".join(name.split(".")[:i]) for name in self.answer_names()
+                                   for i in range(1, name.count(".") + 2)}
+
     def answer_names(self):
         if self.answer_key is None:
             return []

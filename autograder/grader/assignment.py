@@ -67,9 +67,7 @@ def load(path, course=None):
     defaults = {**DEFAULTS, **raw.get("defaults", {})}
     known = None
     if course is not None:
-        # an answer may be covered alone or by its group: `part1` covers `part1.a` and `part1.b`
-        known = course.functions() | {"answers." + ".".join(name.split(".")[:i]) for name in course.answer_names()
-                                      for i in range(1, name.count(".") + 2)}
+        known = course.coverable()
         checks = course.check_names()
     tests, problems = {}, []
     for p_index, problem in enumerate(raw["problems"], 1):

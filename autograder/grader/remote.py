@@ -15,8 +15,9 @@ class Remote:
 
     def __init__(self, course, submission, start_worker, device="cpu", starting=None, reference=None, watch=None):
         self.course, self.submission, self.start_worker, self.device = course, submission, start_worker, device
-        # watch(reference, header, arrays, reply or StudentError): sees every call of the
-        # submission (the verification harness's evidence that a mutant equals the reference)
+        # watch(reference, header, arrays, reply or StudentError, the reference's reply or None):
+        # sees every call of the submission (the verification harness's evidence that a mutant
+        # equals the reference)
         self.watch = watch
         self.worker, self.imported, self.broken = None, set(), {}
         self.stood_in = set()  # modules the submission imports that are not installed (course: stand_ins)
@@ -81,7 +82,7 @@ class Remote:
         """Call ``function`` ("module.name") on both sides; returns an Outcome."""
         header, arrays = self.build_request(function, *args, **kwargs)
         want = decode_reply(*self.reference.answer(header, arrays))
-        return Outcome(self._call_student(function, header, arrays), want)
+        return Outcome(self._call_student(function, header, arrays, want), want)
 
     def run_student(self, function, *args, **kwargs):
         return self._call_student(function, *self.build_request(function, *args, **kwargs))
@@ -90,15 +91,15 @@ class Remote:
         return build_request(self.course, function, *args, device=self.device,
                              helpers=self.reference.helpers_of(function), **kwargs)
 
-    def _call_student(self, function, header, arrays):
+    def _call_student(self, function, header, arrays, want=None):
         if self.watch is None:
             return self._call_worker(function, header, arrays)
         try:
             reply = self._call_worker(function, header, arrays)
         except StudentError as exc:
-            self.watch(self.reference, header, arrays, exc)
+            self.watch(self.reference, header, arrays, exc, want)
             raise
-        self.watch(self.reference, header, arrays, reply)
+        self.watch(self.reference, header, arrays, reply, want)
         return reply
 
     def _call_worker(self, function, header, arrays):

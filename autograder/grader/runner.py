@@ -144,6 +144,37 @@ def grade(submission_dir, results_path, *, course=None, device="auto", assignmen
     return results
 
 
+def _start_in_background(start):
+    """(executor, future of ``start()``, [its seconds once done]): the worker imports torch
+    while the grader does, the answers are judged and pytest starts. The starting thread
+    must outlive the worker: bubblewrap kills its sandbox when the thread that started it
+    exits (--die-with-parent is a parent-death signal, per thread)."""
+    seconds = []
+
+    def timed():
+        begun = time.perf_counter()
+        try:
+            return start()
+        finally:
+            seconds.append(time.perf_counter() - begun)
+    starter = concurrent.futures.ThreadPoolExecutor(1)
+    return starter, starter.submit(timed), seconds
+
+
+def _checked(course, assignment, submission, remote, seeds):
+    """A GradescopePlugin per seed, each after pytest ran the course's checks with it."""
+    from . import fixtures  # imports torch: after the worker's start
+    judged = course.answer_key is not None and course.record is None  # a kit holds no key
+    verdicts = grade_answers(submission.answers, course) if judged else {}
+    plugins = []
+    for seed in seeds:
+        plugins.append(GradescopePlugin(assignment, remote, seed, verdicts))
+        code, output = run_checks(course, [plugins[-1], fixtures])
+        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            raise RuntimeError(f"pytest could not run the checks (exit {code}):\n{output[-3000:]}")
+    return plugins
+
+
 def _grade(submission_dir, course_path, device, assignment_path, seed, log, started, tests, reference, observe,
            watch, again):
     processes.become_subreaper()
@@ -166,34 +197,15 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
 
     def start_worker():
         return Worker(stage, assignment.limits, confined, device).start()
-    def start_first_worker():
-        started = time.perf_counter()
-        try:
-            return start_worker()
-        finally:
-            first_start.append(time.perf_counter() - started)
-    first_start = []
-    # the worker imports torch while the grader does, the answers are judged and pytest starts
-    # the starting thread must outlive the worker: bubblewrap kills its sandbox when the
-    # thread that started it exits (--die-with-parent is a parent-death signal, per thread)
-    starter = concurrent.futures.ThreadPoolExecutor(1)
-    starting = starter.submit(start_first_worker)
+    starter, starting, first_start = _start_in_background(start_worker)
     import torch
 
-    from . import fixtures
     from .remote import Remote
     torch.set_num_threads(1)  # as in the worker: the same reduction order on both sides
     remote = Remote(course, submission, start_worker, device, starting=starting,
                     reference=reference(course) if reference else None, watch=watch)
     try:
-        judged = course.answer_key is not None and course.record is None  # a kit holds no key
-        verdicts = grade_answers(submission.answers, course) if judged else {}
-        plugins = []
-        for secret in (seed, *again):
-            plugins.append(GradescopePlugin(assignment, remote, secret, verdicts))
-            code, output = run_checks(course, [plugins[-1], fixtures])
-            if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-                raise RuntimeError(f"pytest could not run the checks (exit {code}):\n{output[-3000:]}")
+        plugins = _checked(course, assignment, submission, remote, (seed, *again))
         plugin = plugins[0]
     finally:
         remote.close()

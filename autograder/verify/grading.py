@@ -101,7 +101,9 @@ def _in_child(job, timeout):
             process = subprocess.run([sys.executable, "-m", "autograder.verify.grading", str(request), str(answer)],
                                      capture_output=True, text=True, timeout=timeout * len(job.seeds))
             if process.returncode != 0 or not answer.is_file():
-                failed = f"the grading process failed (exit {process.returncode}): {process.stderr[-2000:]}"
+                why = process.stderr[-2000:].strip() or (f"stopped by signal {-process.returncode}"
+                                                          if process.returncode < 0 else "no output")
+                failed = f"the grading process failed (exit {process.returncode}): {why}"
         except subprocess.TimeoutExpired:
             failed = f"the grading took over {timeout:g} s a seed"
         if failed:

@@ -31,7 +31,9 @@ def verdict(candidate, assignment, graded):
 
 def verdict_changes(course, assignment, assignment_path, candidates, first, seeds, jobs=None, log=print):
     """[Change] of ``candidates`` over ``seeds``, against ``first`` (their Graded on the fixed seed)."""
-    chunk = max(1, -(-len(seeds) * len(candidates) // (4 * ((jobs or os.cpu_count() or 1) + 1))))
+    # enough jobs for every worker even with few candidates; one worker per job serves its seeds
+    pieces = max(1, -(-2 * ((jobs or os.cpu_count() or 1) + 1) // len(candidates)))
+    chunk = -(-len(seeds) // pieces)
     chunks = [tuple(seeds[i:i + chunk]) for i in range(0, len(seeds), chunk)]
     work = [(c, f, part) for c, f in zip(candidates, first) for part in chunks]
     changes = []

@@ -141,9 +141,7 @@ def load(course):
         raise CourseError(f"{course.manifest}: variants: {course.variants} does not exist")
     data, line_of = read_yaml(course.variants)
     validate(data or {}, line_of, course.variants, schema=SCHEMA)
-    functions, found = course.functions(), []
-    known = functions | {f"answers.{n}" for n in course.answer_names()} | {
-        "answers." + ".".join(n.split(".")[:i]) for n in course.answer_names() for i in range(1, n.count(".") + 1)}
+    known, found = course.coverable(), []
     for key, kind in (("mistakes", MISTAKE), ("alternatives", ALTERNATIVE)):
         for index, entry in enumerate((data or {}).get(key) or []):
             where = f"{course.variants.name}:{line_of([key, index])}"

@@ -49,8 +49,9 @@ class Candidate:
             return self.variant.judge(assignment, graded)
         got = f"{graded.score:g} / {assignment.total:g}"
         if self.expected == FULL:
+            lost = graded.lost()
             off = [f"{r['name']} lost points: {r['output'].splitlines()[0][:160] if r['output'] else ''}"
-                   for t, r in graded.records.items() if t in graded.lost()]
+                   for t, r in graded.records.items() if t in lost]
             ok = graded.score >= assignment.total
         else:
             off = [f"{r['name']} earned {r['score']:g}" for r in graded.records.values() if r["score"] > 0]
