@@ -1,11 +1,17 @@
 """The same verdicts on every secret seed: ``autograder validate --seeds N`` grades every
-candidate again on N fresh seeds and lists each verdict that differs from the fixed seed's.
+candidate again on N fresh seeds and lists each test whose verdict differs from the fixed
+seed's.
 
-A verdict here is what the candidate is judged by (ok or not) and which tests lost points.
-Each statistical part fails a correct submission with probability α ≤ 1e-6, so over N seeds
-and P such parts about N·P·1e-6 changes are expected: none in practice; a change is a check
-whose verdict depends on its inputs (a flaky test). A candidate's seeds are graded by one
-worker in turn (runner.grade's ``again``), in chunks that keep every core busy.
+A test's verdict is its score and the verdict of each of its parts: a mistake caught by
+its values on one seed and only by its float64 part on another costs the student different
+points, and is a change. Each statistical part fails a correct submission with probability
+α ≤ 1e-6, so over N seeds and P such parts about N·P·1e-6 changes are expected: none in
+practice; a change is a check whose verdict depends on its inputs (a flaky test).
+
+A variant is regraded only on the tests that cover what it changes (``Variant.touches``):
+every other test runs the reference's code, its calls into the changed function served by
+the reference, and the reference's own seeds prove those. Each candidate's seeds are graded
+by one worker in turn (runner.grade's ``again``), in chunks that keep every core busy.
 """
 import dataclasses
 import os
@@ -17,37 +23,76 @@ from . import grading
 class Change:
     candidate: str
     seed: int
-    before: str  # the fixed seed's verdict, in words
+    test: str  # the test's name
+    before: str  # the fixed seed's verdict of that test, in words
     after: str
 
     def describe(self):
-        return f"CHANGED {self.candidate} on seed {self.seed}: {self.before} → {self.after}"
+        return f"CHANGED {self.candidate} on seed {self.seed}: {self.test}: {self.before} → {self.after}"
 
 
-def verdict(candidate, assignment, graded):
-    ok, _ = candidate.judge(assignment, graded)
-    return f"{'ok' if ok else 'FAIL'}, lost {', '.join(sorted(graded.lost())) or 'nothing'}"
+def test_verdicts(graded, tests):
+    """{test id: (name, its verdict in words)} of ``tests`` in a Graded."""
+    found = {}
+    for test in tests:
+        record = graded.records.get(test)
+        if record is None:
+            found[test] = (test, "no result")
+            continue
+        parts = graded.parts.get(test, {})
+        named = [f"{part} {verdict}" for part, verdict in parts.items() if part]
+        found[test] = (record["name"], f"{record['score']:g}/{record['max_score']:g}"
+                       + (f" ({', '.join(named)})" if named else ""))
+    return found
+
+
+def regraded_tests(course, assignment, candidate):
+    """The test ids a candidate's seeds regrade: those covering what its variant changes (and
+    may also cost), or all (None) for the reference, the template and a wider change."""
+    touched = candidate.variant.touches(course) if candidate.variant is not None else None
+    if touched is None:
+        return None
+    touched |= candidate.variant.may_also_lose
+    return tuple(t for t, spec in assignment.tests.items() if set(spec.covers) & touched) or None
 
 
 def verdict_changes(course, assignment, assignment_path, candidates, first, seeds, jobs=None, log=print):
     """[Change] of ``candidates`` over ``seeds``, against ``first`` (their Graded on the fixed seed)."""
-    # enough jobs for every worker even with few candidates; one worker per job serves its seeds
-    pieces = max(1, -(-2 * ((jobs or os.cpu_count() or 1) + 1) // len(candidates)))
-    chunk = -(-len(seeds) // pieces)
-    chunks = [tuple(seeds[i:i + chunk]) for i in range(0, len(seeds), chunk)]
-    work = [(c, f, part) for c, f in zip(candidates, first) for part in chunks]
-    changes = []
-    graded = grading.grade_seeds([grading.Job(c.path, course.manifest, part, assignment=assignment_path)
-                                  for c, _, part in work], workers=jobs)
-    for (candidate, before, part), results in zip(work, graded):
-        wanted = verdict(candidate, assignment, before)
-        found = [Change(candidate.name, seed, wanted, got) for seed, result in zip(part, results)
-                 if (got := verdict(candidate, assignment, result)) != wanted]
-        for change in found:
-            log(change.describe())
-        changes += found
-        if part == chunks[-1]:
-            log(f"{candidate.name}: {len(seeds)} seeds, {sum(c.candidate == candidate.name for c in changes)} "
-                "verdict(s) changed")
+    tests = [regraded_tests(course, assignment, c) for c in candidates]
+    work = _chunks(candidates, tests, first, len(assignment.tests), seeds, (jobs or os.cpu_count() or 1) + 1)
+    graded = grading.grade_seeds([grading.Job(c.path, course.manifest, part, tests=t, assignment=assignment_path)
+                                  for c, t, _, part in work], workers=jobs)
+    changes, counted = [], {}
+    for (candidate, kept, before, part), results in zip(work, graded):
+        wanted = test_verdicts(before, kept or assignment.tests)
+        for seed, result in zip(part, results):
+            found = [Change(candidate.name, seed, name, verdict, got)
+                     for test, (name, verdict) in wanted.items()
+                     if (got := test_verdicts(result, [test])[test][1]) != verdict]
+            found += [Change(candidate.name, seed, "course error", "none", error.splitlines()[0])
+                      for error in result.course_errors]
+            for change in found:
+                log(change.describe())
+            changes += found
+        counted[candidate.name] = counted.get(candidate.name, 0) + len(part)
+        if counted[candidate.name] == len(seeds):
+            shown = f"{len(kept)} test(s)" if kept else "every test"
+            log(f"{candidate.name}: {len(seeds)} seeds on {shown}, "
+                f"{sum(c.candidate == candidate.name for c in changes)} verdict(s) changed")
     log(f"{len(seeds)} seeds × {len(candidates)} submissions: {len(changes)} verdict(s) changed")
     return changes
+
+
+def _chunks(candidates, tests, first, every, seeds, workers):
+    """[(candidate, its tests, its fixed-seed Graded, a tuple of seeds)]: each candidate's
+    seeds cut so that no piece costs much more than a fair share of the whole (cost: the
+    tests it runs, plus a grading process's start, which costs about as much as 40 tests)."""
+    start = 40
+    costs = [start + len(seeds) * len(t or range(every)) for t in tests]
+    share = max(sum(costs) / (4 * workers), 1)
+    work = []
+    for candidate, kept, before, cost in zip(candidates, tests, first, costs):
+        pieces = min(len(seeds), max(1, round(cost / share)))
+        size = -(-len(seeds) // pieces)
+        work += [(candidate, kept, before, tuple(seeds[i:i + size])) for i in range(0, len(seeds), size)]
+    return work

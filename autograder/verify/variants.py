@@ -85,6 +85,42 @@ class Variant:
                   and not all(word.lower() in r["output"].lower() for word in self.hint)]
         return not notes and not graded.course_errors, got + listed(notes)
 
+    def touches(self, course):
+        """The contract names this variant may change the results of: the functions and
+        methods whose definitions differ from the reference's, every function of a file whose
+        other code differs (imports, constants, a helper of the student's own), the answers
+        where it changes them; None (everything) where it adds a file of its own."""
+        names = {n for n in course.coverable() if n.startswith("answers.")} if self.answers is not None else set()
+        module_of = dict(zip(course.files, course.modules))
+        for file, text in self.changed.items():
+            module = module_of.get(file)
+            if module is None or not (course.reference / file).is_file():
+                return None
+            before, after = _definitions((course.reference / file).read_text()), _definitions(text)
+            changed = {f"{module}.{q}" for q in before.keys() | after.keys() if before.get(q) != after.get(q)}
+            if changed - course.functions():  # module-level code, or a function outside the contract
+                changed = {name for name in course.functions() if name.startswith(module + ".")}
+            names |= changed
+        return frozenset(names)
+
+
+def _definitions(text):
+    """{qualname: its syntax tree, dumped} of a module's functions and methods; "" holds
+    everything else (imports, constants, class bodies), which no single function owns."""
+    found, rest = {}, []
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found[node.name] = ast.dump(node)
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    found[f"{node.name}.{item.name}"] = ast.dump(item)
+            rest += [node.name, *map(ast.dump, [*node.bases, *node.keywords, *node.decorator_list]),
+                     *(ast.dump(item) for item in node.body if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)))]
+        else:
+            rest.append(ast.dump(node))
+    return {**found, "": "\n".join(rest)}
+
 
 def listed(notes, shown=3):
     """"; a; b; c; and 4 more": the first few notes, after what was got."""
