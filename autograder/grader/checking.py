@@ -4,6 +4,7 @@ noise. Each raises ``Mismatch`` with a message a student can act on."""
 import numpy as np
 import torch
 
+from ..course import CourseError
 from . import stats
 from .compare import Mismatch, assert_close, assert_float_close, expect_tensor
 from .values import Returned
@@ -72,11 +73,17 @@ def discrete(value):
     return bool(torch.equal(value, torch.round(value)))
 
 
+def _moves(value, hold=False):
+    """Whether the resolution check moves this input: a float64 tensor, not held fixed
+    (``hold``), not discrete."""
+    return isinstance(value, torch.Tensor) and value.dtype == torch.float64 and not hold and not discrete(value)
+
+
 def _nudged(value, step, generator, hold=False):
     """``value`` times (1 + step·u), u uniform in [−1, 1]: a float64 tensor moved by a
-    relative amount that float32 cannot represent (zeros stay zeros). Held fixed: other
-    types, ``hold``, and discrete values."""
-    if isinstance(value, torch.Tensor) and value.dtype == torch.float64 and not hold and not discrete(value):
+    relative amount that float32 cannot represent (zeros stay zeros); one it does not
+    move (_moves) as it is."""
+    if _moves(value, hold):
         u = torch.rand(value.shape, generator=generator, dtype=torch.float64) * 2 - 1
         return value * (1 + step * u)
     return value
@@ -147,6 +154,11 @@ def _telling_nudge(remote, spec, function, want0, args, kwargs, hold_fixed):
     chance (random signs that cancel) would let a float32 computation's change of 0 pass.
     Measured: with one move, 1 seed in 100 let a float32 computation through a loss of the
     bundled course."""
+    # nothing to move is the course's mistake: the part would pass a float32 computation
+    if not any(_moves(value, key in hold_fixed) for key, value in [*enumerate(args), *kwargs.items()]):
+        raise CourseError(f"the float64 part of {function} moves none of its inputs: none is a float64 tensor "
+                          "with other than whole-number values outside hold_fixed, so it cannot tell a float32 "
+                          "computation from a float64 one (give it float64 inputs, or leave the part out)")
     generator, best = torch.Generator().manual_seed(64), None
     for _ in range(NUDGES):
         moved = [_nudged(a, spec.step64, generator, i in hold_fixed) for i, a in enumerate(args)], \

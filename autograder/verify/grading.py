@@ -32,8 +32,10 @@ class Graded:
     score: float
     course_errors: tuple  # errors of the course's own code (a check that raised, a file that did not import)
     parts: dict = dataclasses.field(default_factory=dict)  # {test id: {part ("" for a test without parts): verdict}}
-    calls: int = 0  # with observe_values: the calls of the submission seen,
-    differ: tuple = ()  # and those whose answer differed from the reference's ("function: what")
+    calls: int = 0  # the calls of the submission seen,
+    differ: tuple = ()  # with observe_values, those whose answer differed from the reference's ("function: what")
+    raised: tuple = ()  # ((function, error type), ...): what the submission's calls raised (NameError, ...)
+    failed: str = ""  # why the grading itself gave no verdict (its process was killed, or timed out)
 
     def lost(self):
         """Test ids that lost points."""
@@ -45,16 +47,16 @@ def grade(job):
     from ..grader import runner
     from . import equivalence
 
-    plugins, watch = [], equivalence.Watch() if job.observe_values else None
+    plugins, watch = [], equivalence.Watch(compare=job.observe_values)
     with tempfile.TemporaryDirectory(prefix="agverify-") as scratch:
         results = runner.grade(job.submission, Path(scratch) / "results.json", course=job.course, device="cpu",
                                assignment_path=job.assignment, seed=job.seeds[0], again=job.seeds[1:],
                                log=lambda *_: None, tests=job.tests, observe=plugins.append, watch=watch)
     if not plugins:  # the grader itself failed: its results say so
-        return [Graded({}, 0.0, (results.get("output", "the grading failed"),))] * len(job.seeds)
-    seen = (watch.calls, tuple(watch.differ)) if watch else ()
+        return [Graded({}, 0.0, (), failed=results.get("output", "the grader failed"))] * len(job.seeds)
     return [Graded({t: {k: r[k] for k in ("name", "score", "max_score", "output")} for t, r in p.records.items()},
-                   sum(r["score"] for r in p.records.values()), tuple(p.staff_errors), part_verdicts(p), *seen)
+                   sum(r["score"] for r in p.records.values()), tuple(p.staff_errors), part_verdicts(p),
+                   watch.calls, tuple(watch.differ), tuple(watch.raised))
             for p in plugins]
 
 
@@ -103,12 +105,13 @@ def _in_child(job, timeout):
             if process.returncode != 0 or not answer.is_file():
                 why = process.stderr[-2000:].strip() or (f"stopped by signal {-process.returncode}"
                                                           if process.returncode < 0 else "no output")
-                failed = f"the grading process failed (exit {process.returncode}): {why}"
+                failed = f"its process failed (exit {process.returncode}): {why}"
         except subprocess.TimeoutExpired:
-            failed = f"the grading took over {timeout:g} s a seed"
+            failed = f"it took over {timeout:g} s a seed"
         if failed:
-            return [Graded({}, 0.0, (failed,))] * len(job.seeds)
-        return [Graded(**{**fields, "course_errors": tuple(fields["course_errors"]), "differ": tuple(fields["differ"])})
+            return [Graded({}, 0.0, (), failed=failed)] * len(job.seeds)
+        return [Graded(**{**fields, "course_errors": tuple(fields["course_errors"]), "differ": tuple(fields["differ"]),
+                          "raised": tuple(map(tuple, fields["raised"]))})
                 for fields in json.loads(answer.read_text())]
 
 

@@ -19,6 +19,7 @@ from .variants import reference_submission
 
 KILLED, EQUIVALENT, ACCEPTED, SURVIVED = "killed", "equivalent", "accepted", "survived"
 RAISED = "check raised"  # a check crashed on the mutant's output: the course's error, as validate counts it
+FAILED = "not graded"  # the grading gave no verdict (its process was killed or ran out of time): grade it again
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,8 +41,8 @@ class Report:
 
     @property
     def survivors(self):
-        """The mutants the checks did not judge rightly: survivors, and those a check crashed on."""
-        return [r for r in self.results if r.status in (SURVIVED, RAISED)]
+        """The mutants the checks did not judge rightly: survivors, those a check crashed on, and those not graded."""
+        return [r for r in self.results if r.status in (SURVIVED, RAISED, FAILED)]
 
     @property
     def ok(self):
@@ -50,7 +51,7 @@ class Report:
     def counts(self, function=None):
         chosen = [r for r in self.results if function is None or r.mutant.function == function]
         return {status: sum(r.status == status for r in chosen)
-                for status in (KILLED, EQUIVALENT, ACCEPTED, SURVIVED, RAISED)}
+                for status in (KILLED, EQUIVALENT, ACCEPTED, SURVIVED, RAISED, FAILED)}
 
     @staticmethod
     def kill_rate(counts):
@@ -64,7 +65,7 @@ class Report:
             lines.append(f"  {function}: {c[KILLED]} / {c[EQUIVALENT]} / {c[ACCEPTED]} / {c[SURVIVED] + c[RAISED]}")
         c = self.counts()
         lines.append(f"{len(self.results)} mutants: {c[KILLED]} killed, {c[EQUIVALENT]} equivalent, {c[ACCEPTED]} "
-                     f"accepted, {c[SURVIVED]} survived, {c[RAISED]} made a check raise; "
+                     f"accepted, {c[SURVIVED]} survived, {c[RAISED]} made a check raise, {c[FAILED]} not graded; "
                      f"{100 * self.kill_rate(c):.1f} % of the non-equivalent killed")
         lines += [f"equivalent {r.mutant.operator}: {r.diff()}" for r in self.results if r.status == EQUIVALENT]
         for r in self.survivors:
@@ -77,6 +78,8 @@ def _classify(file, mutant, graded, accepted, nondeterministic):
     lost = sorted(graded.lost())
     if any(v.changed.get(file) == mutant.source for v in accepted):
         return ACCEPTED, ""
+    if graded.failed:
+        return FAILED, graded.failed
     if graded.course_errors:
         return RAISED, graded.course_errors[0].splitlines()[0][:200]
     if lost:
@@ -119,7 +122,7 @@ def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_fun
     for index, ((file, mutant), graded) in enumerate(zip(found, grading.grade_each(jobs_, workers=jobs)), 1):
         results.append(Judged(mutant, file, tests_of(mutant.function),
                               *_classify(file, mutant, graded, accepted, nondeterministic)))
-        if results[-1].status in (SURVIVED, RAISED):
+        if results[-1].status in (SURVIVED, RAISED, FAILED):
             log(f"{results[-1].status.upper()} {mutant.operator}: {results[-1].diff()}")
         if index % 50 == 0:
             log(f"{index} of {len(found)} mutants graded")

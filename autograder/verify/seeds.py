@@ -71,6 +71,7 @@ def verdict_changes(course, assignment, assignment_path, candidates, first, seed
                      if (got := test_verdicts(result, [test])[test][1]) != verdict]
             found += [Change(candidate.name, seed, "course error", "none", error.splitlines()[0])
                       for error in result.course_errors]
+            found += [Change(candidate.name, seed, "the grading", "a verdict", result.failed)] if result.failed else []
             for change in found:
                 log(change.describe())
             changes += found

@@ -11,8 +11,9 @@ A mistake names the contract functions it breaks (``loses``): each must lose poi
 test that covers it, and no test that covers none of them may lose any; ``hint`` lists
 words the messages of its losing tests must contain; ``may_also_lose`` names functions whose
 tests may lose points too, where the engine cannot keep them apart (a training run calls the
-student's own step, and the step the student's own helpers). An
-alternative must get full marks. ``judge`` says whether a grading did what the variant says.
+student's own step, and the step the student's own helpers). A mistake whose code does not
+even run (a NameError, a missing import) proves nothing and fails, unless it says ``raises``.
+An alternative must get full marks. ``judge`` says whether a grading did what the variant says.
 """
 import ast
 import dataclasses
@@ -25,6 +26,9 @@ import yaml
 from ..course import CourseError, read_yaml, validate
 
 MISTAKE, ALTERNATIVE = "mistake", "alternative"
+# errors that say the variant's own code is broken (a misspelt name, an import it lacks),
+# not a mistake of the kind a check must catch: it would lose its points to anything
+BROKEN = {"NameError", "UnboundLocalError", "ImportError", "ModuleNotFoundError"}
 _CHANGE = {"file": {"type": "string"}, "replace": {"type": "string"}, "with": {"type": "string"},
            "function": {"type": "string"}, "source": {"type": "string"}, "files": {"type": "string"},
            "answers": {"type": "object"}, "name": {"type": "string"}, "why": {"type": "string"}}
@@ -33,7 +37,7 @@ SCHEMA = {"type": "object", "additionalProperties": False, "properties": {
     "mistakes": {"type": "array", "items": {**_ENTRY, "required": ["name", "loses"], "properties": {
         **_CHANGE, "loses": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         "hint": {"type": "array", "items": {"type": "string"}},
-        "may_also_lose": {"type": "array", "items": {"type": "string"}}}}},
+        "may_also_lose": {"type": "array", "items": {"type": "string"}}, "raises": {"type": "boolean"}}}},
     "alternatives": {"type": "array", "items": _ENTRY}}}
 
 
@@ -49,6 +53,7 @@ class Variant:
     why: str = ""  # an alternative's reason (an accepted mutant says why it is correct)
     where: str = ""  # "variants.yaml:12", for messages
     edit: tuple = ()  # (file, old, new) of a text edit, to apply it over other edits too
+    raises: bool = False  # a mistake that is meant to raise a NameError or ImportError (a missing import)
 
     @property
     def expected(self):
@@ -78,6 +83,9 @@ class Variant:
         covering = {f: {t for t, spec in assignment.tests.items() if f in spec.covers} for f in self.loses}
         got = "lost " + (", ".join(_covers(assignment, t) for t in lost) or "nothing")
         notes = [f"{f} kept its points" for f, tests in sorted(covering.items()) if not tests & set(lost)]
+        notes += [f"{function} raised {error}: the variant itself does not run (a mistake a check must catch "
+                  "computes a wrong value; say `raises: true` where raising is the mistake)"
+                  for function, error in graded.raised if error in BROKEN and not self.raises]
         notes += [_short(r) for t, r in lost.items()
                   if not set(assignment.tests[t].covers) & (self.loses | self.may_also_lose)]
         notes += [f"{_covers(assignment, t)}'s message lacks {', '.join(map(repr, self.hint))}: {_first(r['output'])}"
@@ -193,7 +201,7 @@ def load(course):
             edit = (entry.get("file"), entry["replace"], entry["with"]) if "replace" in entry else ()
             found.append(Variant(entry["name"], kind, changed, entry.get("answers"), frozenset(entry.get("loses", ())),
                                  frozenset(entry.get("may_also_lose", ())), tuple(entry.get("hint", ())),
-                                 entry.get("why", ""), where, edit))
+                                 entry.get("why", ""), where, edit, entry.get("raises", False)))
     names = [v.name for v in found]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:

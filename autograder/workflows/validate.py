@@ -121,7 +121,7 @@ def judged(course, assignment, assignment_path, found, seed, jobs, log):
     for candidate, result in zip(found, grading.grade_each([grading.Job(c.path, course.manifest, (seed,),
                                                                         assignment=assignment_path)
                                                             for c in found], workers=jobs)):
-        ok, got = candidate.judge(assignment, result)
+        ok, got = candidate.judge(assignment, result) if not result.failed else (False, f"no verdict: {result.failed}")
         verdicts.append(Verdict(candidate, ok, got, result.course_errors))
         graded.append(result)
         log(verdicts[-1].describe())

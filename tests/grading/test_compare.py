@@ -99,3 +99,17 @@ def test_a_constant_expected_result_is_not_called_constant():
     text = message(returned(np.full((2, 3), 2.0)), want=returned(np.full((2, 3), 1.0)))
     # twice a constant is also the constant plus itself: neither a factor nor a shift is claimed
     assert "does not depend on the inputs" not in text and "factor" not in text and "additive" not in text
+
+
+def test_a_float64_part_with_nothing_to_move_is_the_courses_error():
+    """Only float32 tensors, whole numbers (a 0/1 mask) or held inputs: the resolution part
+    would pass a float32 computation, so it is refused as the course's mistake, not run."""
+    import torch
+
+    from autograder.course import CourseError
+    from autograder.grader.checking import _telling_nudge
+
+    mask, x = torch.tensor([0.0, 1.0], dtype=torch.float64), torch.tensor([0.3, 0.7], dtype=torch.float64)
+    for args, held in (((x.float(),), ()), ((mask,), ()), ((x, mask), (0,))):
+        with pytest.raises(CourseError, match="moves none of its inputs"):
+            _telling_nudge(None, None, "m.f", None, args, {}, held)

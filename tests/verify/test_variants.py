@@ -1,5 +1,6 @@
 """Declared variants as data: loaded from a course's variants.yaml, applied to its reference,
 judged against a grading; an author's mistake in the file names its line."""
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -80,6 +81,30 @@ def test_a_mistake_passes_only_when_it_costs_exactly_its_functions():
     assert not ok and got == "lost nothing; dist.sampling.sample_exponential kept its points"
     ok, got = rate.judge(assignment, _graded({**caught, "test_log_sigmoid": (0.0, 4.0)}, "divide by the rate"))
     assert not ok and "test_log_sigmoid scored 0 of 4" in got
+
+
+def test_a_mistake_that_does_not_run_proves_nothing_unless_it_says_so():
+    course = courses.load(TINY)
+    assignment = assignment_file.load(course.manifest, course)
+    rate = next(v for v in variants.load(course) if v.name == "the rate multiplies instead of dividing")
+    full = {t: (s.points, s.points) for t, s in assignment.tests.items()}
+    records = _graded({**full, "test_sample_exponential": (0.0, 4.0)}, "divide by the rate").records
+    typo = Graded(records, 10.0, (), raised=(("dist.sampling.sample_exponential", "NameError"),))
+    ok, got = rate.judge(assignment, typo)
+    assert not ok and "sample_exponential raised NameError: the variant itself does not run" in got
+    assert dataclasses.replace(rate, raises=True).judge(assignment, typo)[0]
+    autograd = dataclasses.replace(typo, raised=(("dist.sampling.sample_exponential", "RuntimeError"),))
+    assert rate.judge(assignment, autograd)[0]  # a mistake may raise where a check makes it (backward)
+
+
+def test_a_variant_touches_the_functions_it_changes_or_their_whole_file():
+    course = courses.load(TINY)
+    found = {v.name: v.touches(course) for v in variants.load(course)}
+    assert found["the rate multiplies instead of dividing"] == {"dist.sampling.sample_exponential"}
+    lifted = variants.Variant("a constant", variants.MISTAKE, {
+        "dist/sampling.py": (course.reference / "dist" / "sampling.py").read_text() + "\nTINY = 1e-30\n"})
+    assert lifted.touches(course) == {n for n in course.functions() if n.startswith("dist.sampling.")}
+    assert variants.Variant("new file", variants.MISTAKE, {"mine.py": "x = 1\n"}).touches(course) is None
 
 
 def test_equal_means_equal_to_roundoff_with_the_same_structure():
