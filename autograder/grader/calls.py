@@ -43,6 +43,7 @@ class Reply:
     modified: list
     grads: dict | None = None
     params: dict | None = None
+    param_names: dict | None = None  # {network: module paths of its parameters}, with grads or params
 
 
 @dataclasses.dataclass
@@ -55,4 +56,4 @@ def decode_reply(answer, arrays):
     def maybe(node):
         return None if node is None else unpack(node, arrays)
     return Reply(unpack(answer.get("value"), arrays), list(answer.get("modified", [])),
-                 maybe(answer.get("grads")), maybe(answer.get("params")))
+                 maybe(answer.get("grads")), maybe(answer.get("params")), maybe(answer.get("param_names")))

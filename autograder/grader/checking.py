@@ -182,6 +182,21 @@ def values_and_float64(parts, remote, spec, function, *args, mistakes=None, offs
                       earlier=earlier, hold_fixed=hold_fixed, **{k: _double(v) for k, v in kwargs.items()})
 
 
+# the ways a value loses its graph, for a gradient that does not arrive: the student's
+# code cannot be seen, so each is a possibility, not a diagnosis
+GRAPH_CUT = ("detached, built with .item() or numpy, or made from torch.autograd.grad without "
+             "create_graph=True")
+
+
+def parameter_label(reply, net, i):
+    """The i-th parameter of network ``net`` as the course's network names it
+    ("the parameter critic.layers.0.weight"), from ``reply.param_names`` (the reference's,
+    the same for both sides: both build the network with the same builder); by position
+    when the reply has no names."""
+    names = (reply.param_names or {}).get(net, [])
+    return f"the parameter {net}.{names[i]}" if i < len(names) else f"the {net} parameter {i + 1}"
+
+
 def check_gradients(remote, spec, function, args, names, cotangents, what=None, params=False, **kwargs):
     """Gradients of Σ output·cotangent w.r.t. the tensor arguments named in ``names``
     (those with requires_grad) and, with ``params``, the networks' parameters, must match
@@ -191,24 +206,24 @@ def check_gradients(remote, spec, function, args, names, cotangents, what=None, 
     outcome = remote.run(function, *args, dtype=dtype_name(dtype), cotangents=cotangents, **kwargs)
     got, want = outcome.got.grads or {}, outcome.want.grads or {}
     if "error" in got:
-        raise Mismatch(f"{what}: {got['error']} (was the result detached, or built with .item() or numpy?)")
+        raise Mismatch(f"{what}: {got['error']} (was the result {GRAPH_CUT}?)")
     tolerance = spec.tolerance(dtype)
     for name, g, w in zip(names, got.get("inputs", []), want["inputs"]):
         if g is None:
-            raise Mismatch(f"{what}: no gradient reaches {name}")
+            raise Mismatch(f"{what}: no gradient reaches {name} (was what depends on it {GRAPH_CUT}?)")
         assert_close(g, w, f"gradient of {what} with respect to {name}", **tolerance)
     if params:
         for net, wanted in want["params"].items():
             for i, (g, w) in enumerate(zip(got.get("params", {}).get(net, []), wanted)):
-                label = f"{net} parameter {i + 1}"
+                label = parameter_label(outcome.want, net, i)
                 if w is None:
                     if g is not None and g.array.any():
-                        raise Mismatch(f"{what}: a gradient reaches the {label}, which must be held fixed "
+                        raise Mismatch(f"{what}: a gradient reaches {label}, which must be held fixed "
                                        f"(compute that network's part under torch.no_grad() or detach it)")
                 elif g is None:
-                    raise Mismatch(f"{what}: no gradient reaches the {label}")
+                    raise Mismatch(f"{what}: no gradient reaches {label} (was what depends on it {GRAPH_CUT}?)")
                 else:
-                    assert_close(g, w, f"gradient of {what} with respect to the {label}", **tolerance)
+                    assert_close(g, w, f"gradient of {what} with respect to {label}", **tolerance)
     return outcome
 
 
@@ -242,8 +257,9 @@ def samples_of(value, what, shape):
 
 
 def compare_params(outcome, spec, dtype, what, nets):
+    """The networks ``nets``' parameters after the submission's step equal the reference's."""
     got, want = outcome.got.params or {}, outcome.want.params or {}
     tolerance = spec.tolerance(dtype)
     for net in nets:
         for i, (g, w) in enumerate(zip(got.get(net, []), want[net])):
-            assert_close(g, w, f"{what}: {net} parameter {i + 1} after the step", **tolerance)
+            assert_close(g, w, f"{what}: {parameter_label(outcome.want, net, i)} after the step", **tolerance)

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ..worker.closeness import floats_match, matches
+from ..worker.closeness import allowed, floats_match, matches
 from .values import Foreign, Returned, describe
 
 
@@ -51,33 +51,65 @@ def _constant_hint(got, want, earlier=()):
     return None
 
 
-def _pattern_hint(got, want, offsets):
-    """Name a simple relation between got and want: a named offset (got − want), an
-    additive constant, a factor, a transpose. A single value (or an expected value without
-    spread) fits a factor and a constant alike: only a named offset is claimed there."""
-    finite = np.isfinite(got) & np.isfinite(want)
-    if not finite.any():
-        return None
-    g, w = got[finite].astype(np.float64), want[finite].astype(np.float64)
-    scale = max(np.abs(w).max(), 1e-12)
+def _explains(g, w, predicted, allowed, differ):
+    """Whether a suspected cause, whose result would be ``predicted``, explains the error:
+    it gives every value within the tolerance (``allowed``, per element), and wherever the
+    result differs the cause alone would fail the comparison too. A cause within the
+    tolerance (float32 rounding read as a constant of 1e-9) explains nothing."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return bool((np.abs(g - predicted) <= allowed).all() and (np.abs(predicted - w) > allowed)[differ].all())
+
+
+def _fitted(low, high, guess):
+    """The value in every interval [low_i, high_i] nearest ``guess``; None when they do not meet."""
+    bottom, top = float(low.max()), float(high.min())
+    return float(np.clip(guess, bottom, top)) if bottom <= top else None
+
+
+def _constant(g, w, allowed):
+    """The constant c that fits g ≈ w + c within ``allowed`` nearest the mean difference, or None."""
     difference = g - w
-    if np.ptp(difference) < 1e-4 * max(1.0, scale):
-        shift = difference.mean()
-        for name, value in offsets.items():
-            if math.isclose(shift, value, rel_tol=1e-3, abs_tol=1e-5):
-                return f"your result is off by {name} (it exceeds the expected one by {shift:.4g})"
-        if w.size == 1 or np.ptp(w) == 0:
-            return None
-        return f"off by an additive constant {shift:.4g} everywhere"
-    if np.abs(w).min() > 1e-6 * scale:
-        ratio = g / w
-        if np.ptp(ratio) < 1e-3 * max(abs(ratio.mean()), 1e-12) and abs(ratio.mean()) > 1e-6:
-            factor = ratio.mean()
-            if math.isclose(factor, -1.0, rel_tol=1e-3):
-                return "the sign is flipped"
-            return f"off by a factor {factor:.4g} everywhere"
-    if got.ndim >= 2 and got.shape[-1] == got.shape[-2] and np.allclose(np.swapaxes(got, -1, -2), want, rtol=1e-4, atol=1e-5):
-        return "the result is transposed"
+    return _fitted(difference - allowed, difference + allowed, difference.mean())
+
+
+def _factor(g, w, allowed):
+    """The factor k that fits g ≈ k·w within ``allowed``: −1 when it fits (a flipped sign),
+    else the one nearest the least-squares factor; None when none fits. Elements where w is
+    0 do not bound k (_explains requires g ≈ 0 there)."""
+    nonzero = w != 0
+    if not nonzero.any():
+        return None
+    g, w, allowed = g[nonzero], w[nonzero], allowed[nonzero]
+    low, high = (g - allowed) / w, (g + allowed) / w
+    low, high = np.minimum(low, high), np.maximum(low, high)
+    if _fitted(low, high, -1.0) == -1.0:
+        return -1.0
+    return _fitted(low, high, float(g @ w / (w @ w)))
+
+
+def _pattern_hint(got, want, differ, allowed, offsets):
+    """Name a simple cause of the error (got − want a named offset, an additive constant, a
+    factor, a transpose), only one that explains every value (_explains). A constant and a
+    factor that both explain it (a single value, or an expected value without spread) are
+    told apart by nothing: neither is claimed. Judged where the expected value is finite;
+    a differing element where it is not leaves no hint."""
+    finite = np.isfinite(want)
+    if differ[~finite].any():
+        return None
+    if got.ndim >= 2 and got.shape[-1] == got.shape[-2] and finite.all():
+        if _explains(got, want, np.swapaxes(want, -1, -2), allowed, differ):
+            return "the result is transposed"
+    g, w, differ, allowed = got[finite], want[finite], differ[finite], allowed[finite]
+    for name, value in offsets.items():
+        if _explains(g, w, w + value, allowed, differ):
+            return f"your result is off by {name} (it exceeds the expected one by {value:.4g})"
+    constant, factor = _constant(g, w, allowed), _factor(g, w, allowed)
+    shifted = constant is not None and _explains(g, w, w + constant, allowed, differ)
+    scaled = factor is not None and _explains(g, w, factor * w, allowed, differ)
+    if shifted and not scaled:
+        return f"off by an additive constant {constant:.4g} everywhere"
+    if scaled and not shifted:
+        return "the sign is flipped" if factor == -1.0 else f"off by a factor {factor:.4g} everywhere"
     return None
 
 
@@ -88,13 +120,13 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None, ea
     The hint, first that applies: ``mistakes`` ({description: the value that mistake gives}
     on these inputs) matched; a result that ignores its inputs (all zeros, one value, or the
     same as in ``earlier`` calls, [(got, want) arrays], whose expected value differed); a
-    named offset (``offsets``: {description: got − want}); an additive constant; a factor;
-    a transpose.
+    transpose, a named offset (``offsets``: {description: got − want}), an additive
+    constant or a factor, each only where it explains every value (_pattern_hint).
     """
     expect_tensor(got, what, dtype=want.dtype, device=want.device, shape=want.shape)
     g, w = got.array.astype(np.float64), want.array.astype(np.float64)
     bad_g, bad_w = ~np.isfinite(g), ~np.isfinite(w)
-    ok, atol = matches(g, w, rtol, atol)
+    ok, band = matches(g, w, rtol, atol)  # band: atol as scaled for this expected value
     if ok.all():
         return
     lines = [f"{what}: {int((~ok).sum())} of {ok.size} values differ from the expected ones"]
@@ -108,7 +140,7 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None, ea
         rel = err / np.maximum(np.abs(w), 1e-12)
         worst = np.unravel_index(int(np.argmax(err)), err.shape)
         lines.append(f"max abs error {err.max():.4g}, max rel error {rel[finite].max():.4g} "
-                     f"(tolerance rtol={rtol:g}, atol={atol:g})")
+                     f"(tolerance rtol={rtol:g}, atol={band:g})")
         where = f" at index {list(map(int, worst))}" if g.ndim else ""
         lines.append(f"largest error{where}: got {g[worst]:.6g}, expected {w[worst]:.6g}")
     hint = None
@@ -117,7 +149,7 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None, ea
         if value.shape == got.shape and np.allclose(g, value, rtol=1e-4, atol=1e-5, equal_nan=True):
             hint = f"your values match a known mistake: {description}"
             break
-    hint = hint or _constant_hint(g, w, earlier) or _pattern_hint(g, w, offsets or {})
+    hint = hint or _constant_hint(g, w, earlier) or _pattern_hint(g, w, ~ok, allowed(w, rtol, atol), offsets or {})
     if hint:
         lines.append(f"hint: {hint}")
     raise Mismatch("\n  ".join(lines))

@@ -322,6 +322,8 @@ class Session:
         if request.get("report_params"):
             answer["params"] = {name: [pack(p.detach(), out) for p in net.parameters()]
                                 for name, net in builder.modules.items()}
+        if "cotangents" in request or request.get("report_params"):
+            answer["param_names"] = parameter_names(builder.modules)
         return answer, out
 
     def gradients(self, value, request, builder, inputs, out):
@@ -339,6 +341,14 @@ class Session:
             params.setdefault(name, []).append(g)
         return {"inputs": packed[:len(wrt)], "params": params}
 
+
+def parameter_names(modules):
+    """{network: its parameters' module paths ("layers.0.weight")}, in the order of
+    ``parameters()`` (that of ``named_parameters()``): plain strings, so that messages can
+    name a parameter as the course's network does."""
+    return {name: [path for path, _ in net.named_parameters()] for name, net in modules.items()}
+
+
 def train(session, request, builder):
     """Call a step function once per row of ``batches`` (indices into ``data``), with
     per-step keyword arguments sliced from ``per_step``; answer the returned losses and
@@ -355,4 +365,5 @@ def train(session, request, builder):
     answer = {"value": pack(losses, out), "modified": []}
     answer["params"] = {name: [pack(p.detach(), out) for p in net.parameters()]
                         for name, net in builder.modules.items()}
+    answer["param_names"] = parameter_names(builder.modules)
     return answer, out

@@ -1,11 +1,13 @@
 """Comparison messages: what a student reads when a value is wrong."""
 import math
+import re
 
 import numpy as np
 import pytest
 
 from autograder.grader.compare import Mismatch, assert_close, expect_tensor
 from autograder.grader.values import Foreign, Returned
+from autograder.worker.closeness import allowed, matches
 
 
 def returned(values, dtype="float32", device="cpu"):
@@ -113,3 +115,116 @@ def test_a_float64_part_with_nothing_to_move_is_the_courses_error():
     for args, held in (((x.float(),), ()), ((mask,), ()), ((x, mask), (0,))):
         with pytest.raises(CourseError, match="moves none of its inputs"):
             _telling_nudge(None, None, "m.f", None, args, {}, held)
+
+
+def test_float32_rounding_is_not_called_an_additive_constant():
+    """Regression: float32 rounding of a float64 result, under a tolerance tighter than it,
+    once read "off by an additive constant 6.511e-09 everywhere" beside "29 of 60 values
+    differ": a constant far inside the tolerance is no cause."""
+    want = np.random.default_rng(7).uniform(-3, 3, 60)
+    got = want.astype(np.float32).astype(np.float64)
+    with pytest.raises(Mismatch) as info:
+        assert_close(returned(got, "float64"), returned(want, "float64"), "f", rtol=1e-9, atol=1e-9)
+    assert "values differ" in str(info.value) and "hint" not in str(info.value)
+
+
+# the hint chooser on random errors: a hint names a cause only where the cause truly
+# explains the error; a single true cause is named
+DRAWS = 500
+TOLERANCES = ({"rtol": 1e-4, "atol": 1e-5}, {"rtol": 1e-6, "atol": 1e-6})
+TIGHT = {"rtol": 1e-8, "atol": 1e-9}  # tighter than float32 rounding: it alone differs
+OFFSETS = {"log 2": math.log(2)}
+
+
+def claimed(text, want):
+    """The result the message's hint claims (want under the named cause) and the slack its
+    four printed digits leave; None without a hint."""
+    hint = text.partition("hint: ")[2]
+    if not hint:
+        return None
+    if match := re.fullmatch(r"off by an additive constant (\S+) everywhere", hint):
+        shift = float(match[1])
+        return want + shift, 5e-4 * abs(shift)
+    if match := re.fullmatch(r"off by a factor (\S+) everywhere", hint):
+        factor = float(match[1])
+        return factor * want, 5e-4 * np.abs(factor * want)
+    if hint == "the sign is flipped":
+        return -want, 0.0
+    if match := re.fullmatch(r"your result is off by (.+) \(it exceeds the expected one by \S+\)", hint):
+        return want + OFFSETS[match[1]], 0.0
+    raise AssertionError(f"a hint this test does not expect: {hint}")
+
+
+def truly_explains(got, want, result, slack, tolerance):
+    """The claimed result gives every value within the tolerance, and wherever the values
+    differ it is itself outside the tolerance (the cause is larger than the tolerance)."""
+    limit = allowed(want, **tolerance)
+    differ = ~matches(got, want, **tolerance)[0]
+    return bool((np.abs(got - result) <= limit + slack).all() and (np.abs(result - want) > limit - slack)[differ].all())
+
+
+def hint_of(got, want, tolerance):
+    """The message of comparing float32 ``got`` with ``want`` (None when they match)."""
+    try:
+        assert_close(returned(got), returned(want), "f", offsets=OFFSETS, **tolerance)
+    except Mismatch as error:
+        return str(error)
+    return None
+
+
+def random_want(rng):
+    shape = (int(rng.integers(6, 40)),) if rng.random() < 0.5 else tuple(int(n) for n in rng.integers(2, 7, 2))
+    return (rng.normal(size=shape) * 10 ** rng.uniform(-1, 1)).astype(np.float32).astype(np.float64)
+
+
+def random_error(rng, want, limit):
+    """``got`` for one random kind of error, none of which has a single cause."""
+    noise = rng.uniform(-5, 5, want.shape) * limit
+    some = rng.random(want.shape) < 0.5
+    factor, shift = rng.choice([-1, 1]) * rng.uniform(1.5, 4), rng.choice([-1, 1]) * rng.uniform(0.05, 3)
+    kind = rng.integers(5)
+    return [want + noise,                                        # pure noise
+            want + rng.uniform(-1, 1, want.shape) * 1e-7 * np.abs(want),  # float32 rounding
+            want + shift + noise,                                # a constant plus noise beyond the tolerance
+            np.where(some, factor * want, want),                 # a factor on some values only
+            factor * want + shift][kind]                         # mixed causes
+
+
+def test_a_hint_names_a_cause_only_where_it_explains_every_value():
+    rng = np.random.default_rng(2024)
+    failed = 0
+    for _ in range(DRAWS):
+        tolerance = (*TOLERANCES, TIGHT)[rng.integers(len(TOLERANCES) + 1)]
+        want = random_want(rng)
+        got = random_error(rng, want, allowed(want, **tolerance)).astype(np.float32).astype(np.float64)
+        text = hint_of(got, want, tolerance)
+        if text is None:
+            continue
+        failed += 1
+        claim = claimed(text, want)
+        assert claim is None or truly_explains(got, want, *claim, tolerance), text
+    assert failed > DRAWS // 2  # most draws are errors the comparison catches
+
+
+def test_a_single_true_cause_is_named():
+    rng = np.random.default_rng(2025)
+    for _ in range(DRAWS):
+        tolerance = TOLERANCES[rng.integers(len(TOLERANCES))]
+        want = random_want(rng)
+        kind = rng.integers(4)
+        factor = rng.choice([-1, 1]) * rng.choice([rng.uniform(0.2, 0.8), rng.uniform(1.5, 4)])
+        shift = rng.choice([-1, 1]) * rng.uniform(0.05, 3)
+        got = np.float64(np.float32([factor * want, want + shift, -want, want + OFFSETS["log 2"]][kind]))
+        text = hint_of(got, want, tolerance)
+        hint = text.partition("hint: ")[2]
+        if kind == 0:
+            assert re.fullmatch(r"off by a factor (\S+) everywhere", hint), text
+            assert math.isclose(float(hint.split()[4]), factor, rel_tol=1e-3), text
+        elif kind == 1:
+            assert re.fullmatch(r"off by an additive constant (\S+) everywhere", hint), text
+            assert math.isclose(float(hint.split()[5]), shift, rel_tol=1e-3), text
+        elif kind == 2:
+            assert hint == "the sign is flipped", text
+        else:
+            assert hint.startswith("your result is off by log 2"), text
+        assert truly_explains(got, want, *claimed(text, want), tolerance), text
