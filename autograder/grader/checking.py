@@ -207,8 +207,13 @@ def check_gradients(remote, spec, function, args, names, cotangents, what=None, 
     got, want = outcome.got.grads or {}, outcome.want.grads or {}
     if "error" in got:
         raise Mismatch(f"{what}: {got['error']} (was the result {GRAPH_CUT}?)")
+    if len(names) != len(want["inputs"]):  # zip would silently leave gradients unchecked
+        raise CourseError(f"check_gradients of {function} names {len(names)} argument(s) ({', '.join(names)}) "
+                          f"where {len(want['inputs'])} require gradients")
     tolerance = spec.tolerance(dtype)
-    for name, g, w in zip(names, got.get("inputs", []), want["inputs"]):
+    mine = list(got.get("inputs", []))
+    for i, (name, w) in enumerate(zip(names, want["inputs"])):
+        g = mine[i] if i < len(mine) else None
         if g is None:
             raise Mismatch(f"{what}: no gradient reaches {name} (was what depends on it {GRAPH_CUT}?)")
         assert_close(g, w, f"gradient of {what} with respect to {name}", **tolerance)
