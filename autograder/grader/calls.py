@@ -11,7 +11,7 @@ class StudentError(AssertionError):
 
     def __init__(self, message, kind="error", error_type=None):
         super().__init__(message)
-        self.kind = kind  # "error", "device", "missing", "not_implemented", "timeout", "crash"
+        self.kind = kind  # "error", "device", "missing", "undefined", "not_implemented", "timeout", "crash"
         self.error_type = error_type
 
 

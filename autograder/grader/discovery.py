@@ -14,8 +14,7 @@ import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
 
-import nbformat
-
+from ..kit import is_kit_file
 from ..sandbox.stage import own_names
 
 @dataclasses.dataclass
@@ -46,11 +45,13 @@ class Submission:
 
 
 def _visible_files(root):
+    """The files a grading reads: none in a hidden or system folder, no link, none of the
+    student kit's own."""
     for path in sorted(root.rglob("*"), key=lambda p: (len(p.parts), str(p))):
         parts = path.relative_to(root).parts
         if any(p.startswith(".") or p in ("__MACOSX", "__pycache__") for p in parts):
             continue
-        if path.is_file() and not path.is_symlink():
+        if path.is_file() and not path.is_symlink() and not is_kit_file(path):
             yield path
 
 
@@ -241,6 +242,8 @@ def notebook_to_module(path):
 
     Cell magics and shell lines are dropped; every other statement (a training loop, a
     print) is left out, so nothing of the student's runs but definitions."""
+    import nbformat  # here: only a notebook needs it (the kit of a course without notebooks does not install it)
+
     notes = []
     try:
         with warnings.catch_warnings():  # notebooks from older Jupyter lack cell ids; harmless here

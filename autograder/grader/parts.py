@@ -75,6 +75,8 @@ class Parts:
             raise AssertionError(self.report())
 
     def report(self):
+        """What passed, then what failed and why, then the parts held back by a failure (the
+        failure is what a student acts on: it comes before the parts it costs)."""
         earned, lines, seen = self._earned(), [], {}
         for name, _, error, _ in self.results:
             if error is not None:
@@ -83,10 +85,10 @@ class Parts:
         unpaid = [(name, needs) for name, _, error, needs in self.results if error is None and not earned[name]]
         if passed:
             lines.append("passed: " + ", ".join(passed))
+        for error, names in seen.items():
+            lines.append(f"failed ({', '.join(names)}): {error}")
         for name, needs in unpaid:
             lines.append(f"held but not counted ({name}): it pays only together with "
                          + ", ".join(f"'{n}'" for n in needs))
-        for error, names in seen.items():
-            lines.append(f"failed ({', '.join(names)}): {error}")
         lines += [f"not checked here ({name}): {why}" for name, why in self.unchecked.items()]
         return "\n".join(lines)

@@ -28,6 +28,7 @@ class GradescopePlugin:
         self.staff_errors, self._broken_files = [], {}
         self.leaderboard, self.metrics, self.seconds = [], {}, {}
         self.unchecked = {}  # the student kit: {test: why it could not be judged at all}
+        self.kinds = {}  # {test: the kind of the student's error that ended it outside its parts (calls.StudentError)}
 
     def pytest_configure(self, config):
         config.stash[STATE] = self
@@ -82,6 +83,7 @@ class GradescopePlugin:
             self._failures.setdefault(item.originalname, f"Not checked here: {call.excinfo.value}")
         elif report.failed and item.originalname not in self._failures:
             self._failures[item.originalname] = _failure_message(report, call)
+            self.kinds[item.originalname] = getattr(call.excinfo.value, "kind", None) if call.excinfo else None
             if not _is_failed_comparison(call):
                 where = self._check_line(call.excinfo) or f"{self._checks.name}/{item.nodeid}"
                 self.staff_errors.append(f"{where} ({item.originalname}, {report.when}) raised {call.excinfo.typename}: "

@@ -125,10 +125,7 @@ class Remote:
             self.stopped[function] = StudentError(f"{function} crashed the worker process: {exc}", "crash")
             raise self.stopped[function] from None
         if not answer.get("ok"):
-            error = answer.get("error", {})
-            kind = "not_implemented" if error.get("type") == "NotImplementedError" else \
-                "device" if _device_mismatch(error.get("message", "")) else "error"
-            raise StudentError(f"{function} raised {_format_error(error)}", kind, error.get("type"))
+            raise _student_error(function, answer.get("error", {}))
         return decode_reply(answer, arrays)
 
     def run_reference(self, function, *args, **kwargs):
@@ -140,7 +137,7 @@ class Remote:
         try:
             self.run_student(function, *args, **kwargs)
         except StudentError as exc:
-            if exc.kind in ("missing", "timeout", "crash"):
+            if exc.kind in ("missing", "undefined", "timeout", "crash"):
                 raise
             return {"type": exc.error_type, "message": str(exc)}
         return None
@@ -150,6 +147,16 @@ class Remote:
             self._ensure_worker()
         if self.worker is not None:
             self.worker.stop()
+
+
+def _student_error(function, error):
+    """The StudentError of the worker's ``error`` answer to a call of ``function``, by kind: a
+    name the submission does not define says only that (file and name: it is not written yet)."""
+    if error.get("type") == probes.Undefined.__name__:
+        return StudentError(error.get("message", ""), "undefined", "AttributeError")
+    kind = "not_implemented" if error.get("type") == "NotImplementedError" else \
+        "device" if _device_mismatch(error.get("message", "")) else "error"
+    return StudentError(f"{function} raised {_format_error(error)}", kind, error.get("type"))
 
 
 def _device_mismatch(message):

@@ -4,7 +4,8 @@ reference's answers on the public seed in place of the reference.
 Layout of the zip (``.kit`` is a dot-folder, so a submission that carries it along is
 graded as if it did not):
 
-    README.md, check.py, requirements.txt   how to check and submit; the launcher
+    README.md, check.py, requirements.txt   how to check and submit; the launcher; what it
+                                            runs on (only that, each with what it is for)
     <the template>                          the files students fill in
     .kit/autograder/                        the engine, as the grader runs it
     .kit/course/                            the course's checks and plugin; its manifest
@@ -26,10 +27,21 @@ from .. import course as courses
 from ..grader import assignment as assignment_file
 from ..grader.reference import Reference
 from ..workflows.package import ROOT, _walk, _with_policy, _zip
+from . import CHECK, KIT
 from .record import PUBLIC_SEED, Record, Recording
+from .selfcheck import count
 
-KIT = ".kit"
-NOT_IN_KIT = {"tqdm", "matplotlib"}  # the engine's dependencies that only the instructor's workflows use
+# the engine's dependencies that a kit's run imports, and what each is for (requirements.txt and
+# the README say it); nbformat only for a course that takes notebooks. The others stay out:
+# sympy judges answers, which only the grader does (torch installs it anyway); tqdm and
+# matplotlib serve the instructor's workflows.
+NEEDS = {"torch": "runs your code and the checks, as Gradescope does",
+         "numpy": "the checks' comparisons, and the reference's answers recorded for the public inputs",
+         "scipy": "the exact statistical tests of the functions that draw random numbers",
+         "pyyaml": "reads the course's settings and your answers file",
+         "pytest": "runs the grader's checks (each check is a pytest test)",
+         "jsonschema": "checks the course's settings and the results against their schemas, as the grader does",
+         "nbformat": "reads your notebook, if you hand one in"}
 LAUNCHER = '''"""Check your homework with the grader's own checks, on public inputs: python check.py --help"""
 import sys
 from pathlib import Path
@@ -115,19 +127,20 @@ def files(course, assignment_path=None, log=None):
     with tempfile.TemporaryDirectory() as scratch:
         folder = record(course, assignment_path, log).save(Path(scratch) / "record")
         entries.update({f"{inside}/record/{p.name}": p.read_bytes() for p in folder.iterdir()})
-    entries["check.py"] = LAUNCHER
-    entries["requirements.txt"] = "\n".join(requirements()) + "\n"
+    entries[CHECK] = LAUNCHER
+    entries["requirements.txt"] = "".join(f"{pin:<16} # {why}\n" for pin, why in requirements(course))
     entries["README.md"] = readme(course, assignment_file.load(assignment_path or course.manifest, course), template)
     return entries
 
 
-def requirements():
-    """The engine's dependencies as pyproject.toml pins them, but for those only the
-    instructor's workflows use."""
+def requirements(course):
+    """[(pin, what it is for)]: the engine's dependencies that the kit of ``course`` runs on
+    (NEEDS), as pyproject.toml pins them."""
     text = (ROOT / "pyproject.toml").read_text()
     listed = re.search(r"^dependencies = \[(.*?)\]", text, re.S | re.M).group(1)
-    pins = re.findall(r'"([^"]+)"', listed)
-    return [pin for pin in pins if re.split(r"[<>=!~ \[]", pin)[0] not in NOT_IN_KIT]
+    pins = {re.split(r"[<>=!~ \[]", pin)[0]: pin for pin in re.findall(r'"([^"]+)"', listed)}
+    wanted = [name for name in NEEDS if name != "nbformat" or course.notebook]
+    return [(pins[name], NEEDS[name]) for name in wanted]
 
 
 def build(target="student_kit.zip", course=None, assignment=None, log=None):
@@ -136,36 +149,48 @@ def build(target="student_kit.zip", course=None, assignment=None, log=None):
 
 
 def readme(course, assignment, template):
-    """The kit's README: what to run, what it checks and what it does not, how to submit;
-    then the template's own README, if it has one."""
+    """The kit's README: how to install and run it, what it checks and what it does not, how
+    to submit; then the template's own README, if it has one."""
     out = left_out(assignment)
     checked = [(spec, ", ".join(spec.covers)) for t, spec in assignment.tests.items() if t not in out]
     example = checked[0][0].covers[0].rsplit(".", 1)[-1] if checked else "name"
     lines = [f"# {course.title}: student kit", "",
              "Fill in the files here, then check them with the grader's own checks:", "",
-             "    pip install -r requirements.txt     # once (Python 3.10 or newer)",
-             "    python check.py                     # every check below, on public inputs",
-             f"    python check.py -k {example:<19} # only the checks whose name or function has this",
-             "    python check.py path/to/folder      # your files somewhere else", "",
-             "`check.py` runs the very checks Gradescope runs (the same parts, tolerances and hints), on inputs "
-             f"drawn from a public seed ({PUBLIC_SEED}) instead of the secret one each grading draws; the "
+             *commands([("python -m venv .venv", "once: a virtual environment for the kit (Python 3.10 or newer)"),
+                        ("source .venv/bin/activate", "in each new terminal (Windows: .venv\\Scripts\\activate)"),
+                        ("pip install -r requirements.txt", "once: what check.py runs on (below)"),
+                        ("python check.py", "every check below, on public inputs"),
+                        (f"python check.py -k {example}", "only the checks whose name or function has this"),
+                        ("python check.py path/to/folder", "your files somewhere else")]), "",
+             "`check.py` runs the very checks Gradescope runs (the same parts, tolerances, hints and scores), on "
+             f"inputs drawn from a public seed ({PUBLIC_SEED}) instead of the secret one each grading draws; the "
              "reference's answers to those inputs are in `.kit/course/record`, never its code. It prints, per "
-             "graded function, ok / FAIL / not implemented / not checked here with its points, and exits 0 only "
-             "when every function it checks passes.", "",
+             "graded function, ok / FAIL / not implemented / not checked here with the points the grader gives it "
+             f"(partial credit too), then how many of the assignment's {count(assignment.total, 'point')} it "
+             "checks and how many of those you earned; it exits 0 only when every function it checks passes.", "",
              "A check passing here can still fail on Gradescope's inputs, and a few parts (those that compare "
              "with the reference on values your own code produced) are only judged there; each is named in the "
              "output.", "", "## Checked here", ""]
-    lines += [f"- {spec.id.removeprefix('test_')} ({functions}): {spec.points:g} points" for spec, functions in checked]
+    lines += [f"- {spec.id.removeprefix('test_')} ({functions}): {count(spec.points, 'point')}"
+              for spec, functions in checked]
     if out:
         lines += ["", "## Checked only by the grader", ""]
         lines += [f"- {t.removeprefix('test_')} ({', '.join(assignment.tests[t].covers)}): "
-                  f"{assignment.tests[t].points:g} points; {why}" for t, why in out.items()]
+                  f"{count(assignment.tests[t].points, 'point')}; {why}" for t, why in out.items()]
+    lines += ["", "## What it installs", "", "Only what `check.py` runs on:", ""]
+    lines += [f"- `{pin}`: {why}" for pin, why in requirements(course)]
     where = ", ".join(f"`{course.package}/{f}`" if course.package else f"`{f}`" for f in course.files)
     lines += ["", "## Submitting", "",
               f"Upload your files ({where}{', `' + course.answers_file + '`' if course.answers_file else ''}) to "
-              "Gradescope, as a folder or a zip, at any depth. The hidden `.kit` folder may come along; the grader "
-              "ignores it."]
+              "Gradescope, as a folder or a zip, at any depth. The hidden `.kit` folder and `check.py` may come "
+              "along; the grader ignores them."]
     text = "\n".join(lines) + "\n"
     if "README.md" in template:
         text += "\n---\n\n" + template["README.md"].read_text()
     return text
+
+
+def commands(shown):
+    """[(command, what it does)] as an indented block, the comments in one column."""
+    width = max(len(command) for command, _ in shown) + 2
+    return [f"    {command:<{width}}# {what}" for command, what in shown]

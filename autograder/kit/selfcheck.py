@@ -2,9 +2,11 @@
 the public seed, with the reference's recorded answers (replay.py), and its summary.
 
 The grading is the grader's (runner.grade): the same discovery, worker, checks, parts,
-tolerances and hints. Only the summary is the kit's: per graded function, ok / FAIL / not
-implemented / not checked here, with its points; it never says that all pass while a graded
-function is unimplemented or left to the grader.
+tolerances, hints and scores. Only the summary is the kit's: per graded function, ok / FAIL /
+not implemented (a stub, or a function the file does not define) / not checked here, with the
+points the grader gives it of its points; then the points of the whole assignment checked
+here, earned, and left to the grader. It never says that all pass while a graded function is
+unimplemented or left to the grader.
 """
 import argparse
 import dataclasses
@@ -20,6 +22,7 @@ from ..grader.discovery import discover
 from .record import PUBLIC_SEED, Record
 
 OK, FAIL, TODO, UNCHECKED = "ok", "FAIL", "not implemented", "not checked here"
+UNWRITTEN = ("not_implemented", "undefined")  # kinds of calls.StudentError: the student's code is not there yet
 
 
 @dataclasses.dataclass
@@ -28,7 +31,29 @@ class Verdict:
     label: str  # the test and the functions it covers, as the results name them
     points: float
     status: str  # OK, FAIL, TODO or UNCHECKED
-    detail: str = ""  # what failed, or why it is not checked here
+    detail: str = ""  # what failed, what is missing, or why it is not checked here
+    earned: float | None = None  # the grader's score of it here (partial credit too); None when not checked here
+
+
+def count(n, noun):
+    """``n`` of ``noun`` in words: "1 point", "2.5 points", "3 parts"."""
+    return f"{n:g} {noun}" + ("" if n == 1 else "s")
+
+
+def unwritten(plugin, test):
+    """What the failed ``test`` found not written yet: None when it earned points or a
+    failure of written code failed it; else the names the student's files do not define
+    ("vae.py defines no `elbo`", one a line), or "" when a stub raised NotImplementedError."""
+    parts = plugin.parts.get(test)
+    if parts is not None and parts.results:  # a part about validation fails too: nothing is earned
+        if parts.share():
+            return None
+        failed = {error: parts.kinds.get(name) for name, _, error, _ in parts.results if error is not None}
+    else:
+        failed = {plugin.records[test]["output"]: plugin.kinds.get(test)}
+    if not set(failed.values()) & set(UNWRITTEN):
+        return None
+    return "\n".join(error.splitlines()[0] for error, kind in failed.items() if kind == "undefined")
 
 
 def verdicts(assignment, plugin, left):
@@ -41,17 +66,15 @@ def verdicts(assignment, plugin, left):
         if unjudged:
             why = plugin.unchecked.get(test) or "; ".join(dict.fromkeys(parts.unchecked.values()))
             found.append(Verdict(test, record["name"], record["max_score"], UNCHECKED, why))
-        elif record["score"] >= record["max_score"]:
-            some = f"{len(parts.unchecked)} part(s) only the grader judges: " + ", ".join(parts.unchecked) \
-                if parts is not None and parts.unchecked else ""
-            found.append(Verdict(test, record["name"], record["max_score"], OK, some))
+            continue
+        verdict = Verdict(test, record["name"], record["max_score"], OK, earned=record["score"])
+        if record["score"] >= record["max_score"]:
+            verdict.detail = f"{count(len(parts.unchecked), 'part')} only the grader judges: " \
+                + ", ".join(parts.unchecked) if parts is not None and parts.unchecked else ""
         else:
-            if parts is not None and parts.results:  # a part about validation fails too: nothing is earned
-                todo = "not_implemented" in parts.kinds.values() and not parts.share()
-            else:
-                todo = "NotImplementedError" in record["output"]
-            found.append(Verdict(test, record["name"], record["max_score"], TODO if todo else FAIL,
-                                 "" if todo else record["output"]))
+            missing = unwritten(plugin, test)
+            verdict.status, verdict.detail = (FAIL, record["output"]) if missing is None else (TODO, missing)
+        found.append(verdict)
     for test, why in left.items():
         spec = assignment.tests[test]
         found.append(Verdict(test, f"{test.removeprefix('test_')} ({', '.join(spec.covers)})", spec.points, UNCHECKED,
@@ -81,29 +104,48 @@ def unanswered(folder, course):
     return [name for name in course.answer_names() if value(name) in (None, "", [], {})]
 
 
-def render(title, found, notes, blank):
+def score(verdict):
+    """(earned, out of) of a verdict as the grader scores it ("5.6", "7"); earned is "" where
+    it is not checked here."""
+    return "" if verdict.earned is None else f"{round(verdict.earned, 2):g}", f"{verdict.points:g}"
+
+
+def render(title, total, found, notes, blank):
+    """The kit's report: a line per test with its status and score and what failed, then a
+    summary that ends with the points of ``total`` checked here, earned, and left to the grader."""
     width = max(len(v.status) for v in found)
+    scores = [score(v) for v in found]
+    wide = [max(len(s[i]) for s in scores) for i in (0, 1)]
     lines = [f"{title}: the grader's checks on public inputs (seed {PUBLIC_SEED})", *notes, ""]
-    for verdict in found:
-        lines.append(f"  {verdict.status:<{width}}  {verdict.points:>4g} pts  {verdict.label}")
+    for verdict, (earned, out_of) in zip(found, scores):
+        lines.append(f"  {verdict.status:<{width}}  {earned:>{wide[0]}} {'of' if earned else '  '} "
+                     f"{out_of:>{wide[1]}} pts  {verdict.label}")
         if verdict.detail:
             lines += [f"  {'':<{width}}      {line}" for line in verdict.detail.strip().splitlines()]
     checked = [v for v in found if v.status != UNCHECKED]
     passed = [v for v in checked if v.status == OK]
     todo = [v for v in found if v.status == TODO]
     left = [v for v in found if v.status == UNCHECKED]
-    lines += ["", f"{len(passed)} of {len(checked)} checked here pass "
-                  f"({sum(v.points for v in passed):g} of {sum(v.points for v in checked):g} points)."]
+    lines += ["", f"{len(passed)} of {len(checked)} checked here {'passes' if len(passed) == 1 else 'pass'}."]
     if todo:
         lines.append("Not implemented yet: " + ", ".join(v.test.removeprefix("test_") for v in todo) + ".")
-    if left:
-        lines.append(f"Not checked here ({sum(v.points for v in left):g} points; Gradescope checks them): "
-                     + ", ".join(v.test.removeprefix("test_") for v in left) + ".")
     if blank:
         lines.append("Answers missing or blank: " + ", ".join(blank) + ".")
     if checked and len(passed) == len(checked):
         lines.append("Every check run here passes" + (", but not everything is checked here." if left else "."))
+    lines.append(f"{sum(v.points for v in checked):g} of {count(total, 'point')} checked here: "
+                 f"{round(sum(v.earned for v in checked), 2):g} earned{graders(left)}.")
     return "\n".join(lines)
+
+
+def graders(left):
+    """"; 14 points are judged only on Gradescope (names)" of the verdicts ``left`` to the
+    grader, or "" when there are none."""
+    if not left:
+        return ""
+    held = sum(v.points for v in left)
+    return (f"; {count(held, 'point')} {'is' if held == 1 else 'are'} judged only on Gradescope ("
+            + ", ".join(v.test.removeprefix("test_") for v in left) + ")")
 
 
 def run(folder, course, only=None):
@@ -128,7 +170,7 @@ def run(folder, course, only=None):
     notes = [line for line in results.get("output", "").splitlines() if not line.startswith("Score:")]
     blank = unanswered(folder, course) if only is None else []
     status = 0 if all(v.status in (OK, UNCHECKED) for v in found) and any(v.status == OK for v in found) else 1
-    return status, render(course.title, found, notes, blank)
+    return status, render(course.title, assignment.total, found, notes, blank)
 
 
 def main(argv=None, course=None, default_folder=None):

@@ -248,6 +248,11 @@ class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__getattr__ = lambda attribute: getattr(StandIn(module.__name__), attribute)
 
 
+class Undefined(AttributeError):
+    """The submission does not define a name the contract names (a function, a class or a
+    method): the grader tells the student that it is not written yet, and where it belongs."""
+
+
 class Session:
     """Resolves contract names ("net.loss", "models.net.Model.loss") to the
     implementation and runs calls, with the course plugin's networks and operations."""
@@ -280,8 +285,7 @@ class Session:
         names = qualified[len(module) + 1:].split(".")
         for depth, name in enumerate(names):
             if not hasattr(value, name):
-                owner = f"{module.replace('.', '/')}.py" if depth == 0 else f"{module}.{'.'.join(names[:depth])}"
-                raise AttributeError(f"{owner} defines no `{name}`")
+                raise Undefined(f"{module.replace('.', '/')}.py defines no `{'.'.join(names[:depth + 1])}`")
             value = getattr(value, name)
         return value
 
@@ -299,6 +303,8 @@ class Session:
             return self._call(request, builder)
 
     def _call(self, request, builder):
+        # first, whatever runs it (an operation too): a name the submission lacks is Undefined
+        function = self.resolve(request["function"])
         if request.get("op") == "train":
             return train(self, request, builder)
         if request.get("op") is not None:
@@ -309,7 +315,6 @@ class Session:
         args, kwargs = builder.build_call(request.get("args", []), request.get("kwargs", {}))
         inputs = [a for a in [*args, *kwargs.values()] if type(a) is torch.Tensor]
         snapshot = [a.detach().clone() for a in inputs]
-        function = self.resolve(request["function"])
         torch.manual_seed(request.get("seed", 0))
         value = function(*args, **kwargs)
 

@@ -35,3 +35,9 @@ def test_a_part_without_needs_is_independent():
 def test_every_needed_part_must_pass():
     score, _ = graded({"a": True, "b": False, "c": True}, {"c": ["a", "b"]})
     assert score == pytest.approx(1 / 3)
+
+
+def test_the_failure_comes_before_the_parts_it_holds_back():
+    _, report = graded({"gradients": True, "values": False, "KL(q||q) = 0": True}, {"KL(q||q) = 0": "values"})
+    failed, held = report.index("failed (values): values is wrong"), report.index("held but not counted (KL")
+    assert report.startswith("passed: gradients") and failed < held

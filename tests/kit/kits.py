@@ -2,6 +2,7 @@
 them, and compared part by part with the grader on the same public seed."""
 import ast
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -12,7 +13,7 @@ from autograder.kit.build import KIT
 from autograder.kit.record import PUBLIC_SEED
 from autograder.verify import grading
 from autograder.verify.kit import compare, kit_tests
-from tests.submissions import autograder
+from tests.submissions import ROOT, autograder
 
 
 def unpacked_kit(folder, course=None, assignment=None):
@@ -26,12 +27,23 @@ def unpacked_kit(folder, course=None, assignment=None):
     return folder / "kit"
 
 
-def check(kit, *args, cwd=None):
+def check(kit, *args, cwd=None, without=()):
     """``python check.py ARGS`` in ``cwd`` (the kit by default), with nothing of this project
-    on the path: the completed process."""
-    return subprocess.run([sys.executable, str(Path(kit) / "check.py"), *map(str, args)], cwd=cwd or kit,
-                          capture_output=True, text=True, timeout=600,
+    on the path, and none of the modules ``without`` importable: the completed process."""
+    argv = [str(Path(kit) / "check.py"), *map(str, args)]
+    command = [sys.executable, *argv] if not without else [  # a module set to None in sys.modules does not import
+        sys.executable, "-c", f"import runpy, sys; sys.modules.update(dict.fromkeys({list(without)!r})); "
+                              f"sys.argv = {argv!r}; runpy.run_path({argv[0]!r}, run_name='__main__')"]
+    return subprocess.run(command, cwd=cwd or kit, capture_output=True, text=True, timeout=600,
                           env={"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp")})
+
+
+def not_required(kit):
+    """The engine's dependencies that the kit's requirements.txt leaves out (their import
+    names are their own)."""
+    pinned = re.search(r"^dependencies = \[(.*?)\]", (ROOT / "pyproject.toml").read_text(), re.S | re.M).group(1)
+    required = {re.split(r"[<>=!~ ]", line)[0] for line in (Path(kit) / "requirements.txt").read_text().splitlines()}
+    return sorted({re.split(r"[<>=!~ ]", pin)[0] for pin in re.findall(r'"([^"]+)"', pinned)} - required)
 
 
 def disagreements(folder, course, kit):

@@ -1,5 +1,6 @@
 """The bundled course's student kit: the grader's own checks on the public seed, every graded
 function covered or named as the grader's, an honest summary, and nothing of the solution."""
+import ast
 import shutil
 
 import pytest
@@ -7,12 +8,15 @@ import yaml
 
 from autograder.kit.build import KIT
 from autograder.kit.record import PUBLIC_SEED, Record
+from autograder.kit.selfcheck import count
 from tests.corpus.variants import named, replaced
-from tests.kit.kits import check, leaks, solution_lines, unpacked_kit
+from tests.kit.kits import check, leaks, not_required, solution_lines, unpacked_kit
 from tests.submissions import MODULES, REFERENCE, ROOT, autograder, flat_source
 
 pytestmark = pytest.mark.slow
 CHECKED = 38  # tests the kit runs: all but the answers (the key stays with the grader) and two trainings
+LEFT = ("9 points are judged only on Gradescope (answers_divergences, answers_objectives, answers_aevb_gradients, "
+        "answers_receptive_fields, aevb_training, wake_sleep_training).")
 
 
 @pytest.fixture
@@ -53,33 +57,57 @@ def test_every_graded_function_is_checked_or_named(kit):
                                                                               "test_wake_sleep_training"}
     assert len(tests) - len(left) == CHECKED
     for test, spec in tests.items():
-        assert f"- {test.removeprefix('test_')} (" in readme and f"{spec['points']:g} points" in readme
+        assert f"- {test.removeprefix('test_')} (" in readme and count(spec["points"], "point") in readme
 
 
 def test_the_template_is_reported_not_implemented(kit):
     process = check(kit)
     assert process.returncode == 1, process.stdout + process.stderr
-    assert f"0 of {CHECKED} checked here pass (0 of 91 points)." in process.stdout
-    assert "not implemented      3 pts  sample_gaussian (vae.sample_gaussian)" in process.stdout
-    assert "not checked here     2 pts  aevb_training (wake_sleep.aevb_step)" in process.stdout
+    assert f"0 of {CHECKED} checked here pass." in process.stdout
+    assert "91 of 100 points checked here: 0 earned; " + LEFT in process.stdout
+    assert "  not implemented   0 of 3 pts  sample_gaussian (vae.sample_gaussian)" in process.stdout
+    assert "  not checked here       2 pts  aevb_training (wake_sleep.aevb_step)" in process.stdout
     assert "Answers missing or blank: parallel_lines.kl_pq" in process.stdout
     assert "Every check" not in process.stdout
 
 
 def test_the_reference_passes_and_exits_0_but_is_not_told_all_pass(kit, tmp_path):
-    process = check(solved(kit, tmp_path))
+    left_out = not_required(kit)
+    assert {"sympy", "tqdm", "matplotlib"} <= set(left_out) and "nbformat" not in left_out
+    process = check(solved(kit, tmp_path), without=left_out)  # the kit runs on its requirements alone
     assert process.returncode == 0, process.stdout + process.stderr
-    assert f"{CHECKED} of {CHECKED} checked here pass (91 of 91 points)." in process.stdout
+    assert f"{CHECKED} of {CHECKED} checked here pass." in process.stdout
     assert "Every check run here passes, but not everything is checked here." in process.stdout
-    assert "Not checked here (9 points; Gradescope checks them): answers_divergences" in process.stdout
-    assert "Answers missing" not in process.stdout
+    assert process.stdout.rstrip().endswith("91 of 100 points checked here: 91 earned; " + LEFT)
+    assert "Answers missing" not in process.stdout and "Your other Python files" not in process.stdout
+
+
+def test_a_function_class_or_method_missing_from_a_file_is_not_implemented(kit, tmp_path):
+    def without(module, name):
+        text = flat_source(module)
+        node = next(n for n in ast.parse(text).body if getattr(n, "name", None) == name)
+        lines = text.splitlines()
+        return "\n".join(lines[:min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1]
+                         + lines[node.end_lineno:]) + "\n"
+    process = check(solved(kit, tmp_path, {"vae": without("vae", "kl_diag_gaussians"),
+                                           "divergences": without("divergences", "kl_conjugate"),
+                                           "pixelcnn": without("pixelcnn", "MaskedConv2d")}))
+    out = process.stdout
+    assert process.returncode == 1, out + process.stderr
+    for label, missing in (("kl_diag_gaussians (vae.kl_diag_gaussians)", "vae.py defines no `kl_diag_gaussians`"),
+                           ("kl_conjugate (divergences.kl_conjugate)", "divergences.py defines no `kl_conjugate`"),
+                           ("masked_conv2d (pixelcnn.MaskedConv2d)", "pixelcnn.py defines no `MaskedConv2d`")):
+        line = next(line for line in out.splitlines() if line.endswith(label))
+        assert line.lstrip().startswith("not implemented   0 of") and missing in out, out
+    assert "Not implemented yet: kl_diag_gaussians, masked_conv2d, kl_conjugate." in out
+    assert "AttributeError" not in out
 
 
 def test_a_helper_mistake_fails_its_own_check_only_with_the_graders_hint(kit, tmp_path):
     variant = named("the ½ missing in the Gaussian KL")
     process = check(solved(kit, tmp_path, replaced(variant)))
     assert process.returncode == 1
-    failing = {line.split()[3] for line in process.stdout.splitlines() if line.startswith("  FAIL")}
+    failing = {line.split(" pts  ")[1].split()[0] for line in process.stdout.splitlines() if line.startswith("  FAIL")}
     assert failing == {f.split(".")[1] for f in variant.loses}, process.stdout  # elbo, over it, keeps its points
     assert "hint: off by a factor 2" in process.stdout, process.stdout
 

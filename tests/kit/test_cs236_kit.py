@@ -8,11 +8,12 @@ import pytest
 
 from tests.cs236.submissions import REFERENCE, STUDENT_FILES
 from tests.cs236.variants import apply
-from tests.kit.kits import check, leaks, solution_lines
+from tests.kit.kits import check, leaks, not_required, solution_lines
 
 pytestmark = pytest.mark.slow
 STUDENT_FUNCTIONS = {"sample_gaussian", "log_normal", "log_normal_mixture", "negative_elbo_bound",
                      "negative_iwae_bound"}
+LEFT = "14 points are judged only on Gradescope (vae_training, gmvae_training)."
 
 
 @pytest.fixture
@@ -60,17 +61,44 @@ def test_a_student_with_two_mistakes_and_three_functions_to_go(kit, tmp_path):
     process = check(work)
     out = process.stdout
     assert process.returncode == 1, out + process.stderr
-    assert "  FAIL                 6 pts  log_normal (utils.log_normal)" in out
+    assert "  FAIL               0 of  6 pts  log_normal (utils.log_normal)" in out
     assert "hint: off by an additive constant 4.595 everywhere" in out
-    assert "  ok                   8 pts  log_normal_mixture (utils.log_normal_mixture)" in out  # over the wrong helper
-    assert "  ok                  14 pts  vae_negative_elbo_bound" in out
-    assert "  FAIL                12 pts  vae_negative_iwae_bound" in out and "exact rank test" in out
+    assert "  ok                 8 of  8 pts  log_normal_mixture (utils.log_normal_mixture)" in out  # a wrong helper
+    assert "  ok                14 of 14 pts  vae_negative_elbo_bound" in out
+    assert "  FAIL               0 of 12 pts  vae_negative_iwae_bound" in out and "exact rank test" in out
     assert "Not implemented yet: gmvae_negative_elbo_bound, gmvae_negative_iwae_bound, ssvae_negative_elbo_bound." in out
-    assert "Not checked here (14 points; Gradescope checks them): vae_training, gmvae_training." in out
-    assert "3 of 8 checked here pass (30 of 86 points)." in out
+    assert "3 of 8 checked here pass." in out
+    assert out.rstrip().endswith("86 of 100 points checked here: 30 earned; " + LEFT)
+
+
+def test_partial_credit_a_missing_method_and_each_failure_before_the_parts_it_holds_back(kit, tmp_path):
+    work = homework(kit, tmp_path, {"utils.py": ["noise made on the CPU"],
+                                    "models/vae.py": ["VAE: a detached nelbo (.item())"],
+                                    "models/gmvae.py": ["GMVAE: no gradient to z_pre"], "models/ssvae.py": "template"})
+    gmvae = work / "codebase" / "models" / "gmvae.py"
+    text = gmvae.read_text()
+    method = next(n for n in ast.walk(ast.parse(text)) if getattr(n, "name", None) == "negative_iwae_bound")
+    lines = text.splitlines()
+    gmvae.write_text("\n".join(lines[:method.lineno - 1] + lines[method.end_lineno:]) + "\n")
+    process = check(work)
+    out = process.stdout
+    assert process.returncode == 1, out + process.stderr
+    assert "  FAIL              6.86 of  8 pts  sample_gaussian (utils.sample_gaussian)" in out
+    assert "failed (noise on the input's device (run on a device other than the CPU)): sample_gaussian: on a GPU" in out
+    assert "  FAIL              9.33 of 12 pts  gmvae_negative_elbo_bound" in out
+    assert "  not implemented      0 of 10 pts  gmvae_negative_iwae_bound" in out
+    assert "models/gmvae.py defines no `GMVAE.negative_iwae_bound`" in out
+    vae = out[out.index("vae_negative_elbo_bound"):out.index("vae_negative_iwae_bound")]
+    assert vae.index("failed (values with q(z|x) = p(z)") < vae.index("held but not counted"), vae
+    assert "meta-device" not in out and "part(s)" not in out
+    assert "Not implemented yet: gmvae_negative_iwae_bound, ssvae_negative_elbo_bound." in out
+    assert out.rstrip().endswith("86 of 100 points checked here: 42.19 earned; " + LEFT)
 
 
 def test_the_reference_passes(kit, tmp_path):
-    process = check(homework(kit, tmp_path, {}))
+    left_out = not_required(kit)
+    assert {"sympy", "nbformat", "tqdm", "matplotlib"} <= set(left_out)  # this course takes no notebook
+    process = check(homework(kit, tmp_path, {}), without=left_out)  # the kit runs on its requirements alone
     assert process.returncode == 0, process.stdout + process.stderr
-    assert "8 of 8 checked here pass (86 of 86 points)." in process.stdout
+    assert "8 of 8 checked here pass." in process.stdout and "Your other Python files" not in process.stdout
+    assert process.stdout.rstrip().endswith("86 of 100 points checked here: 86 earned; " + LEFT)

@@ -97,12 +97,13 @@ def test_student_kit_checks_the_course(tmp_path):
     assert not [n for n in names if n.startswith(("reference", ".kit/course/reference"))]
     run = [sys.executable, "check.py"]
     blank = subprocess.run(run, cwd=tmp_path / "kit", capture_output=True, text=True, timeout=300)
-    assert blank.returncode == 1 and "0 of 3 checked here pass (0 of 12 points)" in blank.stdout, blank.stdout + blank.stderr
+    assert blank.returncode == 1 and "0 of 3 checked here pass." in blank.stdout, blank.stdout + blank.stderr
+    assert "12 of 14 points checked here: 0 earned; 2 points are judged only on Gradescope (answers)." in blank.stdout
     shutil.copytree(TINY / "reference" / "toolkit", tmp_path / "kit" / "toolkit", dirs_exist_ok=True)
     shutil.copy(TINY / "reference" / "answers.yaml", tmp_path / "kit" / "answers.yaml")
     solved = subprocess.run(run, cwd=tmp_path / "kit", capture_output=True, text=True, timeout=300)
-    assert solved.returncode == 0 and "3 of 3 checked here pass (12 of 12 points)" in solved.stdout, solved.stdout + solved.stderr
-    assert "Not checked here (2 points; Gradescope checks them): answers." in solved.stdout
+    assert solved.returncode == 0 and "3 of 3 checked here pass." in solved.stdout, solved.stdout + solved.stderr
+    assert "12 of 14 points checked here: 12 earned; 2 points are judged only on Gradescope (answers)." in solved.stdout
 
 
 def test_build_unpacked_and_set_up_in_a_fresh_environment(tmp_path):

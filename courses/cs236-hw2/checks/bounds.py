@@ -132,6 +132,12 @@ def expect_gradients(result, what, groups, names=None):
 
 
 
+def device_part(what="tensors"):
+    """The name of the part that runs a function on the meta device (``on_meta``), as
+    students read it: the meta device stands in for any device other than the CPU."""
+    return f"{what} on the input's device (run on a device other than the CPU)"
+
+
 def on_meta(call, what):
     """Run ``call`` (a run on torch's "meta" device: shapes only, no data) as a GPU run stands
     in: a tensor made on the CPU inside the function (torch.zeros(n), torch.randn(shape), a

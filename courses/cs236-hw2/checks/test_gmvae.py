@@ -6,8 +6,8 @@ from autograder.api import bonferroni, chi2_pvalue, expect_statistics
 
 
 from checks import constructions as c
-from checks.bounds import (CALLS, IWAE_FREE, SMALL, call_bound, expect_any_device, expect_gradients, expect_outputs,
-                           expect_same_law, expect_sum, expect_values)
+from checks.bounds import (CALLS, IWAE_FREE, SMALL, call_bound, device_part, expect_any_device, expect_gradients,
+                           expect_outputs, expect_same_law, expect_sum, expect_values)
 from codebase import utils as ut
 from codebase.models.gmvae import GMVAE
 
@@ -68,7 +68,7 @@ def test_gmvae_negative_elbo_bound(grader, draw):
                             grads=True)
         expect_outputs(result, what, names)
         expect_gradients(result, what, ["enc", "dec", "z_pre"], NETS)
-    with grader.part("tensors on the input's device (meta-device run)", needs=exact):
+    with grader.part(device_part(), needs=exact):
         expect_any_device(grader, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=CTOR, what=what)
 
 
@@ -99,5 +99,5 @@ def test_gmvae_negative_iwae_bound(grader, draw):
         result = call_bound(grader, IWAE, state, draw.binary(SMALL, c.PIXELS), 4, ctor=CTOR, seed=draw.seed(),
                             grads=True)
         expect_gradients(result, what, ["enc", "dec", "z_pre"], NETS)
-    with grader.part("tensors on the input's device (meta-device run)", needs=exact):
+    with grader.part(device_part(), needs=exact):
         expect_any_device(grader, IWAE, state, draw.binary(SMALL, c.PIXELS), 3, ctor=CTOR, what=what)

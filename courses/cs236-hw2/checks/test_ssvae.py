@@ -6,8 +6,8 @@ import numpy as np
 import torch
 
 from checks import constructions as c
-from checks.bounds import (CALLS, SMALL, call_bound, expect_any_device, expect_gaussian_calls, expect_gradients,
-                           expect_outputs, expect_sum, expect_values)
+from checks.bounds import (CALLS, SMALL, call_bound, device_part, expect_any_device, expect_gaussian_calls,
+                           expect_gradients, expect_outputs, expect_sum, expect_values)
 from codebase.models.ssvae import SSVAE
 
 ELBO = "models.ssvae.SSVAE.negative_elbo_bound"
@@ -72,5 +72,5 @@ def test_ssvae_negative_elbo_bound(grader, draw):
         result = call_bound(grader, ELBO, state, draw.binary(SMALL, c.PIXELS), seed=draw.seed(), grads=True)
         expect_gradients(result, what, ["enc", "dec", "cls"],
                          {"enc": "the encoder", "dec": "the decoder", "cls": "the classifier"})
-    with grader.part("tensors on the input's device (meta-device run)", needs=exact):
+    with grader.part(device_part(), needs=exact):
         expect_any_device(grader, ELBO, state, draw.binary(SMALL, c.PIXELS), what=what)

@@ -4,7 +4,7 @@ import math
 import torch
 
 from autograder.api import Mismatch, expect_gaussian_draws, samples_of
-from checks.bounds import on_meta
+from checks.bounds import device_part, on_meta
 
 N = 4000  # draws per call for the exact tests of sample_gaussian
 
@@ -42,7 +42,7 @@ def test_sample_gaussian(grader, draw):
                                "m + √v·ε (not Normal(m, v).sample() or a loop of .sample())")
             if not torch.allclose(grad.tensor().double(), want, rtol=1e-3, atol=1e-4):
                 raise Mismatch(f"sample_gaussian: the gradient reaching {name} is not that of z = m + √v·ε")
-    with grader.part("noise on the input's device (meta-device run)", needs=law):
+    with grader.part(device_part("noise"), needs=law):
         smoke_on_meta(grader, "utils.sample_gaussian", draw.normal(4, 3), draw.uniform(4, 3, low=0.5, high=2.0))
 
 
@@ -84,5 +84,5 @@ def test_log_normal_mixture(grader, draw):
         grader.check("utils.log_normal_mixture", z + 300.0, m, v * 0.01)
     with grader.part("one component: the Gaussian density", needs="values, m and v of shape (B, K, d)"):
         grader.check("utils.log_normal_mixture", z, m[:, :1], v[:, :1])
-    with grader.part("tensors on the input's device (meta-device run)", needs="values, m and v of shape (B, K, d)"):
+    with grader.part(device_part(), needs="values, m and v of shape (B, K, d)"):
         smoke_on_meta(grader, "utils.log_normal_mixture", z, m, v)

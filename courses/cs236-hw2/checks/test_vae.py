@@ -3,8 +3,8 @@ exact; every statistical part has a false-fail rate of 1e-6 (ALPHA)."""
 import numpy as np
 
 from checks import constructions as c
-from checks.bounds import (CALLS, IWAE_FREE, SMALL, call_bound, expect_any_device, expect_gaussian_calls, expect_gradients,
-                           expect_outputs, expect_same_law, expect_sum, expect_values)
+from checks.bounds import (CALLS, IWAE_FREE, SMALL, call_bound, device_part, expect_any_device, expect_gaussian_calls,
+                           expect_gradients, expect_outputs, expect_same_law, expect_sum, expect_values)
 from codebase.models.vae import VAE
 
 ELBO, IWAE = "models.vae.VAE.negative_elbo_bound", "models.vae.VAE.negative_iwae_bound"
@@ -72,8 +72,7 @@ def test_vae_negative_elbo_bound(grader, draw):
         result = call_bound(grader, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=ctor, seed=draw.seed(), grads=True)
         expect_outputs(result, what, names)
         expect_gradients(result, what, ["enc", "dec"], {"enc": "the encoder", "dec": "the decoder"})
-    with grader.part("tensors on the input's device (meta-device run)",
-               needs="values with q(z|x) = p(z) and a decoder that ignores z (B = 97)"):
+    with grader.part(device_part(), needs="values with q(z|x) = p(z) and a decoder that ignores z (B = 97)"):
         expect_any_device(grader, ELBO, state, draw.binary(SMALL, c.PIXELS), ctor=ctor, what=what)
 
 
@@ -113,5 +112,5 @@ def test_vae_negative_iwae_bound(grader, draw):
         result = call_bound(grader, IWAE, state, draw.binary(SMALL, c.PIXELS), 4, ctor=ctor, seed=draw.seed(),
                             grads=True)
         expect_gradients(result, what, ["enc", "dec"], {"enc": "the encoder", "dec": "the decoder"})
-    with grader.part("tensors on the input's device (meta-device run)", needs=exact):
+    with grader.part(device_part(), needs=exact):
         expect_any_device(grader, IWAE, state, draw.binary(SMALL, c.PIXELS), 3, ctor=ctor, what=what)
