@@ -1,10 +1,11 @@
-"""Gradings for the verification harness: each in a process of its own, as Gradescope runs
-one (runner.grade), several at a time, each returning ``Graded`` records, not text to parse
-back.
+"""Gradings for the verification harness: in child processes, graded as Gradescope grades
+(runner.grade), several processes at a time, each grading returning ``Graded`` records,
+not text to parse back.
 
 A child process, not a thread: a grading imports the course's checks and runs pytest in
-its process, which two gradings cannot share. A job may grade the same submission on
-several seeds; its worker then serves them all (``validate --seeds``).
+its process, which two gradings cannot share at once; one after another they can, and a
+child grades a few in turn. A job may grade the same submission on several seeds; its
+worker then serves them all (``validate --seeds``).
 """
 import concurrent.futures
 import dataclasses
@@ -14,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+BATCH = 8  # the most jobs one child process grades in turn
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,10 +81,14 @@ def part_verdicts(plugin):
 def grade_seeds(jobs, workers=None, timeout=1800):
     """[Graded] per seed of each of ``jobs``, yielded in order as soon as it is known,
     ``workers`` child processes at a time (default: one more than the CPUs, as a grading
-    leaves its core partly idle while its worker starts and answers)."""
+    leaves its core partly idle while its worker starts and answers). A child grades a few
+    jobs in turn: its imports (torch, pytest: 3 s of CPU) are paid once for all of them."""
     workers = workers or (os.cpu_count() or 1) + 1
+    size = max(1, min(BATCH, len(jobs) // (3 * workers)))
+    batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        yield from pool.map(lambda job: _in_child(job, timeout), jobs)
+        for graded in pool.map(lambda batch: _in_child(batch, timeout), batches):
+            yield from graded
 
 
 def grade_each(jobs, workers=None, timeout=1800):
@@ -94,33 +101,39 @@ def grade_all(jobs, workers=None, timeout=1800):
     return list(grade_each(jobs, workers, timeout))
 
 
-def _in_child(job, timeout):
+def _in_child(batch, timeout):
+    """[[Graded] per seed] of each job of ``batch``, graded in turn by one child process;
+    where that process fails, each job again in a process of its own, so that one job's
+    failure is its own."""
     with tempfile.TemporaryDirectory(prefix="agverify-") as scratch:
-        request, answer = Path(scratch) / "job.json", Path(scratch) / "graded.json"
-        request.write_text(json.dumps(dataclasses.asdict(job), default=str))
+        request, answer = Path(scratch) / "jobs.json", Path(scratch) / "graded.json"
+        request.write_text(json.dumps([dataclasses.asdict(job) for job in batch], default=str))
         failed = None
         try:
             process = subprocess.run([sys.executable, "-m", "autograder.verify.grading", str(request), str(answer)],
-                                     capture_output=True, text=True, timeout=timeout * len(job.seeds))
+                                     capture_output=True, text=True,
+                                     timeout=timeout * sum(len(job.seeds) for job in batch))
             if process.returncode != 0 or not answer.is_file():
                 why = process.stderr[-2000:].strip() or (f"stopped by signal {-process.returncode}"
                                                           if process.returncode < 0 else "no output")
                 failed = f"its process failed (exit {process.returncode}): {why}"
         except subprocess.TimeoutExpired:
             failed = f"it took over {timeout:g} s a seed"
+        if failed and len(batch) > 1:
+            return [graded for job in batch for graded in _in_child([job], timeout)]
         if failed:
-            return [Graded({}, 0.0, (), failed=failed)] * len(job.seeds)
-        return [Graded(**{**fields, "course_errors": tuple(fields["course_errors"]), "differ": tuple(fields["differ"]),
-                          "raised": tuple(map(tuple, fields["raised"]))})
-                for fields in json.loads(answer.read_text())]
+            return [[Graded({}, 0.0, (), failed=failed)] * len(batch[0].seeds)]
+        return [[Graded(**{**fields, "course_errors": tuple(fields["course_errors"]), "differ": tuple(fields["differ"]),
+                           "raised": tuple(map(tuple, fields["raised"]))}) for fields in graded]
+                for graded in json.loads(answer.read_text())]
 
 
 def _main(request, answer):
-    fields = json.loads(Path(request).read_text())
-    job = Job(**{**fields, "submission": Path(fields["submission"]), "course": Path(fields["course"]),
-                 "seeds": tuple(fields["seeds"]), "tests": None if fields["tests"] is None else tuple(fields["tests"]),
-                 "assignment": Path(fields["assignment"]) if fields["assignment"] else None})
-    Path(answer).write_text(json.dumps([dataclasses.asdict(graded) for graded in grade(job)]))
+    jobs = [Job(**{**fields, "submission": Path(fields["submission"]), "course": Path(fields["course"]),
+                   "seeds": tuple(fields["seeds"]), "tests": None if fields["tests"] is None else tuple(fields["tests"]),
+                   "assignment": Path(fields["assignment"]) if fields["assignment"] else None})
+            for fields in json.loads(Path(request).read_text())]
+    Path(answer).write_text(json.dumps([[dataclasses.asdict(graded) for graded in grade(job)] for job in jobs]))
 
 
 if __name__ == "__main__":
