@@ -23,7 +23,7 @@ Example (tests/courses/tiny)::
 from .data.mnist import load_subset as load_mnist_subset
 from .grader.bands import Band, calibrate, fit_band, read_bands
 from .grader.calls import Net, Opt, StudentError
-from .grader.checking import expect_fresh_draws, expect_gaussian_draws, expect_statistics, samples_of
+from .grader.checking import expect_fresh_draws, expect_gaussian, expect_gaussian_draws, expect_statistics, samples_of
 from .grader.compare import Mismatch, assert_close, expect_tensor
 from .grader.draw import Draw
 from .grader.handle import Grader
@@ -40,7 +40,7 @@ __all__ = [
     "Mismatch", "assert_close", "expect_tensor", "matches", "StudentError",
     # exact statistical tests (false-fail rate ALPHA per part)
     "ALPHA", "bonferroni", "chi2_pvalue", "gaussian_pvalue", "fresh_draws_pvalue", "rank_sum_pvalue",
-    "expect_statistics", "expect_fresh_draws", "expect_gaussian_draws", "samples_of",
+    "expect_statistics", "expect_gaussian", "expect_fresh_draws", "expect_gaussian_draws", "samples_of",
     # training checks: pass bands calibrated from reference runs
     "Band", "fit_band", "read_bands", "calibrate", "Reference",
     # data

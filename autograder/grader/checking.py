@@ -232,12 +232,25 @@ def check_gradients(remote, spec, function, args, names, cotangents, what=None, 
     return outcome
 
 
-def expect_statistics(pvalue, what, description, tests=1):
+def expect_statistics(pvalue, what, description, tests=1, evidence=None):
     """Fail when the p-value is below ALPHA / ``tests`` (Bonferroni: ``tests`` checks of one
-    part share its false-fail rate ALPHA)."""
+    part share its false-fail rate ALPHA); ``evidence``: what the test saw, in words."""
     if not pvalue > stats.ALPHA / tests:
-        raise Mismatch(f"{what}: samples drawn without noise argument do not follow {description} "
-                       f"(exact test, p = {pvalue:.2g} < {stats.ALPHA / tests:g}); check how the noise is drawn")
+        raise Mismatch(f"{what}: its values do not follow {description} (exact test, p = {pvalue:.2g} < "
+                       f"{stats.ALPHA / tests:g})" + (f"; {evidence}" if evidence else ""))
+
+
+def expect_gaussian(samples, mean, cov, what, description, tests=1):
+    """``samples`` [n, K] follow N(mean, cov) (an exact test, sharing its part's false-fail
+    rate with ``tests`` − 1 others); a failure says where the draws sit and how they spread
+    against the law, and points at the noise only where that is what is off."""
+    pvalue = stats.gaussian_pvalue(samples, mean, cov)
+    if pvalue > stats.ALPHA / tests:
+        return
+    evidence = stats.gaussian_evidence(samples, mean, cov)
+    finite = np.isfinite(np.asarray(samples, dtype=np.float64))
+    expect_statistics(pvalue, what, description, tests, evidence.describe() if evidence else
+                      f"{int((~finite).sum())} of its {finite.size} values are not finite")
 
 
 def expect_fresh_draws(pvalue, what, tests=2):
@@ -252,7 +265,7 @@ def expect_fresh_draws(pvalue, what, tests=2):
 def expect_gaussian_draws(first, second, mean, cov, what, description):
     """Draws of two calls without noise arguments: the first follows N(mean, cov), and the
     two are independent draws (two exact tests sharing the part's false-fail rate)."""
-    expect_statistics(stats.gaussian_pvalue(first, mean, cov), what, description, tests=2)
+    expect_gaussian(first, mean, cov, what, description, tests=2)
     expect_fresh_draws(stats.fresh_draws_pvalue(first, second, cov), what)
 
 

@@ -8,6 +8,8 @@ A statistic that is NaN, infinite or outside its support (a negative χ²), or d
 NaN or an infinity, is as far from the null as can be: its p-value is 0, never NaN. NaN
 would pass by accident: ``min(1.0, nan)`` is 1.0 and ``nan < ALPHA`` is false.
 """
+import dataclasses
+
 import numpy as np
 from scipy.special import chdtr, chdtrc
 
@@ -62,6 +64,58 @@ def _whitened_pvalue(w):
     for v in directions:
         pvalues.append(chi2_pvalue(np.sum((w @ v) ** 2), n))
     return bonferroni(pvalues)
+
+
+@dataclasses.dataclass(frozen=True)
+class GaussianEvidence:
+    """What a test of draws against N(mean, cov) saw, for a message: where the draws sit and
+    how they spread, each against the law, with its own exact p-value."""
+    n: int
+    shift: float  # the draws' mean from the law's, in standard errors (√n·|w̄|, w whitened)
+    spread: float  # the draws' spread as a multiple of the law's (rms of w about its mean)
+    shift_pvalue: float  # n·|w̄|² ~ χ²_K
+    spread_pvalue: float  # Σ_t |w_t − w̄|² ~ χ²_{(n−1)K}
+    mean: float | None = None  # one dimension: the draws' mean, the law's, and the law's sd
+    law_mean: float | None = None
+    law_sd: float | None = None
+
+    def describe(self):
+        """The evidence in words, and which of values or noise it points at."""
+        if self.mean is not None:
+            seen = (f"over {self.n} draws the mean is {self.mean:.4g} where the law predicts "
+                    f"{self.law_mean:.4g} ± {self.law_sd / np.sqrt(self.n):.2g}, and the spread is "
+                    f"{self.spread:.3g} times the law's standard deviation {self.law_sd:.3g}")
+        else:
+            seen = (f"over {self.n} draws the mean is {self.shift:.3g} standard errors from the law's, and the "
+                    f"spread is {self.spread:.3g} times the law's")
+        shifted, scaled = self.shift_pvalue <= ALPHA, self.spread_pvalue <= ALPHA
+        if shifted and not scaled:
+            return seen + ": the values themselves are off, not only their noise"
+        if scaled and not shifted:
+            return seen + ": the noise has the wrong scale or law; check how it is drawn and scaled"
+        if shifted:
+            return seen + ": both where the values sit and how they spread are off"
+        return seen
+
+
+def gaussian_evidence(samples, mean, cov):
+    """GaussianEvidence of ``samples`` [n, K] against N(mean, cov); None where a value is
+    not finite (the message says so instead)."""
+    x = np.asarray(samples, dtype=np.float64)
+    n, k = x.shape
+    if not np.isfinite(x).all() or n < 2:
+        return None
+    cov = np.asarray(cov, dtype=np.float64)
+    w = np.linalg.solve(np.linalg.cholesky(cov), (x - np.asarray(mean, dtype=np.float64)).T).T
+    with np.errstate(over="ignore"):
+        centred = float(np.sum((w - w.mean(0)) ** 2))
+        found = dict(n=n, shift=float(np.sqrt(n) * np.linalg.norm(w.mean(0))),
+                     spread=float(np.sqrt(centred / ((n - 1) * k))),
+                     shift_pvalue=float(chdtrc(k, n * np.sum(w.mean(0) ** 2))),
+                     spread_pvalue=chi2_pvalue(centred, (n - 1) * k))
+    if k == 1:
+        found.update(mean=float(x.mean()), law_mean=float(np.ravel(mean)[0]), law_sd=float(np.sqrt(cov[0, 0])))
+    return GaussianEvidence(**found)
 
 
 def fresh_draws_pvalue(first, second, cov):

@@ -43,7 +43,7 @@ def count(n, noun):
 def unwritten(plugin, test):
     """What the failed ``test`` found not written yet: None when it earned points or a
     failure of written code failed it; else the names the student's files do not define
-    ("vae.py defines no `elbo`", one a line), or "" when a stub raised NotImplementedError."""
+    ("net.py defines no `loss`", one a line), or "" when a stub raised NotImplementedError."""
     parts = plugin.parts.get(test)
     if parts is not None and parts.results:  # a part about validation fails too: nothing is earned
         if parts.share():

@@ -25,6 +25,31 @@ def test_rank_sum_pvalue_rejects_separated_and_non_finite_samples():
     assert stats.rank_sum_pvalue(np.array([np.nan, 1.0]), np.array([0.0, 1.0])) == 0.0
 
 
+def _failure(samples, mean, cov):
+    from autograder.grader.checking import Mismatch, expect_gaussian
+    with pytest.raises(Mismatch) as raised:
+        expect_gaussian(samples, mean, cov, "f", "N(0, 1)")
+    return str(raised.value)
+
+
+def test_a_failed_gaussian_test_says_what_it_saw_and_blames_the_noise_only_for_the_spread():
+    """The message gives the draws' mean and spread against the law's; "the values themselves"
+    for a shift (an IWAE with a closed-form KL), "the noise" only for a wrong spread."""
+    rng = np.random.default_rng(3)
+    draws = rng.normal(size=(200, 1))
+    shifted = _failure(draws + 3.0, [0.0], [[1.0]])
+    assert "over 200 draws the mean is 3.0" in shifted and "where the law predicts 0 ± 0.071" in shifted
+    assert "the values themselves are off" in shifted and "how it is drawn" not in shifted
+    scaled = _failure(draws * 3.0, [0.0], [[1.0]])
+    assert "the noise has the wrong scale" in scaled and "values themselves" not in scaled
+    assert "both where the values sit and how they spread" in _failure(draws * 3.0 + 3.0, [0.0], [[1.0]])
+    wide = _failure(rng.normal(size=(200, 3)) + 1.0, np.zeros(3), np.eye(3))
+    assert "standard errors from the law's" in wide and "values themselves" in wide
+    assert "1 of its 200 values are not finite" in _failure(np.vstack([draws[:-1], [[np.inf]]]), [0.0], [[1.0]])
+    from autograder.grader.checking import expect_gaussian
+    expect_gaussian(draws, [0.0], [[1.0]], "f", "N(0, 1)")  # a correct sampler passes
+
+
 def test_band_rule():
     band = bands.fit_band([10.0, 11.0, 12.0, 11.0])
     assert band["mean"] == 11.0 and band["low"] < 11.0 - 5 * 0.8165 and band["high"] > 11.0 + 5 * 0.8165

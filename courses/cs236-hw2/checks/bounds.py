@@ -10,9 +10,8 @@ from autograder.api import (
     Mismatch,
     StudentError,
     expect_fresh_draws,
-    expect_statistics,
+    expect_gaussian,
     fresh_draws_pvalue,
-    gaussian_pvalue,
     matches,
     rank_sum_pvalue,
 )
@@ -99,13 +98,13 @@ def expect_sum(result, what, total, parts, spec):
 
 
 def expect_gaussian_calls(samples, mean, cov, what, description):
-    """``samples`` (calls, K): each call's outputs ~ N(mean, cov) (gaussian_pvalue), and
+    """``samples`` (calls, K): each call's outputs ~ N(mean, cov) (expect_gaussian), and
     independent across calls: the first half's and the second half's differences ~ N(0, 2·cov)
     (fresh_draws_pvalue), which a bound that reseeds the generator fails for sure (its
     calls repeat one value, which the law alone would accept at about one seed in two). The
     two exact tests share the part's false-fail rate."""
     half = len(samples) // 2
-    expect_statistics(gaussian_pvalue(samples, mean, cov), what, description, tests=2)
+    expect_gaussian(samples, mean, cov, what, description, tests=2)
     expect_fresh_draws(fresh_draws_pvalue(samples[:half], samples[half:2 * half], cov), what)
 
 
