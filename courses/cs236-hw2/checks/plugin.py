@@ -28,6 +28,12 @@ def build_model(session, request, builder):
     if absent:
         raise AttributeError(f"the model has no parameter `{absent[0]}` (the scaffold's names: enc.net.0.weight, "
                              "dec.net.4.bias, z_pre, …); keep the scaffold's attributes")
+    mine = model.state_dict()
+    other = next((name for name in sorted(state) if mine[name].shape != state[name].shape), None)
+    if other is not None:  # one line, not load_state_dict's dump about a "checkpoint" the student never made
+        raise ValueError(f"your {type(model).__name__}'s `{other}` has shape {list(mine[other].shape)} where the "
+                         f"homework's has {list(state[other].shape)}: keep the template's constructor defaults "
+                         "and layer sizes")
     model.load_state_dict(state, strict=False)
     return model, method
 
