@@ -61,10 +61,12 @@ def test_log_normal(grader, draw):
         grader.check("utils.log_normal", x[0], m, v)
     with grader.part("finite far from the mean", needs=values):
         grader.check("utils.log_normal", m + 1e3 * v.sqrt(), m, v)
-    with grader.part("the models' broadcasts: a prior m, v of shape (1,) (the VAE's) or (1, d) against z of (B, d)",
-               needs=values):
-        for shape in ((1,), (1, 5)):
-            grader.check("utils.log_normal", x[0], m[0, :shape[-1]].reshape(shape), v[0, :shape[-1]].reshape(shape),
+    # the VAE's prior is the only (1,) broadcast the homework makes, and its v is 1: there
+    # log(v).sum(-1), over v's own last dimension, is right (contract §2), so v = 1 here
+    with grader.part("the models' broadcasts: a prior m, v = 1 of shape (1,) (the VAE's) or m, v of shape (1, d) "
+                     "against z of (B, d)", needs=values):
+        for shape, prior_v in (((1,), torch.ones(1, dtype=v.dtype)), ((1, 5), v[0, :5].reshape(1, 5))):
+            grader.check("utils.log_normal", x[0], m[0, :shape[-1]].reshape(shape), prior_v,
                          what=f"log_normal with m and v of shape {shape}", offsets={
                       "the dimension d taken from m's shape, not x's (m broadcasts: use x.shape[-1] or sum the "
                       "elementwise terms)": 2.0 * math.log(2 * math.pi)})
