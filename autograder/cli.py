@@ -126,14 +126,15 @@ def _report(args):
     return 0
 
 
-def _validated(course, assignment, jobs=None, seeds=0, mutants=False, per_function=None, kit=False, only=None):
+def _validated(course, assignment, jobs=None, seeds=0, mutants=False, per_function=None, kit=False, only=None,
+               messages=False):
     """Validate ``course`` (workflows/validate.py), printing each verdict; whether all held."""
     from .workflows.validate import validate
 
     print(f"validating {course.title!r}: its reference, template, degenerate submissions and declared variants, "
           "each graded as a student's would be")
     validation = validate(course, assignment, log=lambda line: print(line, flush=True), jobs=jobs, seeds=seeds,
-                          mutants=mutants, per_function=per_function, kit=kit, only=only)
+                          mutants=mutants, per_function=per_function, kit=kit, only=only, messages=messages)
     if validation.ok:
         print("the course grades rightly")
         return True
@@ -146,7 +147,7 @@ def _validated(course, assignment, jobs=None, seeds=0, mutants=False, per_functi
 def _validate(args):
     course = _course(args.parser, args)
     held = _validated(course, args.assignment, args.jobs, args.seeds, args.mutants, args.per_function, args.kit,
-                      args.only)
+                      args.only, args.messages)
     return 0 if held else 1
 
 
@@ -284,6 +285,9 @@ def _validate_command(commands):
     validate.add_argument("--kit", action="store_true",
                           help="also build the student kit and list every part of every variant where its verdict "
                                "differs from the grader's on the public seed")
+    validate.add_argument("--messages", action="store_true",
+                          help="under each mistake, what its losing tests tell the student first: to check that "
+                               "the message names the mistake, and to choose its hint words")
     validate.set_defaults(run=_validate)
 
 

@@ -91,8 +91,11 @@ class GaussianEvidence:
         shifted, scaled = self.shift_pvalue <= ALPHA, self.spread_pvalue <= ALPHA
         if shifted and not scaled:
             return seen + ": the values themselves are off, not only their noise"
+        if scaled and not shifted and self.spread < 1:
+            return seen + (": the values vary far less than the law says, as when a term meant to be estimated at "
+                           "the drawn noise is computed in closed form, or the noise is scaled down")
         if scaled and not shifted:
-            return seen + ": the noise has the wrong scale or law; check how it is drawn and scaled"
+            return seen + ": the values vary more than the law says: check how the noise is drawn and scaled"
         if shifted:
             return seen + ": both where the values sit and how they spread are off"
         return seen

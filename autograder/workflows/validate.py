@@ -65,13 +65,30 @@ class Verdict:
     ok: bool
     got: str
     course_errors: tuple = ()
+    messages: tuple = ()  # ((test name, what its failure says first), ...) of each test that lost points
 
-    def describe(self):
+    def describe(self, messages=False):
+        """One line; with ``messages``, what each losing test tells the student, under it."""
         c = self.candidate
         label = c.name if c.variant is None else f'{c.kind} "{c.name}"'
         lines = [f"{'ok  ' if self.ok else 'FAIL'} {label} → {c.expected} → {self.got}"]
         lines += [f"     course error: {error.splitlines()[0]}" for error in self.course_errors]
+        lines += [f"     {test}: {said}" for test, said in self.messages] if messages else []
         return "\n".join(lines)
+
+
+def first_failure(output):
+    """What a test's message says first about its failure: the first failed part's line
+    (after the list of those that passed), else its first line."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return next((line for line in lines if line.startswith("failed")), lines[0] if lines else "")[:300]
+
+
+def hinted(verdicts):
+    """(mistakes whose messages carry their declared hint words, mistakes): how many of a
+    course's mistakes are proven to be named in the student's terms."""
+    mistakes = [v for v in verdicts if v.candidate.kind == MISTAKE]
+    return sum(bool(v.candidate.variant.hint) and v.ok for v in mistakes), len(mistakes)
 
 
 def degenerate(course, functions, form, target):
@@ -115,16 +132,18 @@ def candidates(course, functions, variants, scratch):
     return found
 
 
-def judged(course, assignment, assignment_path, found, seed, jobs, log):
+def judged(course, assignment, assignment_path, found, seed, jobs, log, messages=False):
     """(a Verdict per candidate, graded on ``seed``, each logged as it is known; their Graded)."""
     verdicts, graded = [], []
     for candidate, result in zip(found, grading.grade_each([grading.Job(c.path, course.manifest, (seed,),
                                                                         assignment=assignment_path)
                                                             for c in found], workers=jobs)):
         ok, got = candidate.judge(assignment, result) if not result.failed else (False, f"no verdict: {result.failed}")
-        verdicts.append(Verdict(candidate, ok, got, result.course_errors))
+        said = tuple((result.records[t]["name"], first_failure(result.records[t]["output"]))
+                     for t in sorted(result.lost()))
+        verdicts.append(Verdict(candidate, ok, got, result.course_errors, said))
         graded.append(result)
-        log(verdicts[-1].describe())
+        log(verdicts[-1].describe(messages and candidate.kind == MISTAKE))
     return verdicts, graded
 
 
@@ -153,11 +172,12 @@ class Validation:
 
 
 def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, mutants=False, per_function=None,
-             kit=False, only=None):
+             kit=False, only=None, messages=False):
     """Grade the reference, the template, the degenerate submissions and the declared
     variants of ``course``; with ``seeds``, again on that many secret seeds; with
     ``mutants``, its generated mutants; with ``kit``, the variants by its student kit too.
-    ``only``: the submissions whose name contains this text. Returns the Validation, ``ok``
+    ``only``: the submissions whose name contains this text; ``messages``: print what each
+    mistake's losing tests tell the student. Returns the Validation, ``ok``
     when the course grades rightly."""
     course = courses.load(course)
     assignment = assignment_file.load(assignment_path or course.manifest, course)
@@ -173,8 +193,11 @@ def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, m
         counts = {kind: sum(c.kind == kind for c in found) for kind in (MISTAKE, ALTERNATIVE)}
         log(f"grading {len(found)} submissions: {len(found) - sum(counts.values())} made from the reference and "
             f"template, {counts[MISTAKE]} declared mistakes and {counts[ALTERNATIVE]} alternatives")
-        verdicts, graded = judged(course, assignment, assignment_path, found, SEED, jobs, log)
+        verdicts, graded = judged(course, assignment, assignment_path, found, SEED, jobs, log, messages)
         validation = Validation(verdicts, errors)
+        named, counted = hinted(verdicts)
+        if counted:
+            log(f"{named} of {counted} mistakes are named in their messages (they declare hint words, and carry them)")
         if seeds:
             from ..verify.seeds import verdict_changes
             validation.changes = verdict_changes(course, assignment, assignment_path, found, graded,

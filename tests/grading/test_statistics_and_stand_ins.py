@@ -41,7 +41,9 @@ def test_a_failed_gaussian_test_says_what_it_saw_and_blames_the_noise_only_for_t
     assert "over 200 draws the mean is 3.0" in shifted and "where the law predicts 0 ± 0.071" in shifted
     assert "the values themselves are off" in shifted and "how it is drawn" not in shifted
     scaled = _failure(draws * 3.0, [0.0], [[1.0]])
-    assert "the noise has the wrong scale" in scaled and "values themselves" not in scaled
+    assert "vary more than the law says: check how the noise is drawn" in scaled and "values themselves" not in scaled
+    narrow = _failure(draws * 0.1, [0.0], [[1.0]])  # an IWAE whose log weights use the closed-form KL
+    assert "vary far less than the law says, as when a term meant to be estimated" in narrow
     assert "both where the values sit and how they spread" in _failure(draws * 3.0 + 3.0, [0.0], [[1.0]])
     wide = _failure(rng.normal(size=(200, 3)) + 1.0, np.zeros(3), np.eye(3))
     assert "standard errors from the law's" in wide and "values themselves" in wide
