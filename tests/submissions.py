@@ -53,16 +53,19 @@ def notebook_submission(folder, extra_cells=()):
     return Path(folder)
 
 
-def assignment_file(folder, keep=None, drop=(), course=ROOT, timeout_s=None, sandbox=None):
+def assignment_file(folder, keep=None, drop=(), course=ROOT, timeout_s=None, sandbox=None, time_budget_s=None):
     """An assignment file: a course's grading policy (the bundled one by default) cut to some
     problems (``keep``) or without some (``drop``), its total adjusted, optionally with
-    another time limit per call and other ``sandbox`` settings; returns its path."""
+    another time limit per call, other ``sandbox`` settings and another time budget for the
+    whole grading; returns its path."""
     import yaml
 
     raw = yaml.safe_load((Path(course) / "course.yaml").read_text())
     raw["sandbox"] = {**raw.get("sandbox", {}), **(sandbox or {})}
     if timeout_s is not None:
         raw["defaults"]["timeout_s"] = timeout_s
+    if time_budget_s is not None:
+        raw["time_budget_s"] = time_budget_s
     raw["problems"] = [p for p in raw["problems"] if (keep is None or p["name"] in keep) and p["name"] not in drop]
     raw["total"] = sum(t["points"] for p in raw["problems"] for t in p["tests"].values())
     settings = "".join(f"-{k}-{v}" for k, v in (sandbox or {}).items())

@@ -14,6 +14,10 @@ from ..sandbox.policy import Limits
 AssignmentError = CourseError
 DEFAULTS = {"visibility": "visible", "timeout_s": 20.0, "rtol": 1e-4, "atol": 1e-5, "rtol64": 1e-6,
             "atol64": 1e-6, "step64": 1e-8, "step64_rtol": 1e-2, "step64_atol": 1e-4}
+# a whole grading's seconds (time_budget_s) unless the manifest sets them: Gradescope stops an
+# autograder at 600 s with no score and no feedback; the rest is for the results, the clean-up
+# and a machine slower than the one the course was measured on
+TIME_BUDGET_S = 420.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +52,7 @@ class Assignment:
     tests: dict  # id -> TestSpec, in assignment order
     limits: Limits
     leaderboard: tuple = ()  # ({"name", "metric", "order"}, ...): measured values shown on Gradescope
+    time_budget_s: float = TIME_BUDGET_S  # the whole grading's seconds, shared among its tests (grader/budget.py)
 
     def only(self, tests):
         """The same policy with only ``tests`` (ids), worth their own points in all."""
@@ -96,4 +101,5 @@ def load(path, course=None):
         raise CourseError(f"{path}:{line_of(['total'])}: the tests' points add up to {points:g}, "
                           f"not the total {total:g}")
     return Assignment(raw["title"], total, raw.get("visibility", "visible"), raw.get("stdout_visibility", "hidden"),
-                      tests, Limits(**raw.get("sandbox", {})), tuple(raw.get("leaderboard") or ()))
+                      tests, Limits(**raw.get("sandbox", {})), tuple(raw.get("leaderboard") or ()),
+                      float(raw.get("time_budget_s", TIME_BUDGET_S)))

@@ -18,8 +18,9 @@ STATE = pytest.StashKey()
 
 
 class GradescopePlugin:
-    def __init__(self, assignment, remote, secret_seed, answers=None):
+    def __init__(self, assignment, remote, secret_seed, answers=None, budget=None):
         self.assignment, self.remote, self.secret_seed = assignment, remote, secret_seed
+        self.budget = budget  # the grading's time budget (budget.Budget), shared among the tests; None: unbounded
         self.answer_verdicts = answers
         self.records, self._failures = {}, {}
         self.parts = {}  # {test: its Parts}, for the score and for tools that study the parts
@@ -62,6 +63,21 @@ class GradescopePlugin:
                 self.staff_errors.append(f"{test_id} is listed in the manifest but no check defines it")
             self.records[test_id] = self._record(spec, 0.0, message)
         items.sort(key=lambda item: [int(n) for n in self.assignment.tests[item.originalname].number.split(".")])
+        if self.budget is not None:
+            self.budget.plan([self.assignment.tests[item.originalname].timeout_s for item in items])
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        """Before a test (and its fixtures): its share of the time budget for its calls, or,
+        with the budget spent, no run at all (0 points, saying why)."""
+        if self.budget is None:
+            return
+        share = self.budget.next_share(item.originalname)
+        if share is None:
+            self._failures.setdefault(item.originalname, self.budget.ran_out())
+            pytest.skip("the grading's time budget ran out")
+        if self.remote is not None:
+            self.remote.time_share = share
 
     # outcomes -------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -114,7 +130,10 @@ class GradescopePlugin:
         self.records[test_id] = self._record(spec, score, text, passed=failure is None)
 
     def pytest_sessionfinish(self, session):
-        """The assignment's leaderboard entries whose metric a check measured."""
+        """The assignment's leaderboard entries whose metric a check measured; the time the
+        checks used of the budget."""
+        if self.budget is not None:
+            self.budget.finish()
         for entry in self.assignment.leaderboard:
             if entry["metric"] in self.metrics:
                 self.leaderboard.append({"name": entry["name"], "value": self.metrics[entry["metric"]],

@@ -28,6 +28,8 @@ class Remote:
         self.seconds.update({"worker start": 0.0, "worker training": 0.0, "served helpers": 0.0})
         self.served_calls = 0  # helper frames answered (forward and backward)
         self.timeout = 20.0
+        self.time_share = None  # the current test's share of the grading's time budget (budget.Share), or None
+        self.spent = {}  # function -> (calls, seconds): where the submission's time went, for the summary
         self.layers = None
         self.stopped = {}  # function -> error, for the rest of the current test
         self._starting = starting  # a future of the first worker, started in the background
@@ -102,28 +104,50 @@ class Remote:
         self.watch(self.reference, header, arrays, reply, want)
         return reply
 
+    def _limit(self):
+        """Seconds the next call may run: the test's per-call deadline, or what is left of the
+        test's share of the grading's time budget when that ends sooner."""
+        return self.timeout if self.time_share is None else min(self.timeout, self.time_share.left())
+
+    def _stopped(self, function, limit):
+        """Why a call of ``function`` allowed ``limit`` seconds was stopped (or, with none
+        left, not started), in the student's terms: its own deadline or its test's share."""
+        if limit < self.timeout:
+            return StudentError(self.time_share.spent(function), "timeout")
+        return StudentError(f"{function} did not finish within {limit:g} s; it was stopped "
+                            "(the remaining tests run in a fresh worker)", "timeout")
+
+    def _spend(self, function, seconds):
+        """Count a call of ``function`` that took ``seconds``: the summary names the slowest when
+        the grading's time ran short, so the student knows what to speed up."""
+        calls, total = self.spent.get(function, (0, 0.0))
+        self.spent[function] = (calls + 1, total + seconds)
+
     def _call_worker(self, function, header, arrays):
         if function in self.stopped:
             raise self.stopped[function]
         self._import(probes.module_of(function, self.course.modules), function)
+        limit = self._limit()
+        if limit <= 0:
+            raise self._stopped(function, limit)
         started = time.perf_counter()
         try:
-            server = self.reference.server(header, arrays, self.timeout)
+            server = self.reference.server(header, arrays, limit)
             try:
-                answer, arrays = self.worker.request(header, arrays, timeout=self.timeout, serve=server)
+                answer, arrays = self.worker.request(header, arrays, timeout=limit, serve=server)
             finally:
-                self.seconds["served helpers"] += self.timeout - server.left
+                self.seconds["served helpers"] += limit - server.left
                 self.served_calls += server.calls
             if header.get("op") == "train":
                 self.seconds["worker training"] += time.perf_counter() - started
         except WorkerTimeout:
-            self.stopped[function] = StudentError(
-                f"{function} did not finish within {self.timeout:g} s; it was stopped "
-                "(the remaining tests run in a fresh worker)", "timeout")
+            self.stopped[function] = self._stopped(function, limit)
             raise self.stopped[function] from None
         except WorkerDied as exc:
             self.stopped[function] = StudentError(f"{function} crashed the worker process: {exc}", "crash")
             raise self.stopped[function] from None
+        finally:
+            self._spend(function, time.perf_counter() - started)
         if not answer.get("ok"):
             raise _student_error(function, answer.get("error", {}))
         return decode_reply(answer, arrays)

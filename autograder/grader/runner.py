@@ -26,6 +26,7 @@ from ..sandbox.stage import build_stage
 from . import assignment as assignment_file
 from . import results as results_file
 from .answers import grade_answers
+from .budget import Budget
 from .discovery import discover
 from .plugin import GradescopePlugin
 
@@ -113,6 +114,7 @@ def _summary(course, submission, remote, plugin):
     if plugin.staff_errors:
         lines.append(f"{len(plugin.staff_errors)} error(s) of the autograder itself (the course's checks, not your "
                      "submission) cost points below; course staff have the details and will regrade.")
+    lines += plugin.budget.summary(remote.spent)
     score = sum(r["score"] for r in plugin.records.values())
     lines.append(f"Score: {score:g} / {plugin.assignment.total:g}")
     return "\n".join(lines)
@@ -163,15 +165,18 @@ def _start_in_background(start):
     return starter, starter.submit(timed), seconds
 
 
-def _checked(course, assignment, submission, remote, seeds):
-    """A GradescopePlugin per seed, each after pytest ran the course's checks with it."""
+def _checked(course, assignment, submission, remote, seeds, started):
+    """A GradescopePlugin per seed, each after pytest ran the course's checks with it, within
+    the assignment's time budget: the first seed's counted from the grading's start
+    (``started``), each further seed's (the verification harness's) from its own."""
     from . import fixtures  # imports torch: after the worker's start
     judged = course.answer_key is not None and course.record is None and any(  # a kit holds no key
         name.startswith("answers.") for spec in assignment.tests.values() for name in spec.covers)
     verdicts = grade_answers(submission.answers, course) if judged else {}
     plugins = []
     for seed in seeds:
-        plugins.append(GradescopePlugin(assignment, remote, seed, verdicts))
+        budget = Budget(assignment.time_budget_s, time.monotonic() if plugins else started)
+        plugins.append(GradescopePlugin(assignment, remote, seed, verdicts, budget))
         code, output = run_checks(course, [plugins[-1], fixtures])
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             raise RuntimeError(f"pytest could not run the checks (exit {code}):\n{output[-3000:]}")
@@ -208,7 +213,7 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     remote = Remote(course, submission, start_worker, device, starting=starting,
                     reference=reference(course) if reference else None, watch=watch)
     try:
-        plugins = _checked(course, assignment, submission, remote, (seed, *again))
+        plugins = _checked(course, assignment, submission, remote, (seed, *again), started)
         plugin = plugins[0]
     finally:
         remote.close()

@@ -18,11 +18,15 @@ import yaml
 
 from .. import course as courses
 from ..grader import assignment as assignment_file
+from ..grader.budget import slowest
 from ..grader.discovery import discover
 from .record import PUBLIC_SEED, Record
 
 OK, FAIL, TODO, UNCHECKED = "ok", "FAIL", "not implemented", "not checked here"
 UNWRITTEN = ("not_implemented", "undefined")  # kinds of calls.StudentError: the student's code is not there yet
+# of the grading's time budget used here, a warning: Gradescope grades on half a CPU, slower
+# than most computers, so there the grading may need all of it
+SLOW = 1 / 3
 
 
 @dataclasses.dataclass
@@ -148,6 +152,18 @@ def graders(left):
             + ", ".join(v.test.removeprefix("test_") for v in left) + ")")
 
 
+def too_slow(plugin):
+    """A line warning that the student's functions may run out the grading's time budget on
+    Gradescope (this run used over SLOW of it), naming the slowest; [] when they are fast
+    enough, or when the grader's summary already named them (its budget was tight here)."""
+    budget = plugin.budget
+    if budget.used <= SLOW * budget.seconds or budget.tight():
+        return []
+    return [f"Slow: these checks took {budget.used:.0f} s here, over a third of the {budget.seconds:g} s that "
+            "Gradescope's whole grading may take on its slower machines (the tests left when it runs out score 0). "
+            f"Your slowest functions: {slowest(plugin.remote.spent)}."]
+
+
 def run(folder, course, only=None):
     """(exit status, text) of checking ``folder`` with the kit's ``course``."""
     from ..grader import runner
@@ -168,6 +184,7 @@ def run(folder, course, only=None):
         return 1, results.get("output", "the check could not run")
     found = verdicts(assignment, seen["plugin"], {t: w for t, w in left.items() if t in wanted})
     notes = [line for line in results.get("output", "").splitlines() if not line.startswith("Score:")]
+    notes += too_slow(seen["plugin"])
     blank = unanswered(folder, course) if only is None else []
     status = 0 if all(v.status in (OK, UNCHECKED) for v in found) and any(v.status == OK for v in found) else 1
     return status, render(course.title, assignment.total, found, notes, blank)
