@@ -88,6 +88,7 @@ class Course:
     notebook: bool
     packages: tuple
     stand_ins: tuple | str  # modules imported but never used in grading, inert where not installed; or "auto"
+    import_first: tuple  # the student's modules imported before any other, as the course's run scripts do
     reference: Path
     template: Path
     checks: Path
@@ -109,6 +110,16 @@ class Course:
     def template_file(self, file):
         """The template's copy of a student file ("models/net.py")."""
         return self.template / (f"{self.package}/{file}" if self.package else file)
+
+    def module_file(self, name):
+        """The reference's file of a module as the student's code imports it: "codebase.utils"
+        (the package's name or an alias first), "net" for a course without a package; None for
+        a name outside the student's package."""
+        head, _, rest = name.partition(".")
+        if self.package and head not in {self.package, *self.aliases}:
+            return None
+        path = self.reference / (rest if self.package else name).replace(".", "/")
+        return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
 
     def reference_modules(self):
         """{module: its importable name in the reference package}."""
@@ -212,6 +223,7 @@ def load(path=None):
         answers_file=student.get("answers"),
         notebook=student.get("notebook", True), packages=tuple(student.get("packages", ())),
         stand_ins=student["stand_ins"] if student.get("stand_ins") == "auto" else tuple(student.get("stand_ins", ())),
+        import_first=tuple(student.get("import_first", ())),
         reference=folder("reference"), template=folder("template", required=False), checks=folder("checks"),
         scaffold=tuple(data.get("scaffold", ())), plugin=folder("plugin"),
         answer_key=(root / key["file"]).resolve() if key else None, symbols=(key or {}).get("symbols", {}),
@@ -225,6 +237,11 @@ def load(path=None):
                 raise CourseError(f"{manifest}:{line_of(where)}: the reference has no {file}")
     if course.aliases and not course.package:
         raise CourseError(f"{manifest}:{line_of(['student', 'aliases'])}: aliases name a package: set student.package")
+    for i, name in enumerate(course.import_first):
+        file = course.module_file(name)
+        if file is None or not file.is_file():
+            raise CourseError(f"{manifest}:{line_of(['student', 'import_first', i])}: import_first: the reference has no "
+                              f"module {name} (a module of the student's package, as its code imports it)")
     if course.plugin is not None and not course.plugin.is_relative_to(course.checks):
         raise CourseError(f"{manifest}:{line_of(['plugin'])}: the plugin must live in the checks folder")
     if course.answer_key is not None and not course.answer_key.is_file():

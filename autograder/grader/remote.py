@@ -21,6 +21,7 @@ class Remote:
         self.watch = watch
         self.worker, self.imported, self.broken = None, set(), {}
         self.stood_in = set()  # modules the submission imports that are not installed (course: stand_ins)
+        self.own_failed = {}  # the student's ungraded files that raised at import, stood in for -> the error
         self.reference = reference or of_course(course)
         # for the grader's log and the benchmarks: the reference's calls here, the worker's
         # start-up, and the training runs of the submission in the worker
@@ -76,6 +77,14 @@ class Remote:
             return self._import(module, qualified)
         self.imported.add(module)
         self.stood_in.update(str(name) for name in answer.get("stand_ins", []))
+        self.own_failed.update({str(item.get("file")): _format_error(item.get("error", {}))
+                                for item in answer.get("own_failed", [])})
+
+    def stood_in_own(self):
+        """The summary's lines on the student's own files (not graded) that raised when imported,
+        so that stand-ins replaced them: each with its error and line."""
+        return [f"{file} raised {error} when it was imported; it is not graded, so an inert stand-in replaced it "
+                "(a graded function that calls into it fails)." for file, error in sorted(self.own_failed.items())]
 
     def output(self):
         return self.worker.output() if self.worker is not None else ""

@@ -109,6 +109,7 @@ def _summary(course, submission, remote, plugin):
     if remote.stood_in:
         lines.append("Imported but not installed here, so replaced by inert stand-ins (grading never needs "
                      "them; a graded function that calls one fails): " + ", ".join(sorted(remote.stood_in)) + ".")
+    lines += remote.stood_in_own()
     lines += [f"{m.replace('.', '/')}.py: {reason}" for m, reason in sorted(remote.broken.items())
               if m in submission.modules]
     if plugin.staff_errors:

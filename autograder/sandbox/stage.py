@@ -31,6 +31,8 @@ class Stage:
     plugin: str | None = None  # importable name of the course plugin in the worker
     aliases: dict = dataclasses.field(default_factory=dict)  # another name -> the student package
     stand_ins: dict = dataclasses.field(default_factory=dict)  # probes.StandIns' arguments
+    import_first: list = dataclasses.field(default_factory=list)  # modules the worker imports before any other
+    own: list = dataclasses.field(default_factory=list)  # the student's ungraded modules (probes.OwnModules)
     view: Path = None  # where the worker sees ``root``: /worker inside bubblewrap, else ``root``
 
     def __post_init__(self):
@@ -38,7 +40,7 @@ class Stage:
 
     def worker_config(self):
         return {"modules": self.modules, "plugin": self.plugin, "aliases": self.aliases,
-                "stand_ins": self.stand_ins}
+                "stand_ins": self.stand_ins, "import_first": self.import_first, "own": self.own}
 
     @property
     def main(self):
@@ -107,4 +109,19 @@ def build_stage(submission, course):
     real = own_names(course) | {p.stem for p in top.glob("*.py")}
     stand_ins = {"names": [] if auto else list(course.stand_ins), "auto": auto, "real": sorted(real)}
     return Stage(root, modules, PLUGIN_MODULE if course.plugin is not None else None,
-                 {alias: course.package for alias in course.aliases}, stand_ins)
+                 {alias: course.package for alias in course.aliases}, stand_ins,
+                 [name if course.package else prefix + name for name in course.import_first],
+                 own_modules(submission, course))
+
+
+def own_modules(submission, course):
+    """Importable names of the student's own modules, the files staged beside the graded ones
+    (a debug helper, a bonus model): a package's ``__init__`` is none, as it holds the graded
+    files. A course without a package stages them at the top, importable by either name."""
+    inside = [".".join(Path(relative).with_suffix("").parts) for relative in submission.extras
+              if Path(relative).name != "__init__.py"]
+    if course.package:
+        names = [f"{course.package}.{name}" for name in inside]
+    else:
+        names = [*inside, *(f"submission.{name}" for name in inside)]
+    return names + [Path(name).stem for name in submission.beside]

@@ -33,6 +33,14 @@ def describe(exc):
     return {"type": type(exc).__name__, "message": message, "where": where}
 
 
+def imported(session, module, stand_ins, own):
+    """Import a module of the submission; the answer names what stands in for a module: the
+    packages not installed here and the student's own files that raised at import."""
+    session.load(module)
+    return {"stand_ins": stand_ins.used,
+            "own_failed": [{"file": file, "error": describe(exc)} for file, exc in own.failed()]}
+
+
 def main():
     in_fd, out_fd = int(sys.argv[1]), int(sys.argv[2])
     sys.path[:0] = [STAGE, os.path.join(STAGE, "submission")]
@@ -45,11 +53,14 @@ def main():
     config = json.loads(sys.argv[3])
     if config.get("aliases"):
         sys.meta_path.insert(0, probes.Aliases(config["aliases"]))
-    stand_ins = probes.StandIns(**config["stand_ins"], stage=os.path.join(STAGE, "submission") + os.sep)
+    submission = os.path.join(STAGE, "submission") + os.sep
+    stand_ins = probes.StandIns(**config["stand_ins"], stage=submission)
     sys.meta_path.append(stand_ins)
+    own = probes.OwnModules(config["own"], submission)
+    sys.meta_path.insert(0, own)
     plugin = importlib.import_module(config["plugin"]) if config.get("plugin") else None
     session = probes.Session(config["modules"], plugin, channel=served.Channel(reader, writer, wire),
-                             stage=os.path.join(STAGE, "submission") + os.sep)
+                             stage=submission, import_first=config["import_first"])
     writer.write(wire.encode({"event": "ready", "torch": torch.__version__,
                               "cuda": torch.cuda.is_available()}))
     while True:
@@ -59,8 +70,7 @@ def main():
             return
         try:
             if request.get("op") == "import":
-                session.load(request["module"])
-                answer, out = {"stand_ins": stand_ins.used}, []
+                answer, out = imported(session, request["module"], stand_ins, own), []
             else:
                 answer, out = session.call(request, arrays)
             frame = wire.encode({"ok": True, **answer}, out)

@@ -32,6 +32,7 @@ def submissions(folder):
                  folder_submission(folder / "e18", edition("e18"), nested="stanford-cs236/hw2"),
              "XCS edition (the submission package)":
                  folder_submission(folder / "xcs", edition("xcs"), package="submission", nested="XCS236-PS2/src"),
+             OWN_CIRCLE: folder_submission(folder / "own", edition("own_modules")),
              "unfilled stubs (NameError)": folder_submission(folder / "stubs", {
                  "utils.py": (COURSE / "student_template" / "codebase" / "utils.py").read_text().replace(
                      'raise NotImplementedError("sample_gaussian: not implemented yet")', "return z"),
@@ -112,6 +113,8 @@ def test_the_output_says_what_was_staged_placed_and_stood_in(graded):
     assert "The course's own copies replace your" in own and "models/nns/v1.py" in own
     assert "Graded vae.py as models/vae.py (it was uploaded without its folders)" in \
         graded[next(n for n in MESSY if n.startswith("flat upload"))]["output"]
+    assert "codebase/ImUtil.py raised FileNotFoundError: [Errno 2] No such file or directory: './FreeMono.ttf' " \
+        "(ImUtil.py, line 7" in graded[OWN_CIRCLE]["output"]
     missing = graded["a missing models/gmvae.py, imported at the top of utils.py"]
     assert "Not found in the submission: models/gmvae.py" in missing["output"]
     assert "models/gmvae.py was not found" in next(t["output"] for t in missing["tests"] if "gmvae" in t["name"])
@@ -123,8 +126,9 @@ def test_a_utils_mistake_costs_only_that_functions_tests(graded):
 
 
 UTILS_WRONG = "every utils function wrong, the models right"
+OWN_CIRCLE = "a bonus model and a debug helper in utils.py's circle of imports, the helper opening a missing font"
 FULL = ["reference (folder)", "reference (the homework's zip)", "E18 edition (encode/decode, circular imports, "
-        "torchvision)", "XCS edition (the submission package)"]
+        "torchvision)", "XCS edition (the submission package)", OWN_CIRCLE]
 
 
 @pytest.mark.parametrize("name", FULL)
