@@ -150,13 +150,17 @@ class Remote:
             if header.get("op") == "train":
                 self.seconds["worker training"] += time.perf_counter() - started
         except WorkerTimeout:
-            self.stopped[function] = self._stopped(function, limit)
+            self.stopped[function] = server.unchecked() or self._stopped(function, limit)
             raise self.stopped[function] from None
         except WorkerDied as exc:
-            self.stopped[function] = StudentError(f"{function} crashed the worker process: {exc}", "crash")
+            self.stopped[function] = server.unchecked() or StudentError(
+                f"{function} crashed the worker process: {exc}", "crash")
             raise self.stopped[function] from None
         finally:
             self._spend(function, time.perf_counter() - started)
+        unchecked = server.unchecked()  # the student kit: a helper ran where the grader would have served it
+        if unchecked is not None:
+            raise unchecked
         if not answer.get("ok"):
             raise _student_error(function, answer.get("error", {}))
         return decode_reply(answer, arrays)

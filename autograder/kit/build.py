@@ -169,8 +169,9 @@ def readme(course, assignment, template):
              f"(partial credit too), then how many of the assignment's {count(assignment.total, 'point')} it "
              "checks and how many of those you earned; it exits 0 only when every function it checks passes.", "",
              "A check passing here can still fail on Gradescope's inputs, and a few parts (those that compare "
-             "with the reference on values your own code produced) are only judged there; each is named in the "
-             "output.", "", "## Checked here", ""]
+             "with the reference on values your own code produced, or that depend on your helper functions "
+             "called in a form the reference never used) are only judged there; each is named in the output, "
+             "with why.", "", "## Checked here", ""]
     lines += [f"- {spec.id.removeprefix('test_')} ({functions}): {count(spec.points, 'point')}"
               for spec, functions in checked]
     if out:

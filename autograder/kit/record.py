@@ -9,6 +9,7 @@ on inputs anyone may know. Values on public inputs travel; code never does. Grad
 secret seed per submission, so none of these inputs is ever a graded one.
 """
 import hashlib
+import inspect
 import json
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ..worker import protocol
 
 PUBLIC_SEED = 20261122
 INDEX, ARRAYS, SCOPE = "record.json", "arrays.npz", "scope.json"
+LITERALS = (type(None), bool, int, float, str)  # defaults a frame carries as themselves
 
 
 def digest(header, arrays):
@@ -30,14 +32,31 @@ def digest(header, arrays):
     return hashed.hexdigest()
 
 
+def parameters(function):
+    """The parameters of ``function`` as plain data, in order: {"name", "kind" (as
+    inspect.Parameter names it), "default" where it is a literal, "other_default": true where
+    it is anything else}. The kit binds a helper frame's arguments to them (replay.py), so
+    that ``f(x, m=m)`` and ``f(x, m)`` are one call, as they are to the reference."""
+    found = []
+    for parameter in inspect.signature(function).parameters.values():
+        entry = {"name": parameter.name, "kind": parameter.kind.name}
+        if type(parameter.default) in LITERALS:
+            entry["default"] = parameter.default
+        elif parameter.default is not parameter.empty:
+            entry["other_default"] = True
+        found.append(entry)
+    return found
+
+
 class Record:
     """What a kit knows of the reference: ``answers`` {digest: (answer, arrays)}; ``frames``
     {digest of a request: [helper frame kept]}; ``helpers`` {function: the helpers served
-    while it runs}; ``left_out`` {test: why the kit does not run it}."""
+    while it runs}; ``signatures`` {helper: its reference's parameters}; ``left_out`` {test:
+    why the kit does not run it}."""
 
-    def __init__(self, answers=None, frames=None, helpers=None, left_out=None):
+    def __init__(self, answers=None, frames=None, helpers=None, left_out=None, signatures=None):
         self.answers, self.frames = answers or {}, frames or {}
-        self.helpers, self.left_out = helpers or {}, left_out or {}
+        self.helpers, self.left_out, self.signatures = helpers or {}, left_out or {}, signatures or {}
 
     def save(self, folder):
         folder = Path(folder)
@@ -53,7 +72,8 @@ class Record:
                                    "answer_arrays": keep(frame["answer_arrays"])} for frame in kept]
                             for key, kept in self.frames.items()}}
         (folder / INDEX).write_text(json.dumps(index, separators=(",", ":")))
-        (folder / SCOPE).write_text(json.dumps({"helpers": self.helpers, "left_out": self.left_out}, indent=1))
+        (folder / SCOPE).write_text(json.dumps({"helpers": self.helpers, "signatures": self.signatures,
+                                                "left_out": self.left_out}, indent=1))
         np.savez_compressed(folder / ARRAYS, **arrays)
         return folder
 
@@ -71,7 +91,7 @@ class Record:
                          "answer_arrays": take(frame["answer_arrays"])} for frame in kept]
                   for key, kept in index["frames"].items()}
         scope = json.loads((folder / SCOPE).read_text())
-        return cls(answers, frames, scope["helpers"], scope["left_out"])
+        return cls(answers, frames, scope["helpers"], scope["left_out"], scope["signatures"])
 
     @staticmethod
     def load_left_out(folder):
@@ -90,6 +110,9 @@ class Recording:
     def helpers_of(self, function):
         helpers = self.reference.helpers_of(function)
         self.record.helpers[function] = list(helpers)
+        for helper in helpers:
+            if helper not in self.record.signatures:
+                self.record.signatures[helper] = parameters(self.reference.session.resolve(helper))
         return helpers
 
     def answer(self, header, arrays):

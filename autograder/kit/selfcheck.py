@@ -60,6 +60,17 @@ def unwritten(plugin, test):
     return "\n".join(error.splitlines()[0] for error, kind in failed.items() if kind == "undefined")
 
 
+def left_to_grader(parts):
+    """The parts of a passing test that only the grader judges, a line per reason ("2 parts
+    only the grader judges (a, b): why"): the student sees what to check on Gradescope and
+    why; "" when there are none."""
+    named = {}
+    for name, why in (parts.unchecked if parts is not None else {}).items():
+        named.setdefault(why, []).append(name)
+    return "\n".join(f"{count(len(names), 'part')} only the grader judges ({', '.join(names)}): {why}"
+                     for why, names in named.items())
+
+
 def verdicts(assignment, plugin, left):
     """A Verdict per test of ``assignment``: those the ``plugin`` graded, then those ``left``
     to the grader {test: why}."""
@@ -73,8 +84,7 @@ def verdicts(assignment, plugin, left):
             continue
         verdict = Verdict(test, record["name"], record["max_score"], OK, earned=record["score"])
         if record["score"] >= record["max_score"]:
-            verdict.detail = f"{count(len(parts.unchecked), 'part')} only the grader judges: " \
-                + ", ".join(parts.unchecked) if parts is not None and parts.unchecked else ""
+            verdict.detail = left_to_grader(parts)
         else:
             missing = unwritten(plugin, test)
             verdict.status, verdict.detail = (FAIL, record["output"]) if missing is None else (TODO, missing)

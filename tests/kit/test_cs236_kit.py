@@ -1,14 +1,15 @@
 """The CS236 student kit, tried as a student: every graded function covered (the training
 runs named as the grader's), the grader's hints, a correct function over a wrong helper
-reported as correct, and nothing of the solution anywhere in it."""
+reported as correct (or, where it calls the helper in a form the kit has no answer for, left
+to the grader), and nothing of the solution anywhere in it."""
 import ast
 import shutil
 
 import pytest
 
-from tests.cs236.submissions import REFERENCE, STUDENT_FILES
+from tests.cs236.submissions import COURSE, REFERENCE, STUDENT_FILES
 from tests.cs236.variants import apply
-from tests.kit.kits import check, leaks, not_required, solution_lines
+from tests.kit.kits import check, disagreements, leaks, not_required, solution_lines
 
 pytestmark = pytest.mark.slow
 STUDENT_FUNCTIONS = {"sample_gaussian", "log_normal", "log_normal_mixture", "negative_elbo_bound",
@@ -102,3 +103,27 @@ def test_the_reference_passes(kit, tmp_path):
     assert process.returncode == 0, process.stdout + process.stderr
     assert "8 of 8 checked here pass." in process.stdout and "Your other Python files" not in process.stdout
     assert process.stdout.rstrip().endswith("86 of 100 points checked here: 86 earned; " + LEFT)
+
+
+def test_a_model_calling_a_wrong_helper_in_a_form_the_reference_never_used_is_left_to_the_grader(kit, tmp_path):
+    """The VAE's prior expanded to z's shape (the reference passes it as (1,)): where z's
+    mean is 0 that call holds the values of one the reference made, and the kit answers it;
+    elsewhere (and in the backward pass) only the grader has the answer, so those parts are
+    not checked here, never failed over the student's own wrong ``log_normal``."""
+    work = homework(kit, tmp_path, {"utils.py": ["the ½ missing in log_normal"]})
+    vae = work / "codebase" / "models" / "vae.py"
+    vae.write_text(vae.read_text().replace("ut.log_normal(z, self.z_prior_m, self.z_prior_v)",
+                                           "ut.log_normal(z, self.z_prior_m.expand_as(z), self.z_prior_v.expand_as(z))"))
+    out = check(work).stdout
+    assert "  FAIL               0 of  6 pts  log_normal (utils.log_normal)" in out
+    iwae = out[out.index("vae_negative_iwae_bound"):out.index("gmvae_negative_elbo_bound")]
+    assert "  ok                12 of 12 pts  vae_negative_iwae_bound" in out, iwae
+    assert "1 part only the grader judges (iw = 1: the law of −log w" in iwae
+    assert "depends on your `log_normal` called with arguments the kit has no answer for, so only the grader can " \
+           "check it; make sure `log_normal` itself passes here, or submit to see" in iwae
+    differ, unchecked = disagreements(work, COURSE, kit)
+    assert differ == []  # the grader fails log_normal's parts as the kit does, and gives the IWAE full marks
+    assert sorted(part for test, part in unchecked if test == "test_vae_negative_iwae_bound") == [
+        "gradients reach the encoder and the decoder",
+        "iw = 1: the law of −log w over 24 calls with q(z|x) = N(m(x), I) and a decoder linear in z (exact test)"]
+    assert {test for test, _ in unchecked} == {"test_vae_negative_iwae_bound"}
