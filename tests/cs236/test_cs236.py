@@ -13,7 +13,7 @@ import pytest
 from tests.corpus.corpus import lost_functions
 from tests.cs236.degenerate import KINDS, degenerate_files
 from tests.cs236.submissions import COURSE, REFERENCE, folder_submission, zip_submission
-from tests.cs236.variants import GM_ELBO, GM_IWAE, LOG_NORMAL, MIXTURE, SAMPLE, VARIANTS, apply, file_of
+from tests.cs236.variants import GM_ELBO, GM_IWAE, LOG_NORMAL, MIXTURE, SAMPLE, VARIANTS, apply, changed, file_of
 from tests.submissions import assignment_file, autograder
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ def submissions(folder):
                  folder_submission(folder / "e18", edition("e18"), nested="stanford-cs236/hw2"),
              "XCS edition (the submission package)":
                  folder_submission(folder / "xcs", edition("xcs"), package="submission", nested="XCS236-PS2/src"),
-             OWN_CIRCLE: folder_submission(folder / "own", edition("own_modules")),
+             OWN_CIRCLE: folder_submission(folder / "own", changed(OWN_CIRCLE_VARIANT)),
              "unfilled stubs (NameError)": folder_submission(folder / "stubs", {
                  "utils.py": (COURSE / "student_template" / "codebase" / "utils.py").read_text().replace(
                      'raise NotImplementedError("sample_gaussian: not implemented yet")', "return z"),
@@ -127,6 +127,8 @@ def test_a_utils_mistake_costs_only_that_functions_tests(graded):
 
 UTILS_WRONG = "every utils function wrong, the models right"
 OWN_CIRCLE = "a bonus model and a debug helper in utils.py's circle of imports, the helper opening a missing font"
+OWN_CIRCLE_VARIANT = ("modules of the student's own in the circle of imports (the bonus model, a debug helper that "
+                      "opens a missing font at import)")
 FULL = ["reference (folder)", "reference (the homework's zip)", "E18 edition (encode/decode, circular imports, "
         "torchvision)", "XCS edition (the submission package)", OWN_CIRCLE]
 

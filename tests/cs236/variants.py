@@ -18,5 +18,10 @@ def apply(name, text=None):
     return text.replace(old, new)
 
 
+def changed(name):
+    """{file: its whole new text} of the named variant."""
+    return next(v for v in VARIANTS if v.name == name).changed
+
+
 def file_of(name):
     return next(v for v in VARIANTS if v.name == name).edit[0]
