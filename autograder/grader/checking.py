@@ -270,8 +270,13 @@ def expect_gaussian_draws(first, second, mean, cov, what, description):
 
 
 def samples_of(value, what, shape):
-    """The array of a returned tensor of the given shape (for statistical checks)."""
-    return expect_tensor(value, what, shape=shape).array
+    """The array of a returned tensor of the given shape, every value finite (for statistical
+    checks: a statistic of counts or ranks could not see a NaN among the draws)."""
+    array = expect_tensor(value, what, shape=shape).array
+    bad = int(np.size(array) - np.isfinite(array).sum())
+    if bad:
+        raise Mismatch(f"{what}: {bad} of its {np.size(array)} draws are NaN or infinite")
+    return array
 
 
 def compare_params(outcome, spec, dtype, what, nets):

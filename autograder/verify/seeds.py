@@ -2,9 +2,10 @@
 candidate again on N fresh seeds and lists each test whose verdict differs from the fixed
 seed's.
 
-A test's verdict is its score and the verdict of each of its parts: a mistake caught by
+A test's verdict is its score and whether each of its parts is paid: a mistake caught by
 its values on one seed and only by its float64 part on another costs the student different
-points, and is a change. Each statistical part fails a correct submission with probability
+points, and is a change. A part that fails on one seed and is held on another (it passed,
+but pays only together with a part that failed) pays nothing either way: no change. Each statistical part fails a correct submission with probability
 α ≤ 1e-6, so over N seeds and P such parts about N·P·1e-6 changes are expected: none in
 practice; a change is a check whose verdict depends on its inputs (a flaky test).
 
@@ -17,6 +18,8 @@ import dataclasses
 import os
 
 from . import grading
+
+PAID = {"earned": "earned", "held": "not paid", "failed": "not paid"}  # unchecked: as it is
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +43,7 @@ def test_verdicts(graded, tests):
             found[test] = (test, "no result")
             continue
         parts = graded.parts.get(test, {})
-        named = [f"{part} {verdict}" for part, verdict in parts.items() if part]
+        named = [f"{part} {PAID.get(verdict, verdict)}" for part, verdict in parts.items() if part]
         found[test] = (record["name"], f"{record['score']:g}/{record['max_score']:g}"
                        + (f" ({', '.join(named)})" if named else ""))
     return found
@@ -58,6 +61,11 @@ def regraded_tests(course, assignment, candidate):
 
 def verdict_changes(course, assignment, assignment_path, candidates, first, seeds, jobs=None, log=print):
     """[Change] of ``candidates`` over ``seeds``, against ``first`` (their Graded on the fixed seed)."""
+    for candidate, before in zip(candidates, first):
+        if before.course_errors or before.failed:
+            log(f"{candidate.name}: not regraded on other seeds (its grading on the fixed seed already failed)")
+    kept = [(c, f) for c, f in zip(candidates, first) if not (f.course_errors or f.failed)]
+    candidates, first = [c for c, _ in kept], [f for _, f in kept]
     tests = [regraded_tests(course, assignment, c) for c in candidates]
     work = _chunks(candidates, tests, first, len(assignment.tests), seeds, (jobs or os.cpu_count() or 1) + 1)
     graded = grading.grade_seeds([grading.Job(c.path, course.manifest, part, tests=t, assignment=assignment_path)

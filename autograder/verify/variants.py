@@ -88,7 +88,8 @@ class Variant:
                   for function, error in graded.raised if error in BROKEN and not self.raises]
         notes += [_short(r) for t, r in lost.items()
                   if not set(assignment.tests[t].covers) & (self.loses | self.may_also_lose)]
-        notes += [f"{_covers(assignment, t)}'s message lacks {', '.join(map(repr, self.hint))}: {_first(r['output'])}"
+        notes += [f"{_covers(assignment, t)}'s message lacks {', '.join(map(repr, self.hint))}: "
+                  f"{first_failure(r['output'])}"
                   for t, r in lost.items() if set(assignment.tests[t].covers) & self.loses
                   and not all(word.lower() in r["output"].lower() for word in self.hint)]
         return not notes and not graded.course_errors, got + listed(notes)
@@ -140,13 +141,17 @@ def _covers(assignment, test_id):
     return ", ".join(assignment.tests[test_id].covers)
 
 
-def _first(output):
-    lines = [line for line in output.splitlines() if line.strip()]
-    return (lines[0] if lines else "")[:200]
+def first_failure(output):
+    """What a test's message says first about its failure: the first failed part's line
+    (after the list of those that passed), else its first line, with the hint under it."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    at = next((i for i, line in enumerate(lines) if line.startswith("failed")), 0)
+    shown = lines[at:at + 1] + [line for line in lines[at + 1:at + 4] if line.lower().startswith("hint")]
+    return " ".join(shown)[:500]
 
 
 def _short(record):
-    return f"{record['name']} scored {record['score']:g} of {record['max_score']:g}: " + _first(record["output"])
+    return f"{record['name']} scored {record['score']:g} of {record['max_score']:g}: {first_failure(record['output'])}"
 
 
 def reference_submission(course, target):

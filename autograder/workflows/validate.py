@@ -22,7 +22,7 @@ from .. import course as courses
 from ..grader import assignment as assignment_file
 from ..verify import grading
 from ..verify import variants as declared
-from ..verify.variants import ALTERNATIVE, MISTAKE, reference_submission
+from ..verify.variants import ALTERNATIVE, MISTAKE, first_failure, reference_submission
 
 SEED = 20261205  # a fixed seed: a validation is reproducible; grading draws a secret one
 DEGENERATE = {"zeros": "{arg} * 0", "echo": "{arg}"}
@@ -75,13 +75,6 @@ class Verdict:
         lines += [f"     course error: {error.splitlines()[0]}" for error in self.course_errors]
         lines += [f"     {test}: {said}" for test, said in self.messages] if messages else []
         return "\n".join(lines)
-
-
-def first_failure(output):
-    """What a test's message says first about its failure: the first failed part's line
-    (after the list of those that passed), else its first line."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    return next((line for line in lines if line.startswith("failed")), lines[0] if lines else "")[:300]
 
 
 def hinted(verdicts):
