@@ -86,21 +86,7 @@ def discover(root, course, unzip=True):
             notebooks.append(path)
         if path.suffix == ".py":
             python.append(path)
-    for module, candidates in found.items():
-        graded, *ignored = sorted(candidates)
-        submission.modules[module] = graded[2]
-        submission.notes += [f"Ignored {path.relative_to(root)}: {graded[2].relative_to(root)} is graded."
-                             for *_, path in ignored]
-    homes = {}  # the folder each graded file implies for the package (or the submission's top)
-    for module, path in submission.modules.items():
-        homes[module] = path.parents[module.count(".")]
-    for module, candidates in loose.items():
-        if module not in submission.modules:
-            (_, path), *_ = sorted(candidates)
-            submission.modules[module] = path
-            homes[module] = path.parent
-            file = course.files[course.modules.index(module)]
-            submission.notes.append(f"Graded {path.relative_to(root)} as {file} (it was uploaded without its folders).")
+    homes = _choose_graded(submission, course, found, loose)
     if homes:
         _find_extras(submission, course, homes, python)
     if not submission.modules and not notebooks:
@@ -108,16 +94,43 @@ def discover(root, course, unzip=True):
         if archive is not None and unzip:
             return _discover_in_zip(archive, root, course, submission.notes)
     if not submission.modules and notebooks:
-        if len(notebooks) > 1:
-            submission.notes.append("Several notebooks found; graded "
-                                    f"{notebooks[0].relative_to(root)}.")
-        submission.notebook = notebooks[0]
-        submission.notebook_source, cell_notes = notebook_to_module(notebooks[0])
-        submission.notes += cell_notes
-        if submission.answers is None and course.answers_file:
-            candidate = notebooks[0].with_name(course.answers_file)
-            submission.answers = candidate if candidate.is_file() else None
+        _take_notebook(submission, course, notebooks)
     return submission
+
+
+def _choose_graded(submission, course, found, loose):
+    """Set ``submission.modules``: of each file's copies the shallowest (``found``: (outside
+    the package, depth, path)), else one uploaded without its folders (``loose``: (depth,
+    path)); notes for the copies ignored. Returns {module: the folder it implies for the
+    package (or the submission's top)}."""
+    root, homes = submission.root, {}
+    for module, candidates in found.items():
+        graded, *ignored = sorted(candidates)
+        submission.modules[module] = graded[2]
+        homes[module] = graded[2].parents[module.count(".")]
+        submission.notes += [f"Ignored {path.relative_to(root)}: {graded[2].relative_to(root)} is graded."
+                             for *_, path in ignored]
+    for module, candidates in loose.items():
+        if module not in submission.modules:
+            (_, path), *_ = sorted(candidates)
+            submission.modules[module] = path
+            homes[module] = path.parent
+            file = course.files[course.modules.index(module)]
+            submission.notes.append(f"Graded {path.relative_to(root)} as {file} (it was uploaded without its folders).")
+    return homes
+
+
+def _take_notebook(submission, course, notebooks):
+    """Grade the first of ``notebooks`` (a submission without module files), with the answers
+    file beside it where the folder's scan found none."""
+    if len(notebooks) > 1:
+        submission.notes.append(f"Several notebooks found; graded {notebooks[0].relative_to(submission.root)}.")
+    submission.notebook = notebooks[0]
+    submission.notebook_source, cell_notes = notebook_to_module(notebooks[0])
+    submission.notes += cell_notes
+    if submission.answers is None and course.answers_file:
+        candidate = notebooks[0].with_name(course.answers_file)
+        submission.answers = candidate if candidate.is_file() else None
 
 
 MAX_EXTRA_FILES, MAX_EXTRA_BYTES = 64, 512 << 10
