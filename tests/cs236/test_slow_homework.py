@@ -1,9 +1,10 @@
 """A correct homework written slowly, as a real one was: its GMVAE takes the mixture prior
 one example and one component at a time, B·K calls of `ut.log_normal` (each a served helper
-frame) for every bound: about 45,000 frames a statistical part. Graded under a tight time budget (under Gradescope's limits: 95 s for a budget of 90 s, the
-GMVAE's tests cut, the SSVAE's after them not reached), it still gets a valid results file in
-time, its other functions keep their full marks where they are reached, and the summary
-names the slow functions."""
+frame) for every bound: about 45,000 frames a statistical part. Graded under a tight time
+budget (under Gradescope's limits: 95 s for a budget of 90 s; the GMVAE's tests cut by their
+share or by the per-call deadline, the SSVAE's after them not reached), it still gets a valid
+results file in time, its other functions keep their full marks where they are reached, and
+the summary names the slow functions."""
 import json
 import re
 import time
@@ -38,7 +39,9 @@ def test_a_slow_correct_homework_is_graded_within_the_budget(tmp_path):
     assert process.returncode == 0, process.stdout + process.stderr
     results = json.loads((tmp_path / "results.json").read_text())
     validate(results)
-    cut = ("had used its share of the grading's time", f"time budget ({BUDGET_S} s) ran out")
+    # a slow call is stopped by whichever comes first: its test's share of the budget, or the
+    # course's per-call deadline (timeout_s), which a loaded machine can reach inside one share
+    cut = ("had used its share of the grading's time", f"time budget ({BUDGET_S} s) ran out", "did not finish within")
     for test in results["tests"]:
         full = test["score"] == test["max_score"]
         assert full or any(why in test["output"] for why in cut), (test["name"], test["output"][:500])
