@@ -21,10 +21,12 @@ import math
 
 import torch
 
+from . import wire
+
 TENSOR, TUPLE, LIST, FLOAT, OTHER = "$t", "$tuple", "$list", "$float", "$other"
 MODULE, OPTIMIZER = "$module", "$optimizer"
 RESERVED = frozenset({"function", "args", "kwargs", "device", "dtype", "seed", "report_params", "op", "cotangents",
-                      "helpers", "n_arrays"})
+                      "helpers", wire.ARRAYS})
 
 
 class Encoder:

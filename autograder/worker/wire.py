@@ -1,19 +1,27 @@
-"""Plain-data frames between the grader and the worker: JSON plus raw ``.npy`` arrays.
+"""Plain-data frames between the grader and the worker: a JSON header plus raw array buffers.
 
-A frame is ``!Q`` header length, the UTF-8 JSON header, then for every array named in the
-header ``!Q`` length and the ``.npy`` bytes. Arrays are read with ``allow_pickle=False``
-and only numeric or boolean dtypes are accepted, so no frame can carry code. This module
-needs only numpy, so both sides can load it.
+A frame is ``!Q`` header length, the UTF-8 JSON header, then for every array the header
+describes (``"$arrays": [[dtype name, shape], ...]``) ``!Q`` length and the array's bytes in
+C order. Only the numeric and boolean dtypes of DTYPES are accepted, and each buffer's
+length must be exactly its dtype's size times its shape's, so no frame can carry code and
+no array is read from bytes that are not its own. The buffers are copied as they are, with
+no per-array serializer: a served helper's frame is mostly its tensors. This module needs
+only numpy, so both sides can load it.
 """
-import io
 import json
+import math
 import struct
 
 import numpy as np
 
 LENGTH = struct.Struct("!Q")
 MAX_FRAME_BYTES = 64 << 20
-ALLOWED_KINDS = "biufc"  # bool, signed, unsigned, float, complex
+MAX_DIMS = 32
+ARRAYS = "$arrays"  # the header key that describes the arrays
+DTYPES = {name: np.dtype(name).newbyteorder("<") for name in (
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float16", "float32", "float64", "complex64", "complex128")}
+_NAMES = {dtype: name for name, dtype in DTYPES.items()}
 
 
 class WireError(Exception):
@@ -22,12 +30,19 @@ class WireError(Exception):
 
 def encode(header, arrays=()):
     """Bytes of one frame: ``header`` is JSON-serializable, ``arrays`` a list of ndarrays."""
-    body = json.dumps({**header, "n_arrays": len(arrays)}, allow_nan=True).encode()
-    parts = [LENGTH.pack(len(body)), body]
+    described, buffers = [], []
     for array in arrays:
-        buffer = io.BytesIO()
-        np.save(buffer, np.asarray(array), allow_pickle=False)  # keeps 0-d arrays 0-d
-        parts += [LENGTH.pack(buffer.tell()), buffer.getvalue()]
+        array = np.asarray(array)
+        name = _NAMES.get(array.dtype.newbyteorder("<"))
+        if name is None:
+            raise TypeError(f"array of dtype {array.dtype} is not plain numeric data")
+        described.append([name, list(array.shape)])
+        array = np.ascontiguousarray(array, dtype=DTYPES[name])  # little-endian on every machine (0-d made 1-d)
+        buffers.append(array.reshape(-1).view(np.uint8))
+    body = json.dumps({**header, ARRAYS: described}, allow_nan=True).encode()
+    parts = [LENGTH.pack(len(body)), body]
+    for buffer in buffers:
+        parts += [LENGTH.pack(len(buffer)), buffer]
     return b"".join(parts)
 
 
@@ -45,24 +60,36 @@ def _read_exactly(read, n, budget):
     return b"".join(chunks)
 
 
+def _described(header):
+    """[(dtype, shape, bytes)] of the header's arrays; WireError if any is not plain data."""
+    described = header.pop(ARRAYS)
+    if not isinstance(described, list):
+        raise WireError("malformed header: arrays is not a list")
+    out = []
+    for item in described:
+        if not (isinstance(item, list) and len(item) == 2 and item[0] in DTYPES and isinstance(item[1], list)
+                and len(item[1]) <= MAX_DIMS and all(type(d) is int and d >= 0 for d in item[1])):
+            raise WireError(f"array description {str(item)[:80]} is not a plain numeric array")
+        dtype, shape = DTYPES[item[0]], tuple(item[1])
+        out.append((dtype, shape, dtype.itemsize * math.prod(shape)))
+    return out
+
+
 def decode(read):
-    """Read one frame with ``read(n) -> bytes``; returns ``(header, arrays)``."""
+    """Read one frame with ``read(n) -> bytes``; returns ``(header, arrays)``. The arrays are
+    writable and own their memory."""
     budget = [MAX_FRAME_BYTES]
     (size,) = LENGTH.unpack(_read_exactly(read, LENGTH.size, budget))
     try:
         header = json.loads(_read_exactly(read, size, budget))
-        count = int(header.pop("n_arrays"))
+        described = _described(header)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise WireError(f"malformed header: {exc}") from None
     arrays = []
-    for _ in range(count):
+    for dtype, shape, expected in described:
         (size,) = LENGTH.unpack(_read_exactly(read, LENGTH.size, budget))
-        blob = _read_exactly(read, size, budget)
-        try:
-            array = np.load(io.BytesIO(blob), allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
-            raise WireError(f"malformed array: {exc}") from None
-        if type(array) is not np.ndarray or array.dtype.kind not in ALLOWED_KINDS:
-            raise WireError(f"array of dtype {array.dtype} is not plain numeric data")
-        arrays.append(array)
+        if size != expected:
+            raise WireError(f"array of {size} bytes where its description needs {expected}")
+        blob = bytearray(_read_exactly(read, size, budget))
+        arrays.append(np.frombuffer(blob, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False))
     return header, arrays

@@ -1,5 +1,6 @@
 """The plain-data codec: what crosses the boundary is numbers and JSON, nothing else."""
 import io
+import json
 import pickle
 import struct
 
@@ -21,18 +22,28 @@ def test_roundtrip_keeps_shapes_dtypes_and_0d():
         assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
 
 
-def frame_with_blob(blob):
-    body = b'{"n_arrays": 1}'
+def test_every_plain_dtype_travels_little_endian_and_writable():
+    arrays = [np.arange(4, dtype=name).reshape(2, 2) for name in wire.DTYPES if name != "bool"]
+    arrays += [np.arange(3, dtype=">f8"), np.zeros((0, 3), np.float32), np.arange(6.0)[::2]]
+    _, back = roundtrip(wire.encode({}, arrays))
+    for a, b in zip(arrays, back):
+        assert np.array_equal(a, b) and a.shape == b.shape and b.dtype.isnative and b.flags.writeable
+
+
+def frame_with_blob(blob, described):
+    body = json.dumps({"$arrays": [described]}).encode()
     return struct.pack("!Q", len(body)) + body + struct.pack("!Q", len(blob)) + blob
 
 
-def test_object_arrays_and_pickles_are_refused():
-    buffer = io.BytesIO()
-    np.save(buffer, np.array([object()], dtype=object), allow_pickle=True)
-    with pytest.raises(wire.WireError):
-        roundtrip(frame_with_blob(buffer.getvalue()))
-    with pytest.raises(wire.WireError):
-        roundtrip(frame_with_blob(pickle.dumps({"a": 1})))
+def test_object_arrays_pickles_and_mismatched_lengths_are_refused():
+    with pytest.raises(TypeError):
+        wire.encode({}, [np.array([object()], dtype=object)])
+    for described in (["object", [1]], ["O", [1]], ["float32", [-1]], ["float32", [1.5]], ["float32", "3"],
+                      ["float32", [1] * 40], "float32"):
+        with pytest.raises(wire.WireError):
+            roundtrip(frame_with_blob(b"\0" * 8, described))
+    with pytest.raises(wire.WireError, match="description needs"):
+        roundtrip(frame_with_blob(pickle.dumps({"a": 1}), ["float32", [2]]))
 
 
 def test_oversized_and_truncated_frames_are_refused():
