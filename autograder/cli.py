@@ -280,8 +280,9 @@ def _validate_command(commands):
                                "equal the reference, or be declared an alternative")
     validate.add_argument("--per-function", type=int, default=None, metavar="K",
                           help="with --mutants: at most K mutants per graded function, spread over the operators")
-    validate.add_argument("--only", default=None, metavar="TEXT",
-                          help="grade only the submissions whose name contains TEXT (the reference, a variant)")
+    validate.add_argument("--only", action="append", default=None, metavar="TEXT",
+                          help="grade only the submissions whose name contains TEXT (the reference, a variant); "
+                               "give it again for more")
     validate.add_argument("--kit", action="store_true",
                           help="also build the student kit and list every part of every variant where its verdict "
                                "differs from the grader's on the public seed")

@@ -169,7 +169,7 @@ def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, m
     """Grade the reference, the template, the degenerate submissions and the declared
     variants of ``course``; with ``seeds``, again on that many secret seeds; with
     ``mutants``, its generated mutants; with ``kit``, the variants by its student kit too.
-    ``only``: the submissions whose name contains this text; ``messages``: print what each
+    ``only``: the submissions whose name contains one of these texts; ``messages``: print what each
     mistake's losing tests tell the student. Returns the Validation, ``ok``
     when the course grades rightly."""
     course = courses.load(course)
@@ -182,7 +182,7 @@ def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, m
             variants, errors = [], [str(exc)]
             log(f"FAIL {exc}")
         found = [c for c in candidates(course, assignment.graded_functions(), variants, scratch)
-                 if only is None or only in c.name]
+                 if only is None or any(text in c.name for text in only)]
         counts = {kind: sum(c.kind == kind for c in found) for kind in (MISTAKE, ALTERNATIVE)}
         log(f"grading {len(found)} submissions: {len(found) - sum(counts.values())} made from the reference and "
             f"template, {counts[MISTAKE]} declared mistakes and {counts[ALTERNATIVE]} alternatives")
