@@ -130,11 +130,9 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None, ea
     if ok.all():
         return
     lines = [f"{what}: {int((~ok).sum())} of {ok.size} values differ from the expected ones"]
-    if (bad_g & ~bad_w).any():
-        lines.append(f"NaN or inf where the expected value is finite: {int((bad_g & ~bad_w).sum())} values "
-                     "(use log-sum-exp / log-sigmoid / log-variance forms to stay stable)")
+    lines += _non_finite(g, w)
     finite = np.isfinite(g) & np.isfinite(w)
-    if finite.any():
+    if (finite & ~ok).any():  # where every wrong value is NaN or inf, a finite error would read "0"
         with np.errstate(invalid="ignore"):
             err = np.where(finite, np.abs(g - w), 0.0)
         rel = err / np.maximum(np.abs(w), 1e-12)
@@ -153,6 +151,21 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None, ea
     if hint:
         lines.append(f"hint: {hint}")
     raise Mismatch("\n  ".join(lines))
+
+
+def _non_finite(g, w):
+    """Lines on values that are NaN or infinite where the expected one is finite, with what
+    can cause each kind (as possibilities: the values alone cannot tell which it was)."""
+    lines, expected = [], np.isfinite(w)
+    infinite, nan = int((np.isinf(g) & expected).sum()), int((np.isnan(g) & expected).sum())
+    if infinite:
+        lines.append(f"{infinite} values are inf where the expected value is finite: something overflowed, such as "
+                     "exp of a large number or log of 0; log-sum-exp, log-sigmoid or a log-variance form keeps "
+                     "such a computation finite")
+    if nan:
+        lines.append(f"{nan} values are NaN where the expected value is finite: NaN comes from 0/0, inf − inf, "
+                     "0 · inf, the log or square root of a negative number, or a NaN in what went in")
+    return lines
 
 
 def assert_float_close(got, want, what, *, rtol, atol):

@@ -67,10 +67,15 @@ def test_known_mistake_is_named_and_expected_values_are_not_printed_in_full():
     assert text.count("expected") <= 2  # one worst element, never the whole tensor
 
 
-def test_nan_is_reported():
+def test_nan_and_inf_are_reported_with_their_possible_causes_only():
     got = WANT.array.copy()
     got[0, 1] = np.nan
-    assert "NaN or inf where the expected value is finite: 1" in message(returned(got))
+    text = message(returned(got))
+    assert "1 values are NaN where the expected value is finite" in text and "0/0" in text
+    assert "overflow" not in text and "log-sum-exp" not in text  # NaN is no sign of an overflow
+    assert "max abs error" not in text  # every wrong value is NaN: no finite error to report as 0
+    got[0, 0] = np.inf
+    assert "1 values are inf where the expected value is finite: something overflowed" in message(returned(got))
 
 
 def test_type_dtype_device_and_shape():
