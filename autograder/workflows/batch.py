@@ -35,10 +35,19 @@ INDEX = "batch.json"
 
 
 @dataclass(frozen=True)
+class Person:
+    """One submitter, field by field, as Gradescope's metadata names them (any may be empty)."""
+    name: str = ""
+    email: str = ""
+    sid: str = ""
+
+
+@dataclass(frozen=True)
 class Submission:
     name: str                                   # folder name: unique within the batch
     path: Path
     submitters: tuple = field(default=())       # "Name <email> (sid)" from Gradescope's metadata
+    people: tuple = field(default=())           # the same submitters as Person records (a gradebook's columns)
 
 
 def _submitters(record):
@@ -54,6 +63,12 @@ def _submitters(record):
     return tuple(described)
 
 
+def _people(record):
+    """The submitters of one metadata record as Person records (an SID may be a YAML number)."""
+    return tuple(Person(*(str(person.get(key) or "").strip() for key in (":name", ":email", ":sid")))
+                 for person in (record or {}).get(":submitters") or [])
+
+
 def find_submissions(folder):
     """The submissions in ``folder``: each sub-folder is one (dotfiles and ``__MACOSX``
     skipped). With Gradescope's ``submission_metadata.yml`` beside them, its submitters
@@ -62,7 +77,7 @@ def find_submissions(folder):
     metadata = {}
     if (folder / METADATA).is_file():
         metadata = yaml.safe_load((folder / METADATA).read_text()) or {}
-    return [Submission(p.name, p, _submitters(metadata.get(p.name)))
+    return [Submission(p.name, p, _submitters(metadata.get(p.name)), _people(metadata.get(p.name)))
             for p in sorted(folder.iterdir())
             if p.is_dir() and not p.name.startswith(".") and p.name != "__MACOSX"]
 
