@@ -1,4 +1,5 @@
 """The per-test table printed on the terminal after grading."""
+import textwrap
 
 
 def render(results, width=100):
@@ -14,8 +15,15 @@ def render(results, width=100):
         lines.append(f"{row[0]:<{widths[0]}}  {name:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
     for test in results["tests"]:
         if test["status"] != "passed":
-            first = test["output"].strip().splitlines()[0] if test["output"].strip() else ""
-            lines.append(f"  {test['number']} {first[:width]}")
+            lines.append(f"  {test['number']} {textwrap.shorten(failure(test['output']), width, placeholder=' …')}")
     total = sum(t["max_score"] for t in results["tests"])
     lines.append(f"Total: {results['score']:g} / {total:g}")
     return "\n".join(lines)
+
+
+def failure(output):
+    """The line of a failed test's output that says what failed: its first failed part, or
+    else its first line that is not the list of parts that passed."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    return next((line for line in lines if line.startswith("failed")),
+                next((line for line in lines if not line.startswith("passed:")), ""))
