@@ -16,6 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..grader.calls import StudentError
+
 BATCH = 8  # the most jobs one child process grades in turn
 
 
@@ -45,21 +47,40 @@ class Graded:
         return {t for t, r in self.records.items() if r["score"] < r["max_score"]}
 
 
+class Raised:
+    """Remote's ``watch`` in every verification grading: the calls of the submission seen, and
+    the errors they raised ((function, error type), once each), for a variant that declares
+    it ``raises`` and for telling a mutant that breaks its function from one that changes it."""
+
+    def __init__(self, also=None):
+        self.also, self.calls, self.raised = also, 0, []  # also: a watch of its own (equivalence.Watch)
+
+    def __call__(self, reference, header, arrays, reply, want=None):
+        self.calls += 1
+        error = (header.get("function"), getattr(reply, "error_type", None))
+        if isinstance(reply, StudentError) and error[1] and error not in self.raised:
+            self.raised.append(error)
+        if self.also is not None:
+            self.also(reference, header, arrays, reply, want)
+
+
 def grade(job):
     """[Graded] of ``job``, one per seed, run in this process (the child's side)."""
     from ..grader import runner
     from . import equivalence
 
-    plugins, watch = [], equivalence.Watch(compare=job.observe_values)
+    # one watch for all of a job's seeds: what its calls raised and differed in, over them all
+    plugins, watch = [], Raised(equivalence.Watch() if job.observe_values else None)
     with tempfile.TemporaryDirectory(prefix="agverify-") as scratch:
         results = runner.grade(job.submission, Path(scratch) / "results.json", course=job.course, device="cpu",
                                assignment_path=job.assignment, seed=job.seeds[0], again=job.seeds[1:],
                                log=lambda *_: None, tests=job.tests, observe=plugins.append, watch=watch)
     if not plugins:  # the grader itself failed: its results say so
         return [Graded({}, 0.0, (), failed=results.get("output", "the grader failed"))] * len(job.seeds)
+    differ = tuple(watch.also.differ) if watch.also else ()
     return [Graded({t: {k: r[k] for k in ("name", "score", "max_score", "output")} for t, r in p.records.items()},
                    sum(r["score"] for r in p.records.values()), tuple(p.staff_errors), part_verdicts(p),
-                   watch.calls, tuple(watch.differ), tuple(watch.raised))
+                   watch.calls, differ, tuple(watch.raised))
             for p in plugins]
 
 
