@@ -115,9 +115,17 @@ def _batch(args):
 
 
 def _report(args):
+    from .workflows.graded import MixedCourses
     from .workflows.report import write_report
 
-    paths, summary = write_report(args.batch, args.out)
+    if args.notices and args.against is None:
+        args.parser.error("--notices needs --against OLD: a notice says what a regrade changed")
+    try:
+        paths, summary = write_report(args.batch, args.out, against=args.against, mixed=args.mixed,
+                                      notices=args.notices)
+    except MixedCourses as exc:
+        print(exc, file=sys.stderr)
+        return 1
     if args.course is not None:
         print(_course(args.parser, args).title)
     print(summary)
@@ -250,11 +258,23 @@ def _grading_commands(commands):
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.set_defaults(run=_batch)
 
-    report = commands.add_parser("report", help="gradebook, pass rates, failures and charts of a batch",
-                                 description="From a batch folder: gradebook.csv, pass_rates.csv, failures.txt, "
-                                             "scores.png and pass_rates.png.")
+    report = commands.add_parser("report", help="gradebook, pass rates, failures, feedback, review and regrade of a batch",
+                                 description="From a batch folder: gradebook.csv (ready for Gradescope's score "
+                                             "import: a row per student), pass_rates.csv, failures.txt (every "
+                                             "failure, whole, with its submissions), review.txt (submissions a "
+                                             "person should look at), feedback/<submission>.txt (what each "
+                                             "student reads on Gradescope), scores.png and pass_rates.png; with "
+                                             "--against, what changed since an earlier batch (regrade.csv, "
+                                             "regrade_tests.csv, regrade.txt).")
     report.add_argument("batch", type=_path, help="the --out folder of `autograder batch`")
     report.add_argument("--out", type=_path, default=None, help="default: BATCH/report")
+    report.add_argument("--against", type=_path, default=None, metavar="OLD",
+                        help="an earlier batch folder of the same class: what changed per student and test")
+    report.add_argument("--notices", action="store_true",
+                        help="with --against: notices/<submission>.txt, a text to paste into each regrade notice")
+    report.add_argument("--mixed", action="store_true",
+                        help="report a batch whose results come from different versions of the course "
+                             "(refused otherwise), marking the odd ones out")
     _course_argument(report)  # its title heads the summary; the results hold everything else
     report.set_defaults(run=_report)
 
@@ -288,7 +308,8 @@ def _validate_command(commands):
                                "differs from the grader's on the public seed")
     validate.add_argument("--messages", action="store_true",
                           help="under each mistake, what its losing tests tell the student first: to check that "
-                               "the message names the mistake, and to choose its hint words")
+                               "the message names the mistake, and to choose its hint words; with --mutants, "
+                               "every mutant tried, each killed one with what its losing test said")
     validate.set_defaults(run=_validate)
 
 

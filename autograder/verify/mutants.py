@@ -13,6 +13,7 @@ graded as a submission with only the tests that cover that function, and is
 """
 import dataclasses
 
+from ..table import failure
 from . import grading
 from .mutate import mutants as generate
 from .variants import reference_submission
@@ -58,7 +59,9 @@ class Report:
         judged = counts[KILLED] + counts[SURVIVED] + counts[RAISED]
         return counts[KILLED] / judged if judged else 1.0
 
-    def describe(self):
+    def describe(self, every=False):
+        """The counts per function and in all, the equivalent mutants and the survivors; with
+        ``every``, each killed and accepted mutant too, with what its losing test said."""
         lines = ["mutants per function: killed / equivalent / accepted / survived"]
         for function in dict.fromkeys(r.mutant.function for r in self.results):
             c = self.counts(function)
@@ -68,6 +71,9 @@ class Report:
                      f"accepted, {c[SURVIVED]} survived, {c[RAISED]} made a check raise, {c[FAILED]} not graded; "
                      f"{100 * self.kill_rate(c):.1f} % of the non-equivalent killed")
         lines += [f"equivalent {r.mutant.operator}: {r.diff()}" for r in self.results if r.status == EQUIVALENT]
+        if every:
+            lines += [f"{r.status} {r.mutant.operator}: {r.diff()}" + (f"  ({r.why})" if r.why else "")
+                      for r in self.results if r.status in (KILLED, ACCEPTED)]
         for r in self.survivors:
             lines.append(f"{r.status.upper()} {r.mutant.operator}: {r.diff()}  ({', '.join(r.tests)}: {r.why})")
         return "\n".join(lines)
@@ -83,14 +89,16 @@ def _classify(file, mutant, graded, accepted, nondeterministic):
     if graded.course_errors:
         return RAISED, graded.course_errors[0].splitlines()[0][:200]
     if lost:
-        return KILLED, graded.records[lost[0]]["output"].splitlines()[0][:160]
+        return KILLED, f"{graded.records[lost[0]]['name']}: {failure(graded.records[lost[0]]['output'])[:200]}"
     if graded.calls and not set(graded.differ) - nondeterministic:
         return EQUIVALENT, ""
     return SURVIVED, graded.differ[0] if graded.differ else "the checks made no call of it"
 
 
-def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_function=None, accepted=(), log=print):
-    """Generate, grade and classify the mutants of ``course``'s reference; a Report."""
+def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_function=None, accepted=(), log=print,
+                every=False):
+    """Generate, grade and classify the mutants of ``course``'s reference; a Report. ``every``:
+    list each mutant in the summary, killed ones with what their losing test said."""
     covered = {}
     for test, spec in assignment.tests.items():
         for function in spec.covers:
@@ -127,5 +135,5 @@ def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_fun
         if index % 50 == 0:
             log(f"{index} of {len(found)} mutants graded")
     report = Report(results)
-    log(report.describe())
+    log(report.describe(every))
     return report

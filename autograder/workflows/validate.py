@@ -199,7 +199,8 @@ def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, m
             from ..verify.mutants import run_mutants
             validation.mutants = run_mutants(course, assignment, assignment_path, scratch, jobs=jobs,
                                              per_function=per_function,
-                                             accepted=[v for v in variants if v.kind == ALTERNATIVE], log=log)
+                                             accepted=[v for v in variants if v.kind == ALTERNATIVE], log=log,
+                                             every=messages)
         if kit:
             from ..verify.kit import kit_parity
             (scratch / "kit").mkdir()
