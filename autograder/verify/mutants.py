@@ -89,7 +89,7 @@ def _classify(file, mutant, graded, accepted, nondeterministic):
     if graded.course_errors:
         return RAISED, graded.course_errors[0].splitlines()[0][:200]
     if lost:
-        return KILLED, f"{graded.records[lost[0]]['name']}: {failure(graded.records[lost[0]]['output'])[:200]}"
+        return KILLED, failure(graded.records[lost[0]]["output"])[:200]
     if graded.calls and not set(graded.differ) - nondeterministic:
         return EQUIVALENT, ""
     return SURVIVED, graded.differ[0] if graded.differ else "the checks made no call of it"
