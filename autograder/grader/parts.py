@@ -62,11 +62,16 @@ class Parts:
 
     def share(self):
         """The fraction of the weight earned, or None when no part was opened."""
-        if not self.results:
-            return None
         earned = self._earned()
-        total = sum(weight for _, weight, _, _ in self.results)
-        return sum(weight for name, weight, _, _ in self.results if earned[name]) / total if total else 0.0
+        return earned_share([(weight, earned[name]) for name, weight, _, _ in self.results])
+
+    def recorded(self):
+        """The judged parts as a results file keeps them, in order: [{"name", "weight",
+        "verdict"}]. From these alone a test can be scored again under other points
+        (grader/rescore.py), and a report can compare two gradings part by part."""
+        verdicts = self.verdicts()
+        return [{"name": name, "weight": float(weight), "verdict": verdicts[name]}
+                for name, weight, _, _ in self.results]
 
     def finish(self):
         """Raise AssertionError with the report unless every part was earned."""
@@ -92,3 +97,12 @@ class Parts:
                          + ", ".join(f"'{n}'" for n in needs))
         lines += [f"not checked here ({name}): {why}" for name, why in self.unchecked.items()]
         return "\n".join(lines)
+
+
+def earned_share(parts):
+    """The fraction of the weight that ``parts`` ((weight, earned) pairs) earned; None when there
+    are none, 0 when they weigh nothing."""
+    if not parts:
+        return None
+    total = sum(weight for weight, _ in parts)
+    return sum(weight for weight, earned in parts if earned) / total if total else 0.0

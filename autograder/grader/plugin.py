@@ -140,17 +140,29 @@ class GradescopePlugin:
                                          "order": entry.get("order", "desc")})
 
     def _score(self, test_id, failure):
-        spec = self.assignment.tests[test_id]
         share = self.parts[test_id].share() if test_id in self.parts else None
-        if share is not None:  # the parts' share, earned even when the test failed
-            return spec.points * min(max(share, 0.0), 1.0) if math.isfinite(share) else 0.0
-        return spec.points if failure is None else 0.0
+        return score_of(self.assignment.tests[test_id].points, share, passed=failure is None)
 
     def _record(self, spec, score, output, passed=False):
-        return {"name": f"{spec.id.removeprefix('test_')} ({', '.join(spec.covers)})",
-                "number": spec.number, "score": round(score, 4), "max_score": spec.points,
+        parts = self.parts[spec.id].recorded() if spec.id in self.parts else []
+        return {"name": name_of(spec), "number": spec.number, "score": round(score, 4), "max_score": spec.points,
                 "status": "passed" if passed and score >= spec.points else "failed",
-                "output": output, "visibility": spec.visibility, "tags": [spec.problem, *spec.covers]}
+                "output": output, "visibility": spec.visibility, "tags": [spec.problem, *spec.covers],
+                "extra_data": {"parts": parts}}
+
+
+def name_of(spec):
+    """A test's name in the results: test_f covering m.f is "f (m.f)"."""
+    return f"{spec.id.removeprefix('test_')} ({', '.join(spec.covers)})"
+
+
+def score_of(points, share, passed):
+    """A test's score: ``points`` times the share of its parts' weight they earned (``share``,
+    earned even when the test failed), or, without parts (``share`` None), all of them when
+    it passed and none when not."""
+    if share is not None:
+        return points * min(max(share, 0.0), 1.0) if math.isfinite(share) else 0.0
+    return points if passed else 0.0
 
 
 def _is_failed_comparison(call):

@@ -14,8 +14,9 @@ def validate(results):
     jsonschema.validate(results, SCHEMA)
 
 
-def build(tests, *, output, visibility, stdout_visibility, execution_time, leaderboard=()):
-    """The results document; ``tests`` are dicts with the per-test fields of the schema."""
+def build(tests, *, output, visibility, stdout_visibility, execution_time, leaderboard=(), extra_data=None):
+    """The results document; ``tests`` are dicts with the per-test fields of the schema;
+    ``extra_data`` is for staff's tools (what produced it: provenance.py), not shown to students."""
     ordered = sorted(tests, key=lambda t: [int(n) if n.isdigit() else n for n in t["number"].split(".")])
     results = {
         "score": round(sum(t["score"] for t in ordered), 4),
@@ -29,6 +30,8 @@ def build(tests, *, output, visibility, stdout_visibility, execution_time, leade
     }
     if leaderboard:
         results["leaderboard"] = list(leaderboard)
+    if extra_data is not None:
+        results["extra_data"] = extra_data
     validate(results)
     return results
 
@@ -45,7 +48,8 @@ def write(results, path):
     os.replace(temporary, path)
 
 
-def crash_results(message, execution_time=0.0):
-    """What is written when grading itself failed: a valid file that says so."""
+def crash_results(message, execution_time=0.0, provenance=None):
+    """What is written when grading itself failed: a valid file that says so (and, where it is
+    known, what would have graded it: a batch does not grade it again until that changes)."""
     return build([], output=message, visibility="visible", stdout_visibility="hidden",
-                 execution_time=execution_time)
+                 execution_time=execution_time, extra_data=None if provenance is None else {"provenance": provenance})

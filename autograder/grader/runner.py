@@ -20,6 +20,7 @@ import pytest
 # nothing imported up to the worker's start imports torch: the worker's start-up (mostly
 # its own torch import) then overlaps the grader's
 from .. import course as courses
+from .. import provenance
 from ..sandbox import confinement, policy, processes
 from ..sandbox.client import Worker
 from ..sandbox.stage import build_stage
@@ -116,9 +117,13 @@ def _summary(course, submission, remote, plugin):
         lines.append(f"{len(plugin.staff_errors)} error(s) of the autograder itself (the course's checks, not your "
                      "submission) cost points below; course staff have the details and will regrade.")
     lines += plugin.budget.summary(remote.spent)
-    score = sum(r["score"] for r in plugin.records.values())
-    lines.append(f"Score: {score:g} / {plugin.assignment.total:g}")
+    lines.append(score_line(sum(r["score"] for r in plugin.records.values()), plugin.assignment.total))
     return "\n".join(lines)
+
+
+def score_line(score, total):
+    """The summary's last line (a rescore rewrites it: grader/rescore.py)."""
+    return f"Score: {score:g} / {total:g}"
 
 
 def grade(submission_dir, results_path, *, course=None, device="auto", assignment_path=None, seed=None, log=print,
@@ -192,6 +197,7 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     if tests is not None:
         assignment = assignment.only(tests)
     device = resolve_device(device)
+    produced = provenance.current(course, assignment_path, seed)
     seed = secrets.randbits(62) if seed is None else int(seed)
     log(f"input seed: {seed} (rerun with --seed {seed} to reproduce these inputs)")
     submission = discover(submission_dir, course)
@@ -235,4 +241,5 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     output = _summary(course, submission, remote, plugin)  # the isolation is for staff: the log only
     return results_file.build(list(plugin.records.values()), output=output, visibility=assignment.visibility,
                               stdout_visibility=assignment.stdout_visibility,
-                              execution_time=time.monotonic() - started, leaderboard=plugin.leaderboard)
+                              execution_time=time.monotonic() - started, leaderboard=plugin.leaderboard,
+                              extra_data={"provenance": produced.as_dict()})
