@@ -7,6 +7,7 @@ import torch
 from ..course import CourseError
 from . import stats
 from .compare import Mismatch, assert_close, assert_float_close, expect_tensor
+from ..worker.closeness import magnitude
 from .values import Returned
 
 NUDGES = 4  # candidate moves of the float64 resolution check
@@ -101,14 +102,8 @@ def change_error(got0, got1, want0, want1, spec):
     a multiple of the tolerance (≤ 1 passes): step64_rtol of the largest expected change,
     plus step64_atol of the result's magnitude. Returns (ratio, got change, wanted change)."""
     got, want = _change(got0, got1, spec.step64), _change(want0, want1, spec.step64)
-    allowed = spec.step64_rtol * float(np.abs(want).max(initial=0.0)) + spec.step64_atol * _magnitude(want0)
+    allowed = spec.step64_rtol * float(np.abs(want).max(initial=0.0)) + spec.step64_atol * magnitude(want0.array)
     return float(np.abs(got - want).max(initial=0.0)) / allowed, got, want
-
-
-def _magnitude(value):
-    """max(1, the largest finite |value|): what atol scales with."""
-    finite = value.array[np.isfinite(value.array)]
-    return max(1.0, float(np.abs(finite).max(initial=0.0)))
 
 
 def _leaves(value):
@@ -164,7 +159,7 @@ def _telling_nudge(remote, spec, function, want0, args, kwargs, hold_fixed):
         moved = [_nudged(a, spec.step64, generator, i in hold_fixed) for i, a in enumerate(args)], \
             {k: _nudged(v, spec.step64, generator, k in hold_fixed) for k, v in kwargs.items()}
         want1 = remote.run_reference(function, *moved[0], dtype="float64", **moved[1]).value
-        reach = min((float(np.abs(_change(w0, w1, spec.step64)).max(initial=0.0)) / _magnitude(w0)
+        reach = min((float(np.abs(_change(w0, w1, spec.step64)).max(initial=0.0)) / magnitude(w0.array)
                      for w0, w1 in zip(_leaves(want0), _leaves(want1))), default=0.0)
         if best is None or reach > best[0]:
             best = (reach, moved)

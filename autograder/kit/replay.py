@@ -23,6 +23,7 @@ import numpy as np
 
 from ..grader.parts import Unchecked
 from ..worker import protocol
+from ..worker.closeness import magnitude
 from .record import Record, digest
 
 RTOL, ATOL = 1e-4, 1e-5  # of matching arguments: float32 round-off of another summation order
@@ -175,8 +176,7 @@ def _matches(node, arrays, want, want_arrays, inputs):
             inputs[int(node["grad"])] = want.get("grad")
         if not np.issubdtype(expected.dtype, np.floating):
             return bool(np.array_equal(got, expected))
-        scale = max(1.0, float(np.abs(expected).max(initial=0.0)))
-        return bool(np.allclose(got, expected, rtol=RTOL, atol=ATOL * scale, equal_nan=False))
+        return bool(np.allclose(got, expected, rtol=RTOL, atol=ATOL * magnitude(expected), equal_nan=False))
     if isinstance(want, dict):
         return isinstance(node, dict) and want.keys() == node.keys() and all(
             _matches(node[k], arrays, want[k], want_arrays, inputs) for k in want)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..grader.calls import StudentError, decode_reply
 from ..grader.values import Returned
+from ..worker.closeness import magnitude
 
 # relative roundoff of one computation written another way (summation order, fused ops)
 ROUNDOFF = {"float64": 1e-12, "float32": 1e-6, "float16": 1e-3, "bfloat16": 1e-2}
@@ -46,8 +47,8 @@ def same(got, want):
         if not isinstance(got, Returned) or got.dtype != want.dtype or got.shape != want.shape:
             return False
         a, b = np.asarray(got.array, dtype=np.float64), np.asarray(want.array, dtype=np.float64)
-        scale = max(1.0, float(np.abs(b[np.isfinite(b)]).max(initial=0.0)))
-        return bool(np.allclose(a, b, rtol=0.0, atol=ROUNDOFF.get(want.dtype.removeprefix("torch."), 0.0) * scale,
+        roundoff = ROUNDOFF.get(want.dtype.removeprefix("torch."), 0.0)
+        return bool(np.allclose(a, b, rtol=0.0, atol=roundoff * magnitude(b),
                                 equal_nan=True))
     if isinstance(want, (tuple, list)):
         return type(got) is type(want) and len(got) == len(want) and all(map(same, got, want))

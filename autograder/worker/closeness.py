@@ -11,11 +11,15 @@ import math
 import numpy as np
 
 
-def scaled_atol(want, atol):
-    """atol scaled by max(1, the largest finite |want|)."""
+def magnitude(want):
+    """max(1, the largest finite |want|): what every absolute tolerance scales with."""
     want = np.asarray(want, dtype=np.float64)
-    finite = np.isfinite(want)
-    return atol * max(1.0, float(np.abs(want[finite]).max()) if finite.any() else 1.0)
+    return max(1.0, float(np.abs(want[np.isfinite(want)]).max(initial=0.0)))
+
+
+def scaled_atol(want, atol):
+    """atol scaled by the magnitude of ``want``."""
+    return atol * magnitude(want)
 
 
 def allowed(want, rtol, atol):
