@@ -14,10 +14,16 @@ def validate(results):
     jsonschema.validate(results, SCHEMA)
 
 
+def number_key(number):
+    """The order of tests by their numbers, the order Gradescope shows them in: "1.10" after
+    "1.9" (each dotted part compared as an integer where it is one)."""
+    return [int(n) if n.isdigit() else n for n in number.split(".")]
+
+
 def build(tests, *, output, visibility, stdout_visibility, execution_time, leaderboard=(), extra_data=None):
     """The results document; ``tests`` are dicts with the per-test fields of the schema;
     ``extra_data`` is for staff's tools (what produced it: provenance.py), not shown to students."""
-    ordered = sorted(tests, key=lambda t: [int(n) if n.isdigit() else n for n in t["number"].split(".")])
+    ordered = sorted(tests, key=lambda t: number_key(t["number"]))
     results = {
         "score": round(sum(t["score"] for t in ordered), 4),
         "execution_time": round(execution_time, 2),
