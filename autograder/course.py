@@ -13,6 +13,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Literal
 
 import jsonschema
 import yaml
@@ -101,6 +102,8 @@ class Course:
     data: tuple
     record: Path | None = None  # a student kit's recorded reference answers (kit/record.py)
     variants: Path | None = None  # declared mistakes and alternatives (verify/variants.py); not shipped
+    # what is graded when a notebook and .py files both define the graded functions
+    deliverable: Literal["notebook", "files"] = "files"
 
     @property
     def modules(self):
@@ -186,6 +189,16 @@ class Course:
         return importlib.import_module(".".join(relative.parts))
 
 
+def default_deliverable(course):
+    """What a course's students hand in, when its manifest does not say: the notebook when
+    the template they start from holds one (an instructor who hands out a notebook expects
+    it back), else the .py files (a notebook beside them is the student's scratch work)."""
+    template = course.template
+    if course.notebook and template is not None and template.is_dir() and any(template.rglob("*.ipynb")):
+        return "notebook"
+    return "files"
+
+
 def find_manifest(path=None):
     path = Path(path) if path is not None else BUNDLED
     manifest = path / MANIFEST if path.is_dir() else path
@@ -230,6 +243,10 @@ def load(path=None):
         choices={k: tuple(v) for k, v in (key or {}).get("choices", {}).items()},
         answers_help=(key or {}).get("help", ""), data=tuple((root / d).resolve() for d in data.get("data", ())),
         record=folder("record"), variants=folder("variants", required=False))
+    course = dataclasses.replace(course, deliverable=student.get("deliverable") or default_deliverable(course))
+    if course.deliverable == "notebook" and not course.notebook:
+        raise CourseError(f"{manifest}:{line_of(['student', 'deliverable'])}: deliverable: notebook, but "
+                          "student.notebook is false (notebooks are not accepted)")
     for key, listed in (("student", course.files), ("scaffold", course.scaffold)):
         for i, file in enumerate(listed):
             if not (course.reference / file).is_file():
