@@ -258,7 +258,7 @@ def _grading_commands(commands):
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.set_defaults(run=_batch)
 
-    report = commands.add_parser("report", help="gradebook, pass rates, failures, feedback, review and regrade of a batch",
+    report = commands.add_parser("report", help="a batch's gradebook, failures, feedback, review and regrade",
                                  description="From a batch folder: gradebook.csv (ready for Gradescope's score "
                                              "import: a row per student), pass_rates.csv, failures.txt (every "
                                              "failure, whole, with its submissions), review.txt (submissions a "

@@ -1,43 +1,60 @@
-"""A batch's gradebook and statistics: CSV, failure messages, and two charts."""
+"""A batch's report: a gradebook ready to upload to Gradescope, pass rates, the failures
+grouped by message with the submissions behind each, every student's feedback as Gradescope
+shows it, the submissions a person should look at, two charts, and, against an earlier
+batch, what a regrade changed (regrade.py)."""
 import collections
 import csv
-import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from .batch import INDEX
+from ..grader.results import number_key
+from . import feedback, graded, regrade, review, wording
+from .batch import Person
 
-NUMBER = re.compile(r"-?\d+(\.\d+)?(e[-+]?\d+)?")
-
-
-def load(batch_dir):
-    """[(submission entry, results)] for every submission of the batch that has results."""
-    batch_dir = Path(batch_dir)
-    entries = json.loads((batch_dir / INDEX).read_text())
-    loaded = []
-    for entry in entries:
-        path = batch_dir / entry["name"] / "results.json"
-        if path.is_file():
-            loaded.append((entry, json.loads(path.read_text())))
-    return loaded
+# a number standing alone (not the digits of a name such as MaskedConv2d or float64): masked
+# so that the same mistake on different inputs is one failure
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\w)")
+GRADEBOOK = ["Name", "Email", "SID", "Total Score"]  # then a column per test
 
 
-def _columns(graded):
-    """Test columns in the assignment's order: (number, name, max score)."""
+@dataclass(frozen=True)
+class Column:
+    """A test of the assignment, as a gradebook column."""
+    number: str
+    name: str
+    max_score: float
+
+    @property
+    def heading(self):
+        return f"{self.number} {self.name}"
+
+
+@dataclass(frozen=True)
+class FailureGroup:
+    """Submissions that failed one test with the same message (numbers masked)."""
+    column: Column
+    key: str  # the message, numbers masked (failure_key)
+    submissions: tuple  # labels of the submissions (Graded.label), in the batch's order
+    example: str  # the first one's whole failure message
+
+
+def columns(batch):
+    """The assignment's tests in Gradescope's order, from every results file of the batch."""
     seen = {}
-    for _, results in graded:
-        for test in results["tests"]:
-            seen.setdefault(test["number"], (test["name"], test["max_score"]))
-    order = sorted(seen, key=lambda n: [int(p) if p.isdigit() else p for p in n.split(".")])
-    return [(n, *seen[n]) for n in order]
+    for each in batch:
+        for test in each.tests:
+            seen.setdefault(test["number"], Column(test["number"], test["name"], test["max_score"]))
+    return sorted(seen.values(), key=lambda column: number_key(column.number))
 
 
 def _without_parts(line):
     """``failed (part, part (…)): message`` → ``message``."""
-    if not line.startswith("failed ("):
+    if not line.startswith(wording.FAILED_PARTS):
         return line
     depth = 0
-    for i, char in enumerate(line[len("failed "):], len("failed ")):
+    start = len(wording.FAILED_PARTS) - 1
+    for i, char in enumerate(line[start:], start):
         depth += {"(": 1, ")": -1}.get(char, 0)
         if depth == 0:
             return line[i + 1:].lstrip(": ")
@@ -46,92 +63,186 @@ def _without_parts(line):
 
 def failure_key(output):
     """What a failure says, numbers masked so that the same mistake on different inputs
-    counts once: its first line without the list of failed parts, and its hint if any."""
+    counts once: its first failed line without the list of failed parts, and its hint if
+    any, whole."""
     lines = output.strip().splitlines() or ["(no message)"]
-    first = next((line for line in lines if line.startswith("failed (")), lines[0])
-    key = _without_parts(first)[:120]
-    hint = next((line.strip() for line in lines if line.strip().startswith("hint:")), None)
-    return NUMBER.sub("#", key + (f" | {hint[:80]}" if hint else ""))
+    first = next((line for line in lines if line.startswith(wording.FAILED_PARTS)), lines[0])
+    hint = next((line.strip() for line in lines if line.strip().startswith(wording.HINT)), None)
+    return NUMBER.sub("#", _without_parts(first) + (f" | {hint}" if hint else ""))
 
 
-def summarize(graded):
-    columns = _columns(graded)
-    passed = collections.Counter()
-    failures = collections.Counter()
-    for _, results in graded:
-        for test in results["tests"]:
-            if test["score"] >= test["max_score"]:
-                passed[test["number"]] += 1
-            else:
-                failures[(test["number"], failure_key(test.get("output", "")))] += 1
-    n = max(1, len(graded))
-    rates = [(number, name, passed[number] / n) for number, name, _ in columns]
-    return columns, rates, failures
+def failure_message(output):
+    """A failed test's whole message: its output without what the student's code printed."""
+    return wording.student_output_removed(output).strip() or "(no message)"
 
 
-def write_report(batch_dir, out_dir=None, *, top=15):
-    """Write gradebook.csv, pass_rates.csv, failures.txt, scores.png and pass_rates.png;
-    returns ({what: path}, the summary to print)."""
-    batch_dir = Path(batch_dir)
-    out_dir = Path(out_dir or batch_dir / "report")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    graded = load(batch_dir)
-    columns, rates, failures = summarize(graded)
-    paths = {name: out_dir / name for name in
-             ("gradebook.csv", "pass_rates.csv", "failures.txt", "scores.png", "pass_rates.png")}
+def failure_groups(batch, tests):
+    """The FailureGroups of a batch, the most frequent first (then in the tests' order)."""
+    found = collections.defaultdict(list)  # (number, key) -> [(label, message)]
+    for each in batch:
+        for test in each.tests:
+            if test["score"] < test["max_score"]:
+                found[(test["number"], failure_key(test["output"]))].append((each.label, test["output"]))
+    by_number = {column.number: column for column in tests}
+    groups = [FailureGroup(by_number[number], key, tuple(label for label, _ in hits), failure_message(hits[0][1]))
+              for (number, key), hits in found.items()]
+    return sorted(groups, key=lambda g: (-len(g.submissions), number_key(g.column.number), g.key))
 
-    with open(paths["gradebook.csv"], "w", newline="") as f:
+
+def render_failures(groups):
+    """failures.txt: each failure with its test, how many and which submissions hit it, and
+    one of them in full."""
+    if not groups:
+        return "No test failed.\n"
+    blocks = []
+    for group in groups:
+        blocks.append("\n".join([
+            f"{len(group.submissions)} × {group.column.heading}",
+            f"  {group.key}",
+            "  submissions: " + ", ".join(group.submissions),
+            f"  in full, for {group.submissions[0]}:",
+            *(f"    | {line}" for line in group.example.splitlines()),
+        ]))
+    return "\n\n".join(blocks) + "\n"
+
+
+def pass_rates(batch, tests):
+    """{test number: the share of graded submissions with full marks on it}."""
+    results = [each for each in batch if each.results is not None]
+    passed = collections.Counter(test["number"] for each in results for test in each.tests
+                                 if test["score"] >= test["max_score"])
+    return {column.number: passed[column.number] / max(1, len(results)) for column in tests}
+
+
+def write_gradebook(batch, tests, path):
+    """gradebook.csv, ready for Gradescope's score import: a row per student (each member of
+    a group), name, email and SID in their own columns, the total and each test's score. A
+    submission without metadata is named by its folder; one without results has no scores."""
+    with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["submission", "submitters", "total"] + [f"{n} {name}" for n, name, _ in columns])
-        for entry, results in graded:
-            scores = {t["number"]: t["score"] for t in results["tests"]}
-            writer.writerow([entry["name"], "; ".join(entry["submitters"]), results["score"]]
-                            + [scores.get(n, 0) for n, _, _ in columns])
-    with open(paths["pass_rates.csv"], "w", newline="") as f:
+        writer.writerow(GRADEBOOK + [column.heading for column in tests])
+        for each in batch:
+            scores = _scores(each, tests)
+            for person in each.people or [Person(name=each.name)]:
+                writer.writerow([person.name, person.email, person.sid, *scores])
+
+
+def _scores(each, tests):
+    """The total and a score per test column ("" throughout where there are no results)."""
+    if each.results is None:
+        return [""] * (1 + len(tests))
+    by_number = {test["number"]: test["score"] for test in each.tests}
+    return [feedback.points(score) for score in [each.total] + [by_number.get(c.number, 0) for c in tests]]
+
+
+def write_pass_rates(tests, rates, path):
+    with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["test", "name", "max_score", "pass_rate"])
-        for (number, name, rate), (_, _, max_score) in zip(rates, columns):
-            writer.writerow([number, name, max_score, f"{rate:.3f}"])
-    names = {number: name for number, name, _ in columns}
-    lines = [f"{count:4d}  {number} {names.get(number, '')}: {message}"
-             for (number, message), count in failures.most_common(top)]
-    paths["failures.txt"].write_text("\n".join(lines) + "\n")
-    _charts([results["score"] for _, results in graded], rates, paths)
-    return paths, render_summary(graded, failures, rates)
+        for column in tests:
+            writer.writerow([column.number, column.name, column.max_score, f"{rates[column.number]:.3f}"])
 
 
-def _charts(scores, rates, paths):
+def write_feedback(batch, folder):
+    """feedback/<submission>.txt: what each student reads on Gradescope."""
+    folder.mkdir(exist_ok=True)
+    for each in batch:
+        if each.results is not None:
+            (folder / f"{each.name}.txt").write_text(feedback.student_view(each.results))
+
+
+def write_report(batch_dir, out_dir=None, *, against=None, mixed=False, notices=False):
+    """Write the report of ``batch_dir`` (and, with ``against``, an earlier batch's folder,
+    what changed since); returns ({what: path}, the summary to print). Raises
+    graded.MixedCourses where a batch mixes course versions, unless ``mixed``."""
+    batch_dir = Path(batch_dir)
+    out_dir = Path(out_dir or batch_dir / "report")
+    batch, others = _loaded(batch_dir, mixed)  # both batches are checked before anything is written
+    old_batch, old_others = _loaded(against, mixed) if against is not None else (None, set())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths, summary = _write_batch(batch, others, out_dir)
+    if old_batch is not None:
+        changes = regrade.compare(old_batch, batch, old_others=old_others, new_others=others)
+        changed = regrade.summary(changes, old_batch, batch)
+        paths.update(regrade.write(changes, changed, out_dir, notices=notices))
+        summary += changed
+    return paths, "\n".join(summary)
+
+
+def _loaded(batch_dir, mixed):
+    """(the batch's Graded records, the submissions graded by another course version)."""
+    batch = graded.load(batch_dir)
+    return batch, graded.other_courses(batch, allowed=mixed, batch=str(batch_dir))
+
+
+def _write_batch(batch, others, out_dir):
+    """The report of one batch: ({what: path}, the summary's lines)."""
+    paths = {name: out_dir / name for name in ("gradebook.csv", "pass_rates.csv", "failures.txt", "review.txt",
+                                               "feedback", "scores.png", "pass_rates.png")}
+    tests = columns(batch)
+    rates, groups, flags = pass_rates(batch, tests), failure_groups(batch, tests), review.review(batch, others)
+    write_gradebook(batch, tests, paths["gradebook.csv"])
+    write_pass_rates(tests, rates, paths["pass_rates.csv"])
+    paths["failures.txt"].write_text(render_failures(groups))
+    paths["review.txt"].write_text(review.render(flags))
+    write_feedback(batch, paths["feedback"])
+    _charts(batch, tests, rates, paths)
+    return paths, [render_summary(batch, tests, rates, groups), review.summary_line(flags)]
+
+
+def _charts(batch, tests, rates, paths):
+    """scores.png and pass_rates.png."""
+    plt = _pyplot()
+    scores = [each.total for each in batch if each.results is not None]
+    for figure, name in ((scores_chart(scores, sum(c.max_score for c in tests)), "scores.png"),
+                         (pass_rates_chart(tests, rates), "pass_rates.png")):
+        figure.savefig(paths[name], dpi=120)
+        plt.close(figure)
+
+
+def _pyplot():
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    return plt
 
-    figure, axes = plt.subplots(figsize=(6, 3.5))
-    axes.hist(scores, bins=range(0, 102, 5), color="#4c72b0", edgecolor="white")
+
+def scores_chart(scores, total):
+    """A histogram of the totals, in twentieths of the assignment's ``total``; counts of
+    submissions are whole, and so are its ticks."""
+    from matplotlib.ticker import MaxNLocator
+
+    figure, axes = _pyplot().subplots(figsize=(6, 3.5))
+    total = total or 100
+    axes.hist(scores, bins=[total * i / 20 for i in range(21)], color="#4c72b0", edgecolor="white")
     axes.set(xlabel="score", ylabel="submissions", title=f"Scores ({len(scores)} submissions)")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     figure.tight_layout()
-    figure.savefig(paths["scores.png"], dpi=120)
-    plt.close(figure)
+    return figure
 
-    figure, axes = plt.subplots(figsize=(7, max(3, 0.22 * len(rates))))
-    labels = [f"{number} {name.split('(')[0].strip()}" for number, name, _ in rates]
-    axes.barh(labels[::-1], [100 * r for _, _, r in rates][::-1], color="#55a868")
+
+def pass_rates_chart(tests, rates):
+    """A bar per test: the share of submissions with full marks on it."""
+    figure, axes = _pyplot().subplots(figsize=(7, max(3, 0.22 * len(tests))))
+    labels = [f"{column.number} {column.name.split('(')[0].strip()}" for column in tests]
+    axes.barh(labels[::-1], [100 * rates[column.number] for column in tests][::-1], color="#55a868")
     axes.set(xlabel="submissions with full marks (%)", xlim=(0, 100), title="Pass rate per test")
     axes.tick_params(axis="y", labelsize=7)
     figure.tight_layout()
-    figure.savefig(paths["pass_rates.png"], dpi=120)
-    plt.close(figure)
+    return figure
 
 
-def render_summary(graded, failures, rates, top=5):
-    """The few lines ``autograder report`` prints."""
-    scores = sorted(r["score"] for _, r in graded)
+def render_summary(batch, tests, rates, groups, top=5):
+    """The few lines ``autograder report`` prints about the batch itself."""
+    scores = sorted(each.total for each in batch if each.results is not None)
     if not scores:
         return "No graded submissions."
     mean = sum(scores) / len(scores)
     median = scores[len(scores) // 2]
+    hardest = sorted(tests, key=lambda column: rates[column.number])[:top]
     lines = [f"{len(scores)} submissions: mean {mean:.1f}, median {median:g}, min {scores[0]:g}, max {scores[-1]:g}",
-             "Hardest tests: " + ", ".join(f"{n} {name.split('(')[0].strip()} {100 * r:.0f}%"
-                                          for n, name, r in sorted(rates, key=lambda x: x[2])[:top]),
+             "Hardest tests: " + ", ".join(f"{c.number} {c.name.split('(')[0].strip()} {100 * rates[c.number]:.0f}%"
+                                          for c in hardest),
              "Most frequent failures:"]
-    lines += [f"  {count:3d} × {number}: {message}" for (number, message), count in failures.most_common(top)]
+    lines += [f"  {len(g.submissions):3d} × {g.column.number}: {g.key}" for g in groups[:top]]
     return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""The submissions a person should look at before grades are released.
+
+Each flag is found from structured fields where the results have them (no results file, an
+empty list of tests for a grading that failed, a total of 0, the provenance's course) and
+otherwise from the engine's own fixed wording (wording.py, the one place it is matched).
+"""
+from dataclasses import dataclass
+
+from . import wording
+
+# each kind of flag, in the order review.txt lists them, with why a person should look
+KINDS = {
+    "not graded": "the batch wrote no valid results file (it was stopped, or the file was removed): rerun "
+                  "`autograder batch` on the same folder",
+    "grading failed": "the grading itself failed: no test ran, the student scored 0",
+    "import error, total 0": "a graded module did not import, and the submission scored 0",
+    "own module stood in": "a module of the student's own raised when imported; the grader replaced it with an "
+                           "inert stand-in",
+    "time budget ran out": "tests were left ungraded when the grading's time budget ran out",
+    "course error": "an error of the course's checks cost points; the student was told staff will regrade",
+    "other course version": "graded by another version of the course than the rest of the batch (--mixed)",
+}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One reason to look at one submission."""
+    submission: str  # the submission and who submitted it (Graded.label)
+    kind: str  # a key of KINDS
+    detail: str  # the evidence, whole: the engine's own lines, or what the record lacks
+
+
+def flags_of(graded, other_course=False):
+    """The Flags of one submission (a Graded record)."""
+    return [Flag(graded.label, kind, detail) for kind, detail in _evidence(graded, other_course)]
+
+
+def _evidence(graded, other_course):
+    """(kind, evidence) for each reason to look at ``graded``."""
+    if graded.results is None:
+        yield "not graded", "no results.json"
+        return
+    output, tests = graded.results["output"], graded.tests
+    if not tests:  # what batch.py and runner.py write when a grading fails (results.crash_results)
+        yield "grading failed", output
+    failures = wording.import_failures(output)
+    if graded.total == 0 and failures:
+        yield "import error, total 0", "\n".join(failures)
+    for line in wording.own_modules_stood_in(output):
+        yield "own module stood in", line
+    ungraded = [test["number"] for test in tests if wording.budget_ran_out(test)]
+    if ungraded:
+        yield "time budget ran out", f"{len(ungraded)} test(s) not graded: {', '.join(ungraded)}"
+    for line in wording.course_errors(output):
+        yield "course error", line
+    if other_course:
+        yield "other course version", f"course {graded.course}"
+
+
+def review(batch, others=frozenset()):
+    """Every Flag of a batch (Graded records), kind by kind; ``others`` names the submissions
+    graded by another version of the course."""
+    flags = [f for graded in batch for f in flags_of(graded, graded.name in others)]
+    order = list(KINDS)
+    return sorted(flags, key=lambda f: order.index(f.kind))
+
+
+def render(flags):
+    """review.txt: each kind with why it matters, then its submissions and their evidence, whole."""
+    if not flags:
+        return "Nothing to review: every submission was graded, and none hit an import error, a stand-in, " \
+               "the time budget or an error of the course.\n"
+    lines = []
+    for kind, why in KINDS.items():
+        of_kind = [f for f in flags if f.kind == kind]
+        if not of_kind:
+            continue
+        lines += [f"{kind} ({len(of_kind)}): {why}", ""]
+        for f in of_kind:
+            lines.append(f"  {f.submission}")
+            lines += [f"      {line}" for line in f.detail.splitlines()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def summary_line(flags):
+    """The line the report prints: how many submissions to look at, and why."""
+    if not flags:
+        return "Review: nothing to look at."
+    submissions = len({f.submission for f in flags})
+    counts = {kind: sum(f.kind == kind for f in flags) for kind in KINDS}
+    return (f"Review: {submissions} submission(s) to look at ("
+            + ", ".join(f"{count} {kind}" for kind, count in counts.items() if count) + "): review.txt")
