@@ -1,21 +1,24 @@
 """Finding a submission's parts: the course's files at any depth (a file
 ``models/net.py`` is found wherever a folder ``models`` holds ``net.py``), the answers
 file, or one notebook; or, when the folder holds none of them, the same inside a zip it
-holds (as a homework's own submission step makes one). Reads files only; never imports or
-executes them."""
+holds (as a homework's own submission step makes one). When a notebook and .py files both
+define the graded functions, the course's deliverable (``student.deliverable``) is graded;
+of several notebooks, the one named as the course's before copies. Reads files only; never
+imports or executes them."""
 import ast
 import collections
 import dataclasses
 import importlib.util
+import re
 import shutil
 import sys
 import tempfile
-import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from ..kit import is_kit_file
-from ..sandbox.stage import own_names
+from ..sandbox.stage import NOTEBOOK_MODULE, own_names
+from .notebook import NotebookModule, notebook_to_module
 
 @dataclasses.dataclass
 class Submission:
@@ -23,7 +26,7 @@ class Submission:
     modules: dict = dataclasses.field(default_factory=dict)  # module ("net", "models.net") -> Path
     answers: Path | None = None
     notebook: Path | None = None
-    notebook_source: str | None = None
+    converted: NotebookModule | None = None  # the graded notebook as the module the worker imports
     notes: list = dataclasses.field(default_factory=list)
     unpacked: Path | None = None  # a folder the zip was unpacked into, the grader's to remove
     # the student's other Python files, staged beside the graded ones: a path inside the
@@ -35,6 +38,11 @@ class Submission:
         if self.unpacked is not None:
             shutil.rmtree(self.unpacked, ignore_errors=True)
 
+    @property
+    def notebook_source(self):
+        """The source staged for a graded notebook, or None."""
+        return None if self.converted is None else self.converted.source
+
     def where(self, module):
         """Where a module was found, or why it was not, for messages to the student."""
         if self.notebook is not None:
@@ -42,6 +50,16 @@ class Submission:
         if module in self.modules:
             return str(self.modules[module].relative_to(self.root))
         return f"no file named {module.replace('.', '/')}.py anywhere in the submission"
+
+    def place(self, file, line, code=""):
+        """Where an error happened, as the student can find it: "cell 7 (In [12]), line 3:
+        `code`" in a graded notebook (its cell and line, never the module made from it), else
+        "file, line N: `code`"."""
+        if self.converted is not None and file == f"{NOTEBOOK_MODULE}.py" and isinstance(line, int):
+            found = self.converted.place(line)
+            if found is not None:
+                return f"{found}: `{found.text.strip()}`"
+        return f"{file}, line {line}" + (f": `{code}`" if code else "")
 
 
 def _visible_files(root):
@@ -86,51 +104,214 @@ def discover(root, course, unzip=True):
             notebooks.append(path)
         if path.suffix == ".py":
             python.append(path)
-    homes = _choose_graded(submission, course, found, loose)
-    if homes:
-        _find_extras(submission, course, homes, python)
-    if not submission.modules and not notebooks:
+    files = _choose_graded(root, course, found, loose)
+    ranked = _rank_notebooks(notebooks, course) if notebooks else []
+    if not files.modules and not ranked:
         archive = next((p for p in _visible_files(root) if p.suffix.lower() == ".zip"), None)
         if archive is not None and unzip:
             return _discover_in_zip(archive, root, course, submission.notes)
-    if not submission.modules and notebooks:
-        _take_notebook(submission, course, notebooks)
+    _files_or_notebook(submission, course, files, ranked, python)
     return submission
 
 
-def _choose_graded(submission, course, found, loose):
-    """Set ``submission.modules``: of each file's copies the shallowest (``found``: (outside
-    the package, depth, path)), else one uploaded without its folders (``loose``: (depth,
-    path)); notes for the copies ignored. Returns {module: the folder it implies for the
-    package (or the submission's top)}."""
-    root, homes = submission.root, {}
+def _files_or_notebook(submission, course, files, ranked, python):
+    """Grade the .py ``files`` or the first of the ``ranked`` notebooks (where there are both,
+    ``_notebook_or_files`` decides), saying which was ignored and why."""
+    root = submission.root
+    if ranked and files.modules:
+        notebook, why = _notebook_or_files(course, files, ranked[0])
+    else:
+        notebook, why = bool(ranked), ""
+    if notebook:
+        if files.modules:
+            submission.notes.append(f"Ignored {_listed(files.modules.values(), root)}: {why}.")
+        _take_notebook(submission, course, ranked)
+        return
+    submission.modules = files.modules
+    submission.notes += files.notes
+    if ranked:
+        submission.notes.append(f"Ignored {_listed((n.path for n in ranked), root)}: {why}.")
+    if files.homes:
+        _find_extras(submission, course, files.homes, python)
+
+
+@dataclasses.dataclass
+class Files:
+    """The .py files chosen to grade, and what choosing them ignored."""
+    modules: dict  # module -> Path
+    homes: dict  # module -> the folder it implies for the package (or the submission's top)
+    notes: list
+
+
+def _choose_graded(root, course, found, loose):
+    """Of each file's copies the shallowest (``found``: (outside the package, depth,
+    path)), else one uploaded without its folders (``loose``: (depth, path)); notes for
+    the copies ignored."""
+    files = Files({}, {}, [])
     for module, candidates in found.items():
         graded, *ignored = sorted(candidates)
-        submission.modules[module] = graded[2]
-        homes[module] = graded[2].parents[module.count(".")]
-        submission.notes += [f"Ignored {path.relative_to(root)}: {graded[2].relative_to(root)} is graded."
-                             for *_, path in ignored]
+        files.modules[module] = graded[2]
+        files.homes[module] = graded[2].parents[module.count(".")]
+        files.notes += [f"Ignored {path.relative_to(root)}: {graded[2].relative_to(root)} is graded."
+                        for *_, path in ignored]
     for module, candidates in loose.items():
-        if module not in submission.modules:
+        if module not in files.modules:
             (_, path), *_ = sorted(candidates)
-            submission.modules[module] = path
-            homes[module] = path.parent
+            files.modules[module] = path
+            files.homes[module] = path.parent
             file = course.files[course.modules.index(module)]
-            submission.notes.append(f"Graded {path.relative_to(root)} as {file} (it was uploaded without its folders).")
-    return homes
+            files.notes.append(f"Graded {path.relative_to(root)} as {file} (it was uploaded without its folders).")
+    return files
 
 
-def _take_notebook(submission, course, notebooks):
-    """Grade the first of ``notebooks`` (a submission without module files), with the answers
-    file beside it where the folder's scan found none."""
-    if len(notebooks) > 1:
-        submission.notes.append(f"Several notebooks found; graded {notebooks[0].relative_to(submission.root)}.")
-    submission.notebook = notebooks[0]
-    submission.notebook_source, cell_notes = notebook_to_module(notebooks[0])
-    submission.notes += cell_notes
+def graded_names(course):
+    """{module: the graded names it defines, relative to it ("loss", "Model.loss")}: the
+    functions, classes and methods of the course's contract."""
+    names = {module: set() for module in course.modules}
+    for name in course.functions():
+        module = next(m for m in sorted(course.modules, key=len, reverse=True) if name.startswith(m + "."))
+        names[module].add(name[len(module) + 1:])
+    return names
+
+
+def written(body, names):
+    """(the ``names`` the top-level statements ``body`` define, those of them written): a
+    definition is written unless it is a stub (nothing but a docstring, ``pass``, ``...``,
+    or a ``raise NotImplementedError`` among its top-level statements, as the template's);
+    a class is written when one of its methods is."""
+    found = {}
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found[node.name] = node
+        if isinstance(node, ast.ClassDef):
+            found.update({f"{node.name}.{item.name}": item for item in node.body
+                          if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))})
+    defined = {name for name in names if name in found}
+    return defined, {name for name in defined if not _stub(found[name])}
+
+
+def _stub(node):
+    if isinstance(node, ast.ClassDef):
+        methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        return bool(methods) and all(_stub(m) for m in methods)
+    body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+    placeholder = all(isinstance(n, ast.Pass) or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)
+                                                  and n.value.value is Ellipsis) for n in body)
+    return placeholder or any(isinstance(n, ast.Raise) and n.exc is not None and "NotImplementedError" in
+                              ast.unparse(n.exc).split("(")[0] for n in body)
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """A notebook of the submission, read: how many graded functions it defines and writes,
+    and whether its name is the course's (0), another (1) or a copy's (2)."""
+    path: Path
+    module: NotebookModule
+    defined: int
+    written: int
+    naming: int
+
+    def rank(self):
+        """Its place among the submission's notebooks: the lowest is graded. Upload times
+        decide nothing (an upload or an unzip sets them all)."""
+        return (self.defined == 0, self.written == 0, self.naming, -self.written, len(self.path.parts), str(self.path))
+
+
+# the names a copy of a notebook gets: Jupyter's "-Copy1", Colab's and Drive's "Copy of",
+# a browser's " (1)", a Finder's " copy", and the student's own "_old", "_backup"...
+COPY_NAME = re.compile(r"^copy of |[-_ ]copy([-_ ]?\d+)?$|\s*\(\d+\)$|^untitled\d*$"
+                       r"|[-_ ](old|bak|backup|orig|original|draft|scratch|test|tmp|checkpoint)[-_ ]?\d*$",
+                       re.IGNORECASE)
+
+
+def _naming(path, course):
+    """0: the notebook is named as the course (``hw3.ipynb`` for a course whose file is
+    hw3.py, or whose name is hw3); 2: its name is a copy's; 1: any other name."""
+    stem = path.stem.strip().lower()
+    if stem in {PurePosixPath(f).stem.lower() for f in course.files} | {course.name.lower()}:
+        return 0
+    return 2 if COPY_NAME.search(stem) else 1
+
+
+def _rank_notebooks(notebooks, course):
+    """The notebooks read and ranked, the one to grade first."""
+    names = set().union(*graded_names(course).values())
+    tops = {name.split(".")[0] for name in names}
+    candidates = []
+    for path in notebooks:
+        module = notebook_to_module(path, tops)
+        defined, done = written(module.body, names)
+        candidates.append(Candidate(path, module, len(defined), len(done), _naming(path, course)))
+    return sorted(candidates, key=Candidate.rank)
+
+
+def _files_written(files, course):
+    """How many graded functions the chosen .py files write; None when one does not parse
+    (then nothing is known of it)."""
+    names, count = graded_names(course), 0
+    for module, path in files.modules.items():
+        try:
+            count += len(written(ast.parse(path.read_bytes()).body, names[module])[1])
+        except (SyntaxError, ValueError, OSError):
+            return None
+    return count
+
+
+def _notebook_or_files(course, files, best):
+    """Whether the notebook ``best`` is graded rather than the .py ``files`` (both found),
+    and why the other is ignored, for the student. The course's deliverable decides, unless
+    it writes none of the graded functions (the template's copy, handed in unchanged) while
+    the other writes some: a student is graded on the work they handed in."""
+    if best.defined == 0:
+        return False, "it defines none of the graded functions"
+    in_files = _files_written(files, course)
+    if course.deliverable == "notebook":
+        if best.written == 0 and in_files:
+            return False, ("none of the graded functions in it is written (each is the template's stub), "
+                           "while the .py files write some")
+        return True, "this course grades the notebook when a notebook and .py files are both handed in"
+    if in_files == 0 and best.written > 0:
+        their = "its" if len(files.modules) == 1 else "their"
+        return True, (f"none of {their} graded functions is written (each is the template's stub), "
+                      f"while {best.path.name} writes {best.written}")
+    return False, "this course grades the .py files when a notebook and .py files are both handed in"
+
+
+def _take_notebook(submission, course, ranked):
+    """Grade the first of the ``ranked`` notebooks, saying why each other was ignored, with
+    the answers file beside it where the folder's scan found none."""
+    chosen, root = ranked[0], submission.root
+    if len(ranked) > 1:
+        ignored = ", ".join(f"{n.path.relative_to(root)} ({WHY_NOT_CHOSEN[_differs(n, chosen)](n, chosen)})"
+                            for n in ranked[1:])
+        tied = any(_differs(n, chosen) == len(WHY_NOT_CHOSEN) - 1 for n in ranked[1:])
+        submission.notes.append(f"Several notebooks: graded {chosen.path.relative_to(root)}; ignored {ignored}."
+                                + (" Hand in one notebook to choose." if tied else ""))
+    submission.notebook, submission.converted = chosen.path, chosen.module
+    submission.notes += chosen.module.notes
     if submission.answers is None and course.answers_file:
-        candidate = notebooks[0].with_name(course.answers_file)
+        candidate = chosen.path.with_name(course.answers_file)
         submission.answers = candidate if candidate.is_file() else None
+
+
+# why a notebook ranks after the graded one, by the first part of their ranks that differs
+WHY_NOT_CHOSEN = (
+    lambda other, chosen: "it defines none of the graded functions",
+    lambda other, chosen: "none of its graded functions is written",
+    lambda other, chosen: "a copy, by its name" if other.naming == 2 else "the graded one is named as the course's",
+    lambda other, chosen: f"fewer graded functions written: {other.written}, against {chosen.written}",
+    lambda other, chosen: "deeper in the folders",
+    lambda other, chosen: "nothing told them apart, so the first by name is graded; upload times are not reliable",
+)
+
+
+def _differs(other, chosen):
+    """The first part of ``other``'s rank that differs from ``chosen``'s."""
+    return next(i for i, (a, b) in enumerate(zip(other.rank(), chosen.rank())) if a != b)
+
+
+def _listed(paths, root):
+    return ", ".join(str(Path(p).relative_to(root)) for p in paths)
 
 
 MAX_EXTRA_FILES, MAX_EXTRA_BYTES = 64, 512 << 10
@@ -225,58 +406,3 @@ def _discover_in_zip(archive, root, course, notes):
     inner.notes = notes + [f"Graded the files inside {archive.relative_to(root)}."] + (
         [f"Part of {archive.name} was not unpacked: {problem}."] if problem else []) + inner.notes
     return inner
-
-
-def _is_definition(node):
-    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return True
-    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        names = [t.id for t in targets if isinstance(t, ast.Name)]
-        if len(names) != len(targets):
-            return False
-        try:
-            ast.literal_eval(node.value)
-            return True
-        except ValueError:
-            # UPPER_CASE names are constants by convention; anything else may be a training run
-            return all(n.isupper() for n in names) and not any(
-                isinstance(n, (ast.Lambda, ast.GeneratorExp, ast.ListComp)) for n in ast.walk(node.value))
-    return False
-
-
-def _segment(lines, node):
-    start = min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
-    return "\n".join(lines[start - 1:node.end_lineno])
-
-
-def notebook_to_module(path):
-    """The notebook's top-level imports, definitions and constant assignments, as source.
-
-    Cell magics and shell lines are dropped; every other statement (a training loop, a
-    print) is left out, so nothing of the student's runs but definitions."""
-    import nbformat  # here: only a notebook needs it (the kit of a course without notebooks does not install it)
-
-    notes = []
-    try:
-        with warnings.catch_warnings():  # notebooks from older Jupyter lack cell ids; harmless here
-            warnings.simplefilter("ignore")
-            notebook = nbformat.read(path, as_version=4)
-    except Exception as exc:  # nbformat raises many kinds for a broken file
-        return "", [f"Could not read the notebook {path.name}: {exc}"]
-    pieces = []
-    for number, cell in enumerate(notebook.cells, 1):
-        if cell.cell_type != "code":
-            continue
-        lines = [line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-        source = "\n".join(lines)
-        try:
-            tree = ast.parse(source)
-        except SyntaxError as exc:
-            notes.append(f"Notebook cell {number} has a syntax error at line {exc.lineno}: {exc.msg}; "
-                         "its definitions are missing.")
-            continue
-        kept = [_segment(lines, node) for node in tree.body if _is_definition(node)]
-        if kept:
-            pieces.append(f"# --- notebook cell {number}\n" + "\n\n".join(kept))
-    return "\n\n\n".join(pieces) + "\n", notes

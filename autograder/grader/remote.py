@@ -73,11 +73,12 @@ class Remote:
             self.broken[module] = f"importing {where} stopped the worker: {exc}"
             return self._import(module, qualified)
         if not answer.get("ok"):
-            self.broken[module] = f"importing {where} failed: {_format_error(answer.get('error', {}))}"
+            error = _format_error(answer.get("error", {}), self.submission)
+            self.broken[module] = f"importing {where} failed: {error}"
             return self._import(module, qualified)
         self.imported.add(module)
         self.stood_in.update(str(name) for name in answer.get("stand_ins", []))
-        self.own_failed.update({str(item.get("file")): _format_error(item.get("error", {}))
+        self.own_failed.update({str(item.get("file")): _format_error(item.get("error", {}), self.submission)
                                 for item in answer.get("own_failed", [])})
 
     def stood_in_own(self):
@@ -162,7 +163,7 @@ class Remote:
         if unchecked is not None:
             raise unchecked
         if not answer.get("ok"):
-            raise _student_error(function, answer.get("error", {}))
+            raise _student_error(function, answer.get("error", {}), self.submission)
         return decode_reply(answer, arrays)
 
     def run_reference(self, function, *args, **kwargs):
@@ -186,14 +187,14 @@ class Remote:
             self.worker.stop()
 
 
-def _student_error(function, error):
+def _student_error(function, error, submission):
     """The StudentError of the worker's ``error`` answer to a call of ``function``, by kind: a
     name the submission does not define says only that (file and name: it is not written yet)."""
     if error.get("type") == probes.Undefined.__name__:
         return StudentError(error.get("message", ""), "undefined", "AttributeError")
     kind = "not_implemented" if error.get("type") == "NotImplementedError" else \
         "device" if _device_mismatch(error.get("message", "")) else "error"
-    return StudentError(f"{function} raised {_format_error(error)}", kind, error.get("type"))
+    return StudentError(f"{function} raised {_format_error(error, submission)}", kind, error.get("type"))
 
 
 def _device_mismatch(message):
@@ -204,11 +205,12 @@ def _device_mismatch(message):
         or ("meta" in lower and "device type" in lower)
 
 
-def _format_error(error):
+def _format_error(error, submission):
+    """"Type: message (where)", the place as the student finds it (``Submission.place``: a
+    notebook's cell and line)."""
     text = f"{error.get('type', 'an error')}: {error.get('message', '')}".rstrip(": ")
     where = error.get("where")
     if where:
-        text += f" ({where.get('file')}, line {where.get('line')}"
-        text += f": `{where['code']}`)" if where.get("code") else ")"
+        text += f" ({submission.place(where.get('file'), where.get('line'), where.get('code') or '')})"
     return text
 

@@ -9,7 +9,8 @@ import yaml
 from autograder import course as courses
 from autograder import template
 from autograder.grader import assignment
-from autograder.grader.discovery import discover, notebook_to_module
+from autograder.grader.discovery import discover
+from autograder.grader.notebook import notebook_to_module
 from tests.submissions import MODULES, REFERENCE, reference_submission
 
 BUNDLED = courses.load()
@@ -30,21 +31,22 @@ def test_modules_found_at_any_depth_shallowest_wins(tmp_path):
     assert any("Ignored a/b/c/d/vae.py" in note for note in found.notes)
 
 
-def test_notebook_keeps_definitions_only(tmp_path):
+def test_notebook_keeps_definitions_and_the_cheap_assignments_they_read(tmp_path):
     cells = ["import torch\n%matplotlib inline", "def f(x):\n    return x + 1", "f(2)\nprint('hi')",
-             "N = 3\nSCALE = torch.ones(2)\nmodel = train()", "@torch.no_grad()\ndef g():\n    return 1",
+             "N = 3\nSCALE = torch.ones(2)\nmodel = train()", "@torch.no_grad()\ndef g():\n    return SCALE",
              "def broken(:\n    pass", "class A:\n    pass\nfor i in range(10):\n    pass"]
     notebook = {"cells": [{"cell_type": "code", "id": str(i), "metadata": {}, "outputs": [], "execution_count": None,
                            "source": c} for i, c in enumerate(cells)], "metadata": {}, "nbformat": 4,
                 "nbformat_minor": 5}
     path = tmp_path / "hw.ipynb"
     path.write_text(json.dumps(notebook))
-    source, notes = notebook_to_module(path)
-    tree = ast.parse(source)
+    converted = notebook_to_module(path)
+    tree = ast.parse(converted.source)
     kept = [type(node).__name__ for node in tree.body]
-    assert kept == ["Import", "FunctionDef", "Assign", "Assign", "FunctionDef", "ClassDef"]
-    assert "train()" not in source and "print" not in source and "@torch.no_grad()" in source
-    assert any("cell 6 has a syntax error" in note for note in notes)
+    assert kept == ["Import", "FunctionDef", "Assign", "FunctionDef", "ClassDef"]
+    assert "train()" not in converted.source and "N = 3" not in converted.source  # nothing reads N
+    assert "print" not in converted.source and "@torch.no_grad()" in converted.source
+    assert any("cell 6 has a syntax error" in note for note in converted.notes)
 
 
 def _edited_manifest(tmp_path, edit):

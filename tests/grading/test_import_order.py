@@ -11,6 +11,7 @@ import types
 
 import pytest
 
+from autograder.grader.discovery import Submission
 from autograder.grader.remote import Remote
 from autograder.sandbox.stage import own_modules
 from autograder.worker import probes
@@ -120,7 +121,8 @@ def test_an_own_module_that_raises_at_import_stands_in_and_the_summary_names_it(
     own = probes.OwnModules([f"{name}.ImUtil"], stage)
     sys.meta_path.insert(0, own)
     worker = session(name, stage, import_first=["utils"])
-    submission = types.SimpleNamespace(notebook=None, modules={"models.model": None}, where=lambda module: module)
+    submission = types.SimpleNamespace(notebook=None, modules={"models.model": None}, where=lambda module: module,
+                                       place=Submission(stage).place)
     remote = Remote(None, submission, lambda: Worker(lambda module: imported(worker, module, probes.StandIns(), own)),
                     reference=types.SimpleNamespace(seconds={}))
     remote._import("models.model", "models.model.twice")

@@ -3,9 +3,11 @@ worker says which file lacks which name, whatever runs it (a plain call or a plu
 operation), and the grader's StudentError is of kind "undefined" with that message alone,
 so that the student kit reports it as not implemented."""
 import types
+from pathlib import Path
 
 import pytest
 
+from autograder.grader.discovery import Submission
 from autograder.grader.remote import _student_error
 from autograder.worker import probes, protocol
 from autograder.worker.main import describe
@@ -33,7 +35,7 @@ def test_the_grader_reads_it_as_undefined_with_the_workers_message():
     try:
         raise probes.Undefined("vae.py defines no `elbo`")
     except probes.Undefined as exc:
-        error = _student_error("vae.elbo", describe(exc))
+        error = _student_error("vae.elbo", describe(exc), Submission(Path(".")))
     assert (error.kind, str(error), error.error_type) == ("undefined", "vae.py defines no `elbo`", "AttributeError")
-    stub = _student_error("vae.elbo", {"type": "NotImplementedError", "message": ""})
+    stub = _student_error("vae.elbo", {"type": "NotImplementedError", "message": ""}, Submission(Path(".")))
     assert stub.kind == "not_implemented" and str(stub).startswith("vae.elbo raised NotImplementedError")
