@@ -96,20 +96,18 @@ def _batch(args):
     course = args.course and _course(args.parser, args).manifest
     batch = Batch(submissions, args.out, jobs=args.jobs, timeout=args.timeout, seed=args.seed, device=args.device,
                   course=course, assignment=args.assignment, force=args.force, progress=not args.no_progress)
-    pending = len(batch.pending())
-    print(f"{len(submissions)} submissions, {len(submissions) - pending} already graded, {pending} to grade"
-          + (f" on {args.scheduler}" if args.scheduler else f" with {args.jobs} job(s)"))
-    scores = batch.run(scheduler=args.scheduler)
-    width = max(len(s.name) for s in submissions)
+    plan = batch.plan()
+    print(plan.describe(f" on {args.scheduler}" if args.scheduler else f" with {args.jobs} job(s)"), flush=True)
+    outcome = batch.run(scheduler=args.scheduler, plan=plan, log=lambda line: print(line, flush=True))
+    width, left = max(len(s.name) for s in submissions), set(outcome.left)
     for submission in submissions:
         who = f"  {'; '.join(submission.submitters)}" if submission.submitters else ""
-        score = f"{scores[submission.name]:>6g}" if submission.name in scores else "     -"
-        print(f"{submission.name:<{width}}  {score}{who}")
-    if batch.stop:
-        left = len(submissions) - len(scores)
-        print(f"stopped by {signal.Signals(batch.stop.signal).name}: {len(scores)} graded, {left} left without "
-              f"results; run the same command again to grade exactly those")
-        return 128 + batch.stop.signal
+        score = f"{outcome.scores[submission.name]:>6g}" if submission.name in outcome.scores else "     -"
+        old = "  (old results, not graded again)" if submission.name in left and submission.name in outcome.scores else ""
+        print(f"{submission.name:<{width}}  {score}{old}{who}")
+    if outcome.signal:
+        print(outcome.describe_stop())
+        return 128 + outcome.signal
     print(f"results in {args.out}/<submission>/results.json; next: autograder report {args.out}")
     return 0
 

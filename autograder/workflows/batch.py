@@ -4,10 +4,15 @@ Every submission is graded by its own ``python -m autograder`` process, exactly 
 ``run_autograder`` grades one on Gradescope, so a submission that crashes, hangs or
 attacks the grader costs only its own grade. The batch folder holds, per submission,
 ``<name>/results.json`` and ``<name>/grader.log``, and ``batch.json`` lists who submitted
-what. A results file is written last and atomically, so a valid one means "graded".
+what. A results file is written last and atomically, so a valid one means "graded";
+a regrade's replaces the old one only once it is whole, so a stopped regrade leaves the
+old results as they were. Each results file records what produced it (provenance.py): a
+run grades again what is stale, rescores what only the points make out of date, and a
+stopped run resumes (plan.py).
 """
 import concurrent.futures
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -23,15 +28,22 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
+from .. import course as courses
+from .. import provenance
 from ..cli import SEED_VARIABLE
 from ..course import ROOT as PROJECT
+from ..grader import assignment as assignment_file
 from ..grader import results as results_file
+from ..grader.rescore import rescore
 from ..sandbox import policy
+from . import plan as plans
 
 METADATA = "submission_metadata.yml"  # Gradescope's "Export Submissions" index
 # run_autograder with the working folder off the import path (-P, on Python 3.10 too)
 GRADER = "import sys; del sys.path[0]; from autograder.cli import run_autograder; sys.exit(run_autograder())"
 INDEX = "batch.json"
+FRESH = "results.fresh.json"  # a grading's results, beside the old ones until it is whole
+POLL_S = 0.2  # how often a waiting grading looks for a stop
 
 
 @dataclass(frozen=True)
@@ -82,12 +94,18 @@ def find_submissions(folder):
             if p.is_dir() and not p.name.startswith(".") and p.name != "__MACOSX"]
 
 
-def is_graded(results_path):
+def read_results(results_path):
+    """The valid results document at ``results_path``, or None."""
     try:
-        results_file.validate(json.loads(Path(results_path).read_text()))
-        return True
+        results = json.loads(Path(results_path).read_text())
+        results_file.validate(results)
+        return results
     except (OSError, ValueError, results_file.jsonschema.ValidationError):
-        return False
+        return None
+
+
+def is_graded(results_path):
+    return read_results(results_path) is not None
 
 
 def grade_command(submission, results_path, *, device="cpu", course=None, assignment=None, python=sys.executable):
@@ -101,28 +119,49 @@ class Stopped(Exception):
 
 
 class Stop:
-    """A batch's stop request: set by SIGINT or SIGTERM, it ends every running grader (SIGTERM
-    to its process group: the grader kills its worker and writes nothing; SIGKILL after
-    ``grace`` seconds) and keeps new gradings from starting."""
+    """A batch's stop request, set by SIGINT or SIGTERM. It says so at once, keeps new
+    gradings from starting and ends the running ones: SIGTERM to each grader's process group
+    (the grader kills its worker and writes nothing), then SIGKILL ``grace`` seconds later,
+    however loaded the machine. An ended grading leaves its submission's old results as they
+    were."""
 
-    def __init__(self, grace=5.0):
-        self.grace, self.signal, self.running, self.lock = grace, None, set(), threading.Lock()
+    def __init__(self, grace=2.0, say=None):
+        self.grace, self.say = grace, say or _say
+        self.signal, self.at, self.running, self.lock = None, None, set(), threading.RLock()
         self.event = threading.Event()
 
     def __bool__(self):
         return self.event.is_set()
 
     def request(self, signum=signal.SIGINT, frame=None):
-        self.signal = self.signal or signum
-        self.event.set()
+        """Stop (a signal handler: it runs in the main thread, between two of its steps)."""
         with self.lock:
+            first = not self.event.is_set()
+            self.signal = self.signal or signum
+            self.at = self.at or time.monotonic()
+            self.event.set()
             running = list(self.running)
+        if not first:
+            return
+        self.say(f"stopping on {signal.Signals(self.signal).name}: no new grading starts"
+                 + (f"; the {len(running)} running end within seconds, and their submissions keep their old results"
+                    if running else ""))
         for process in running:
             _signal_group(process, signal.SIGTERM)
         # a daemon: the batch waits for each grader itself, and exits as soon as the last one has
-        kill = threading.Timer(self.grace, lambda: [_signal_group(p, signal.SIGKILL) for p in running])
+        kill = threading.Timer(self.grace, self._kill_running)
         kill.daemon = True
         kill.start()
+
+    def overdue(self):
+        """Whether the grace after the stop is over: what still runs is killed, not waited for."""
+        return self.at is not None and time.monotonic() - self.at >= self.grace
+
+    def _kill_running(self):
+        with self.lock:
+            running = list(self.running)
+        for process in running:
+            _signal_group(process, signal.SIGKILL)
 
     @contextlib.contextmanager
     def on_signals(self):
@@ -142,12 +181,18 @@ class Stop:
         with self.lock:
             self.running.add(process)
         if self:  # asked to stop while this one was starting
-            _signal_group(process, signal.SIGTERM)
+            _signal_group(process, signal.SIGKILL if self.overdue() else signal.SIGTERM)
         try:
             yield
         finally:
             with self.lock:
                 self.running.discard(process)
+
+
+def _say(line):
+    """A line on stderr at once: unbuffered, and safe in a signal handler (print is not: the
+    handler may run while the main thread is inside print)."""
+    os.write(sys.stderr.fileno(), f"\n{line}\n".encode())
 
 
 def _signal_group(process, signum):
@@ -159,41 +204,74 @@ def _signal_group(process, signum):
 
 def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", course=None, assignment=None,
                  python=sys.executable, stop=None):
-    """Grade one submission folder in a process of its own; returns its grader log.
+    """Grade one submission folder in a process of its own into ``results_path``; returns its
+    grader log.
 
-    Whatever that process does, ``results_path`` ends up holding a valid results file:
-    when it timed out or died without writing one, a file with no points says so. When
-    ``stop`` (a Stop) is requested first, raises Stopped and leaves no results file."""
-    stop = stop or Stop()
+    The grader writes beside ``results_path``; its file replaces the old one only once it is
+    whole and valid. When ``stop`` (a Stop) is requested first, this raises Stopped and the
+    old results (if any) stay as they were. Otherwise ``results_path`` ends up holding a valid
+    results file: when the grader timed out or died without writing one, a file with no
+    points says so."""
+    stop = Stop() if stop is None else stop  # a Stop not yet requested is false: "or" would replace it
     if stop:
         raise Stopped(submission)
+    results_path = Path(results_path)
+    fresh = results_path.with_name(FRESH)
+    fresh.unlink(missing_ok=True)
     started = time.monotonic()
     # the seed goes by the environment: a command line is readable by every user's processes
     env = {k: v for k, v in os.environ.items() if k != SEED_VARIABLE}
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT), *filter(None, [env.get("PYTHONPATH")])])
     if seed is not None:
         env[SEED_VARIABLE] = str(seed)
-    process = subprocess.Popen(grade_command(submission, results_path, device=device, course=course,
-                                             assignment=assignment, python=python),
+    process = subprocess.Popen(grade_command(submission, fresh, device=device, course=course, assignment=assignment,
+                                             python=python),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True, env=env)
     with stop.watching(process):
-        try:
-            log, _ = process.communicate(timeout=timeout)
-            problem = f"the grader exited with status {process.returncode}"
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            log, _ = process.communicate()
-            problem = f"grading did not finish within {timeout:g} s"
-    if stop and not is_graded(results_path):
-        Path(results_path).unlink(missing_ok=True)
+        log, problem = _wait(process, timeout, stop)
+    if is_graded(fresh):
+        os.replace(fresh, results_path)
+        return log
+    fresh.unlink(missing_ok=True)
+    if stop:
         raise Stopped(submission)
-    if not is_graded(results_path):
-        results_file.write(results_file.crash_results(
-            f"This submission could not be graded: {problem}. No points were awarded; "
-            "please tell the course staff.", time.monotonic() - started), results_path)
-        log += f"\n[batch] {problem}; wrote a results file with no points\n"
-    return log
+    results_file.write(results_file.crash_results(
+        f"This submission could not be graded: {problem}. No points were awarded; please tell the course staff.",
+        time.monotonic() - started, provenance=_provenance(course, assignment, seed)), results_path)
+    return log + f"\n[batch] {problem}; wrote a results file with no points\n"
+
+
+def _wait(process, timeout, stop):
+    """(the grader's output, what went wrong if it wrote no results) once it exits, or once its
+    ``timeout`` is over (its process group killed), or once a stop's grace is over (killed,
+    and its output not waited for: a process it left may hold the pipe open)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            log, _ = process.communicate(timeout=POLL_S)
+            return log, f"the grader exited with status {process.returncode}"
+        except subprocess.TimeoutExpired:
+            pass
+        if stop.overdue():
+            _signal_group(process, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=1.0)
+            process.stdout.close()
+            return "", "the batch was stopped"
+        if time.monotonic() > deadline:
+            _signal_group(process, signal.SIGKILL)
+            log, _ = process.communicate()
+            return log, f"grading did not finish within {timeout:g} s"
+
+
+def _provenance(course, assignment, seed):
+    """What a grading of ``course`` records now, as results files hold it; None where the
+    course cannot be read (the grading failed for that reason: grade it again)."""
+    try:
+        return provenance.current(course, assignment, seed).as_dict()
+    except (courses.CourseError, OSError):
+        return None
 
 
 def grade_archive(archive, *, timeout, seed=None, device="cpu", course=None, assignment_text=None):
@@ -214,6 +292,39 @@ def grade_archive(archive, *, timeout, seed=None, device="cpu", course=None, ass
 
 
 @dataclass
+class Outcome:
+    """What one batch run did."""
+    plan: plans.Plan
+    todo: list = field(default_factory=list)  # names it set out to grade
+    graded: list = field(default_factory=list)  # names it graded (a results file written, crash results included)
+    rescored: list = field(default_factory=list)  # names it rescored without grading
+    rescore_seconds: float = 0.0
+    scores: dict = field(default_factory=dict)  # {name: score} of every submission with results, after the run
+    signal: int = None  # what stopped it, or None
+
+    @property
+    def left(self):
+        """Names it set out to grade and did not (it was stopped): their old results stand."""
+        graded = set(self.graded)
+        return [name for name in self.todo if name not in graded]
+
+    def describe_rescore(self):
+        return (f"rescored {len(self.rescored)} in {self.rescore_seconds:.2f} s from their recorded verdicts "
+                "(only points, visibility or the total changed): nothing graded again")
+
+    def describe_stop(self):
+        """"stopped by SIGINT: 6 of 12 regraded in this run, 6 left; ...": what this run really
+        did, counting what the stopped run it resumed had done."""
+        resumed = len(self.plan.of(plans.RESUMED))
+        verb = "regraded" if self.plan.force else "graded"
+        text = (f"stopped by {signal.Signals(self.signal).name}: {resumed + len(self.graded)} of "
+                f"{resumed + len(self.todo)} {verb} in this run")
+        if resumed:
+            text += f" ({resumed} of them before it was resumed)"
+        return text + f", {len(self.left)} left; run the same command again to grade exactly those"
+
+
+@dataclass
 class Batch:
     """Grades ``submissions`` into ``out``; ``jobs`` at a time, or on a Dask cluster."""
     submissions: list
@@ -231,8 +342,22 @@ class Batch:
     def results_path(self, submission):
         return self.out / submission.name / "results.json"
 
+    @functools.cached_property
+    def current(self):
+        """The provenance a grading records now (provenance.py)."""
+        return provenance.current(self.course, self.assignment, self.seed)
+
+    def plan(self):
+        """What a run does with each submission (plan.py): kept, rescored or graded, and why."""
+        record = plans.RunRecord.load(self.out, plans.RunRecord.key_of(self.force, self.current))
+        resumed = frozenset(record.done if record else ())
+        return plans.Plan(tuple(plans.standing(s, read_results(self.results_path(s)), self.current, force=self.force,
+                                               resumed=resumed)
+                                for s in self.submissions), force=self.force)
+
     def pending(self):
-        return [s for s in self.submissions if self.force or not is_graded(self.results_path(s))]
+        """The submissions a run would grade."""
+        return self.plan().of(plans.GRADE)
 
     def write_index(self):
         self.out.mkdir(parents=True, exist_ok=True)
@@ -240,13 +365,26 @@ class Batch:
                  for s in self.submissions]
         (self.out / INDEX).write_text(json.dumps(index, indent=2))
 
-    def run(self, scheduler=None):
-        """Grade what is pending; returns {name: score} of every graded submission. SIGINT or
-        SIGTERM stops it within seconds (``self.stop``): no new grading starts, running ones
-        are ended and leave no results file, finished ones are kept, and a rerun grades the
-        rest."""
+    def run(self, scheduler=None, plan=None, log=None):
+        """Carry out ``plan`` (by default ``self.plan()``): rescore what only the points make out of
+        date, then grade the rest; returns an Outcome, and says ``log(line)`` what the rescore
+        did before grading starts. While it grades, ``batch-run.json`` records what it has
+        graded. SIGINT or SIGTERM stops it within seconds (``self.stop``): no new grading
+        starts, running ones are ended and leave the old results as they were, finished ones
+        are kept and recorded, and the same command run again grades exactly the rest."""
+        plan = plan or self.plan()
         self.write_index()
-        todo = self.pending()
+        outcome = Outcome(plan)
+        unscored = self._rescore(plan.of(plans.RESCORE), outcome)
+        if outcome.rescored and log is not None:
+            log(outcome.describe_rescore())
+        todo = plan.of(plans.GRADE) + unscored
+        outcome.todo = [s.name for s in todo]
+        key = plans.RunRecord.key_of(self.force, self.current)
+        resumed = plans.RunRecord.load(self.out, key)
+        record = resumed or plans.RunRecord.begin(key)
+        if todo:  # the record of another command's stopped run is replaced only by a run with work to do
+            record.save(self.out)
         # where a worker runs without its allow-list view, under a uid of its own, these
         # folders of other students' work, logs and results are closed to it
         private = policy.protect(sorted({str(self.out), *(str(s.path.parent) for s in self.submissions)}))
@@ -254,15 +392,41 @@ class Batch:
         try:
             with self.stop.on_signals():
                 grade = self._on_dask(todo, scheduler) if scheduler else self._locally(todo)
-                for submission, log in grade:
-                    (self.out / submission.name / "grader.log").write_text(log)
+                for submission, grader_log in grade:
+                    (self.out / submission.name / "grader.log").write_text(grader_log)
+                    outcome.graded.append(submission.name)
+                    record.done.append(submission.name)
+                    record.save(self.out)
                     bar.update()
                     bar.set_postfix_str(submission.name)
         finally:
             bar.close()
             policy.restore(private)
-        return {s.name: json.loads(self.results_path(s).read_text())["score"] for s in self.submissions
-                if is_graded(self.results_path(s))}
+        outcome.signal = self.stop.signal
+        if not self.stop and not outcome.left and (todo or resumed):
+            plans.RunRecord.remove(self.out)
+        outcome.scores = {s.name: results["score"] for s in self.submissions
+                          if (results := read_results(self.results_path(s))) is not None}
+        return outcome
+
+    def _rescore(self, submissions, outcome):
+        """Rescore ``submissions`` from their recorded verdicts, each results file rewritten
+        atomically; returns those that cannot be (their tests are not the course's: graded)."""
+        if not submissions:
+            return []
+        started = time.perf_counter()
+        course = courses.load(self.course)
+        assignment = assignment_file.load(self.assignment or course.manifest, course)
+        unscored = []
+        for submission in submissions:
+            results = rescore(read_results(self.results_path(submission)), assignment, self.current.points)
+            if results is None:
+                unscored.append(submission)
+                continue
+            results_file.write(results, self.results_path(submission))
+            outcome.rescored.append(submission.name)
+        outcome.rescore_seconds = time.perf_counter() - started
+        return unscored
 
     def _locally(self, todo):
         def one(submission):

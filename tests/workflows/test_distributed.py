@@ -18,7 +18,7 @@ def test_batch_on_a_local_dask_cluster(tmp_path):
         (tmp_path / "class" / "template" / path.name).write_text(path.read_text())
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         batch = Batch(find_submissions(tmp_path / "class"), tmp_path / "graded", seed=3, progress=False)
-        scores = batch.run(scheduler=cluster.scheduler_address)
+        scores = batch.run(scheduler=cluster.scheduler_address).scores
     assert scores == {"correct": 100, "template": 0}
     for name in scores:
         validate(json.loads((tmp_path / "graded" / name / "results.json").read_text()))
