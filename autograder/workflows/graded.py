@@ -133,7 +133,7 @@ def other_courses(graded, *, allowed, batch="the batch"):
     if not allowed:
         versions = "; ".join(f"course {digest[:12]}: {len(names)} ({', '.join(names[:5])}"
                              f"{', …' if len(names) > 5 else ''})" for digest, names in ranked)
-        raise MixedCourses(f"{batch} mixes results of {len(ranked)} versions of the course ({versions}). Regrade "
-                           "the odd ones out with `autograder batch --force`, or pass --mixed to report them "
-                           "together, marked.")
+        raise MixedCourses(f"{batch} mixes results of {len(ranked)} versions of the course ({versions}). Grade it "
+                           "again with the current course (`autograder batch`), or pass --mixed to report it as it "
+                           "is, the odd ones out marked.")
     return {name for _, names in ranked[1:] for name in names}

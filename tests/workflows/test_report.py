@@ -288,3 +288,15 @@ def test_the_summary_says_whether_the_course_changed_between_the_batches(tmp_pat
     _, summary = write_report(new, tmp_path / "report", against=old)
     assert ("Regrade: no student's grade changed.\nProvenance: course aaaaaaaaaaaa → bbbbbbbbbbbb, points "
             "unchanged, engine unchanged.") in summary
+
+
+def test_an_older_batch_json_takes_its_submitters_from_the_export(tmp_path):
+    (tmp_path / "export" / "carol").mkdir(parents=True)
+    metadata = {"carol": {":submitters": [{":name": "Carol Oh", ":email": "carol@example.edu", ":sid": 103}]}}
+    (tmp_path / "export" / "submission_metadata.yml").write_text(yaml.safe_dump(metadata))
+    folder = batch(tmp_path / "graded", {"carol": results([record("1.1", 3)]), "bob": results([record("1.1", 1)])})
+    index = [{k: v for k, v in entry.items() if k != "people"} for entry in json.loads((folder / INDEX).read_text())]
+    (folder / INDEX).write_text(json.dumps(index))  # as batch wrote it before it kept the fields apart
+    paths, _ = write_report(folder)
+    names = [(r["Name"], r["Email"], r["SID"]) for r in rows(paths["gradebook.csv"])]
+    assert names == [("Carol Oh", "carol@example.edu", "103"), ("Bob Mu <bob@example.edu> (102)", "", "")]
