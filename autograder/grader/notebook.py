@@ -36,6 +36,12 @@ CHEAP_CALLS = frozenset({
     "torch.get_default_dtype", "torch.finfo", "torch.iinfo",
     "torch.tensor", "torch.as_tensor", "torch.zeros", "torch.ones", "torch.full", "torch.eye", "torch.arange",
     "torch.linspace",
+    # modules without parameters and laws of fixed parameters: `criterion = nn.BCEWithLogitsLoss()`
+    "torch.nn.BCELoss", "torch.nn.BCEWithLogitsLoss", "torch.nn.MSELoss", "torch.nn.CrossEntropyLoss",
+    "torch.nn.NLLLoss", "torch.nn.KLDivLoss", "torch.nn.GaussianNLLLoss", "torch.nn.ReLU", "torch.nn.LeakyReLU",
+    "torch.nn.Sigmoid", "torch.nn.Tanh", "torch.nn.Softplus", "torch.nn.Flatten",
+    "torch.distributions.Normal", "torch.distributions.Bernoulli", "torch.distributions.Categorical",
+    "torch.distributions.Uniform",
     "numpy.array", "numpy.asarray", "numpy.zeros", "numpy.ones", "numpy.full", "numpy.eye", "numpy.arange",
     "numpy.linspace", "numpy.log", "numpy.exp", "numpy.sqrt", "numpy.float32", "numpy.float64", "numpy.finfo",
     "int", "float", "bool", "str", "complex", "tuple", "list", "dict", "set", "frozenset", "range", "len", "abs",

@@ -201,7 +201,7 @@ def test_a_graded_function_reading_a_name_only_left_out_code_sets_names_the_cell
 @pytest.mark.parametrize("statement, runs", [
     (DEVICE, True), ("device = 'cuda:0'", True), ("A = torch.tensor([1.0, 2.0])", True),
     ("L = [1, 2]; D = {1: L}", True),
-    ("f = lambda x: x + 1", True), ("N = np.log(2) * math.pi", True),
+    ("f = lambda x: x + 1", True), ("N = np.log(2) * math.pi", True), ("A = torch.nn.BCEWithLogitsLoss()", True),
     ("A = torch.randn(3)", False), ("A = train()", False), ("A = [i for i in range(3)]", False),
     ("A = open('data.txt').read()", False), ("A = torch.load('w.pt')", False), ("A = B", False),
 ])
