@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from . import memory
+
 FUNCTIONS = ("exp", "log", "sqrt", "Abs", "abs", "oo", "pi", "E", "inf", "infinity")
 ALLOWED_OPERATORS = {"+", "-", "*", "/", "**", "^", "(", ")"}
 MAX_LENGTH = 200
@@ -145,7 +147,7 @@ def _limited(function, *args, timeout=TIME_LIMIT_S):
     def target():
         # a forked child starts with the grader's address space (several GB with a CUDA
         # build of torch), so the limit is what it may add to that
-        limit = _address_space() + MEMORY_LIMIT
+        limit = memory.address_space() + MEMORY_LIMIT
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         sender.send(json.dumps(function(*args)))
 
@@ -161,14 +163,6 @@ def _limited(function, *args, timeout=TIME_LIMIT_S):
     child.kill()
     child.join()
     return result
-
-
-def _address_space():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def _plain(value):

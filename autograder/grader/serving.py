@@ -19,7 +19,7 @@ import torch
 
 from ..worker import protocol, served
 from ..worker.probes import Builder, module_of
-from . import assignment
+from . import assignment, memory
 
 
 def _names(node):
@@ -133,7 +133,8 @@ class Server:
     rejected by the reference) runs the student's own helper."""
 
     MAX_KEPT = 256 << 20  # bytes of inputs kept for backward passes
-    MAX_ELEMENTS = 1 << 23  # of a served value, found on the meta device first: it travels in one frame
+    MAX_BYTES = 256 << 20  # that one call may allocate: the reference's work on a student's shapes
+    MAX_ELEMENTS = 1 << 23  # of a served value: it travels in one frame
 
     def __init__(self, reference, header, arrays, allowed, timeout=30.0):
         self.reference, self.allowed, self.left = reference, set(allowed), float(timeout)
@@ -169,7 +170,7 @@ class Server:
         function = frame.get("function")
         if function not in self.allowed:
             raise PermissionError(f"{function} is not served in this call")
-        inputs = []
+        inputs, shapes_only = [], []
 
         def build(node):
             if isinstance(node, list):
@@ -177,7 +178,11 @@ class Server:
             if not isinstance(node, dict):
                 return node
             if served.META in node:
-                return torch.empty(node[served.META], dtype=getattr(torch, node["dtype"]), device="meta")
+                # the worker's meta-device run needs shapes only; the reference computes them on
+                # ones of those shapes here, as the meta device would make the grader import
+                # torch's compiler stack (2 s and 70 MB) for its Python meta kernels
+                shapes_only.append(True)
+                return torch.ones(node[served.META], dtype=getattr(torch, node["dtype"]))
             if protocol.TENSOR in node:
                 value = torch.from_numpy(arrays[int(node[protocol.TENSOR])].copy())
                 if "grad" in node and frame.get("grad"):
@@ -190,14 +195,26 @@ class Server:
                 return tuple(build(item) for item in node[protocol.TUPLE])
             return {key: build(value) for key, value in node.items()}
 
-        args, kwargs = build(frame.get("args", [])), build(frame.get("kwargs", {}))
         reference = self.reference.resolve(function)
-        _check_size(reference, args, kwargs, self.MAX_ELEMENTS)
-        with torch.random.fork_rng(devices=[]), torch.enable_grad():
-            # the served value is computed on the CPU: seeding every device (torch.manual_seed)
-            # costs a third of a millisecond a frame and reseeds generators fork_rng does not restore
-            torch.default_generator.manual_seed(int(frame.get("seed", 0)))
-            value = reference(*args, **kwargs)
+        try:
+            with memory.at_most(self.MAX_BYTES):
+                args, kwargs = build(frame.get("args", [])), build(frame.get("kwargs", {}))
+                with torch.random.fork_rng(devices=[]), torch.enable_grad():
+                    # the value is computed on the CPU: seeding every device (torch.manual_seed)
+                    # costs a third of a millisecond and reseeds generators fork_rng does not restore
+                    torch.default_generator.manual_seed(int(frame.get("seed", 0)))
+                    value = reference(*args, **kwargs)
+        except Exception as exc:
+            if memory.out_of_memory(exc):
+                raise MemoryError(f"the call needs more than the {self.MAX_BYTES >> 20} MB a served call may use") \
+                    from None
+            raise
+        size = sum(leaf.numel() for leaf in served._leaves(value) if isinstance(leaf, torch.Tensor))
+        if size > self.MAX_ELEMENTS:
+            raise ValueError(f"the value has {size} elements, more than are served")
+        if shapes_only:
+            out = []
+            return {"ok": True, "value": _pack(value, out, shapes_only=True)}, out
         out = []
         answer = {"ok": True, "value": _pack(value, out)}
         if inputs:
@@ -234,71 +251,13 @@ class Server:
         return {"ok": True, "grads": [None if g is None else protocol.pack(g, out) for g in grads]}, out
 
 
-_SIZES = {}  # (reference function, the call's shapes and plain values) -> elements of its value, or None
-MAX_SIZES = 4096
-
-
-def _check_size(function, args, kwargs, limit):
-    """Refuse a call whose value would have more than ``limit`` elements, as a dry run on the
-    meta device (shapes only) finds; a call the reference cannot run there is not checked.
-    A dry run costs milliseconds (meta kernels run in Python) and a loop calls a helper on the
-    same shapes thousands of times, so its answer is kept per signature of the call."""
-    if any(isinstance(v, torch.nn.Module) for v in [*args, *kwargs.values()]):
-        return
-    signature = _signature((args, kwargs))
-    key = (function, signature)
-    if signature is not None and key in _SIZES:
-        size = _SIZES[key]
-    else:
-        size = _dry_run(function, args, kwargs)
-        if signature is not None and len(_SIZES) < MAX_SIZES:
-            _SIZES[key] = size
-    if size is not None and size > limit:
-        raise ValueError(f"the value would have {size} elements, more than are served")
-
-
-def _signature(value):
-    """A hashable stand-in for what a dry run depends on (tensors by shape and dtype, plain
-    values as they are), or None where the call holds anything else."""
-    if isinstance(value, torch.Tensor):
-        return ("tensor", tuple(value.shape), value.dtype)
-    if type(value) in (tuple, list):
-        items = tuple(_signature(v) for v in value)
-        return None if None in items else (type(value).__name__, items)
-    if type(value) is dict:
-        items = tuple((k, _signature(v)) for k, v in value.items())
-        return None if any(v is None for _, v in items) else ("dict", items)
-    if value is None:
-        return ("none",)
-    if type(value) in (bool, int, float, str):
-        return (type(value).__name__, value)
-    return None
-
-
-def _dry_run(function, args, kwargs):
-    """Elements of the value ``function`` returns on meta tensors of the arguments' shapes,
-    or None where it cannot run there (data-dependent code)."""
-    def meta(value):
-        if isinstance(value, torch.Tensor):
-            return torch.empty(value.shape, dtype=value.dtype, device="meta")
-        if isinstance(value, (tuple, list)):
-            return type(value)(meta(v) for v in value)
-        if isinstance(value, dict):
-            return {k: meta(v) for k, v in value.items()}
-        return value
-    try:
-        with torch.no_grad():
-            shapes = function(*meta(args), **meta(kwargs))
-    except Exception:  # noqa: BLE001 - data-dependent code: no dry run
-        return None
-    return sum(leaf.numel() for leaf in served._leaves(shapes) if isinstance(leaf, torch.Tensor))
-
-
-def _pack(value, out):
-    if isinstance(value, torch.Tensor) and value.device.type == "meta":
+def _pack(value, out, shapes_only=False):
+    """A served value as an answer tree; ``shapes_only`` (a meta-device run): its tensors as
+    shapes, which the worker makes meta tensors of."""
+    if isinstance(value, torch.Tensor) and shapes_only:
         out.append(np.zeros(0, np.float32))  # a shape alone: the tensor stays on meta
         return {served.META: list(value.shape), "dtype": str(value.dtype).removeprefix("torch."),
                 protocol.TENSOR: len(out) - 1}
     if type(value) in (tuple, list):
-        return {"$" + type(value).__name__: [_pack(item, out) for item in value]}
+        return {"$" + type(value).__name__: [_pack(item, out, shapes_only) for item in value]}
     return protocol.pack(value, out)

@@ -162,8 +162,9 @@ def test_meta_tensors_get_the_references_shapes(student):
 
 
 def test_a_helper_asked_for_too_much_work_is_refused_and_the_students_own_runs(student):
-    """An integer argument can ask the grader for any amount of memory or time: a value the
-    meta device finds too large, or calls past the request's time, are not served."""
+    """An integer argument can ask the grader for any amount of memory or time: a call that
+    would allocate more than a served call may, or calls past the request's time, are not
+    served, and the grader lives on."""
     cs236 = courses.load(courses.ROOT / "courses" / "cs236-hw2").activate()
     try:
         reference = probes.Session(cs236.reference_modules())
@@ -174,7 +175,10 @@ def test_a_helper_asked_for_too_much_work_is_refused_and_the_students_own_runs(s
     x = torch.zeros(1000, 100)
     answer, _ = server({"event": "helper", "function": "utils.duplicate", "args": [{"$t": 0}, 10 ** 6],
                         "kwargs": {}, "seed": 0}, [x.numpy()])
-    assert not answer["ok"] and "more than are served" in answer["error"]
+    assert not answer["ok"] and "MB a served call may use" in answer["error"]
+    answer, _ = server({"event": "helper", "function": "utils.duplicate", "args": [{"$t": 0}, 3],
+                        "kwargs": {}, "seed": 0}, [x.numpy()])
+    assert answer["ok"]  # the limit was lifted after the refused call
     server.left = 0.0
     answer, _ = server({"event": "helper", "function": "utils.duplicate", "args": [{"$t": 0}, 2],
                         "kwargs": {}, "seed": 0}, [x.numpy()])
