@@ -192,7 +192,8 @@ class Stop:
 def _say(line):
     """A line on stderr at once: unbuffered, and safe in a signal handler (print is not: the
     handler may run while the main thread is inside print)."""
-    os.write(sys.stderr.fileno(), f"\n{line}\n".encode())
+    with contextlib.suppress(OSError, ValueError):  # no stderr to say it on: the stop goes on all the same
+        os.write(sys.stderr.fileno(), f"\n{line}\n".encode())
 
 
 def _signal_group(process, signum):

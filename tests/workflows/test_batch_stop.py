@@ -8,10 +8,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from autograder.grader.results import validate
+from autograder.sandbox.processes import descendants
 from tests.submissions import ROOT
 from tests.workflows.test_tiny_course import TINY, submission
 
@@ -32,10 +34,24 @@ def graded(tmp_path):
     return sorted(p.parent.name for p in (tmp_path / "graded").glob("*/results.json"))
 
 
-def worker_processes(tmp_path):
-    """Processes still running a grader or a worker of this batch."""
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    return [line for line in ps.splitlines() if str(tmp_path / "class") in line or "agworker" in line]
+def alive_and_not_a_zombie(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def processes_of(batch):
+    """The pids of a running batch's graders and workers (its descendants)."""
+    return descendants(batch.pid)
+
+
+def still_running(pids, tmp_path):
+    """Of ``pids``, those still alive, and any process still running a grader of this batch's
+    class (other jobs on the machine may run workers of their own: those are not counted)."""
+    alive = [pid for pid in pids if alive_and_not_a_zombie(pid)]
+    ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return alive + [line for line in ps.splitlines() if str(tmp_path / "class") in line]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -45,6 +61,7 @@ def test_a_signal_stops_the_batch_and_a_rerun_grades_the_rest(tmp_path, signum):
     while not graded(tmp_path) and time.monotonic() < deadline:  # the first grading done, the second running
         time.sleep(0.2)
     time.sleep(1.0)
+    running = processes_of(process)
     sent = time.monotonic()
     process.send_signal(signum)
     output, _ = process.communicate(timeout=60)
@@ -60,7 +77,7 @@ def test_a_signal_stops_the_batch_and_a_rerun_grades_the_rest(tmp_path, signum):
     for name in done:
         validate(json.loads((tmp_path / "graded" / name / "results.json").read_text()))
     time.sleep(1.0)
-    assert not worker_processes(tmp_path)
+    assert running and not still_running(running, tmp_path)
     rerun = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
                            timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
