@@ -103,7 +103,8 @@ def _batch(args):
     for submission in submissions:
         who = f"  {'; '.join(submission.submitters)}" if submission.submitters else ""
         score = f"{outcome.scores[submission.name]:>6g}" if submission.name in outcome.scores else "     -"
-        old = "  (old results, not graded again)" if submission.name in left and submission.name in outcome.scores else ""
+        old = "  (old results, not graded again)" if submission.name in left and submission.name in outcome.scores \
+            else ""
         print(f"{submission.name:<{width}}  {score}{old}{who}")
     if outcome.signal:
         print(outcome.describe_stop())

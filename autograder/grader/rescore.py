@@ -54,7 +54,8 @@ def rescore(results, assignment, points, now=None):
         lines += [note(now.date().isoformat()),
                   score_line(sum(test["score"] for test in rescored["tests"]), assignment.total)]
         rescored["output"] = "\n".join(lines)
-    rescored["extra_data"] = {**results["extra_data"], "provenance": dataclasses.replace(before, points=points).as_dict(),
+    rescored["extra_data"] = {**results["extra_data"],
+                              "provenance": dataclasses.replace(before, points=points).as_dict(),
                               "rescored": {"at": now.isoformat(timespec="seconds"), "score_before": results["score"],
                                            "points_before": before.points}}
     return rescored
