@@ -7,11 +7,14 @@ from pathlib import Path
 import jsonschema
 
 SCHEMA = json.loads(Path(__file__).with_name("results_schema.json").read_text())
+# made once: jsonschema.validate checks the schema itself on every call (0.1 s, against 5 ms
+# for the document; a batch validates every results file of the class when it plans a run)
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 
 def validate(results):
     """Raise jsonschema.ValidationError unless ``results`` follows the schema."""
-    jsonschema.validate(results, SCHEMA)
+    VALIDATOR.validate(results)
 
 
 def number_key(number):
