@@ -96,7 +96,7 @@ class Plan:
         kept = total - todo - rescore
         lines = [f"{total} submissions, {kept} already graded, " + (f"{rescore} to rescore, " if rescore else "")
                  + f"{todo} to grade{where}"]
-        lines += [f"  {n} stale, graded again: {n} {why}" for why, n in sorted(self.stale().items())]
+        lines += [f"  stale, graded again: {n} {why}" for why, n in sorted(self.stale().items())]
         resumed = len(self.of(RESUMED))
         if resumed:
             verb = "regraded" if self.force else "graded"
