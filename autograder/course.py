@@ -63,11 +63,11 @@ def validate(data, line_of, path, schema=SCHEMA):
         raise CourseError("invalid course manifest:\n  " + "\n  ".join(lines))
 
 
-def _public_names(path, prefix):
-    """Contract names a module defines: top-level functions and classes, and the methods of
-    those classes (``prefix.Class.method``), read without importing it."""
+def _public_names(source, prefix):
+    """Contract names a module's source defines: top-level functions and classes, and the
+    methods of those classes (``prefix.Class.method``), read without importing it."""
     names = set()
-    for node in ast.parse(Path(path).read_text()).body:
+    for node in ast.parse(source).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
             names.add(f"{prefix}.{node.name}")
             if isinstance(node, ast.ClassDef):
@@ -104,11 +104,29 @@ class Course:
     variants: Path | None = None  # declared mistakes and alternatives (verify/variants.py); not shipped
     # what is graded when a notebook and .py files both define the graded functions
     deliverable: Literal["notebook", "files"] = "files"
+    # a notebook-first course: the notebook student.files names ("hw3.ipynb"); the reference
+    # and the template hold it in place of the module's file ("hw3.py", in ``files``)
+    notebook_file: str | None = None
 
     @property
     def modules(self):
         """Importable names of the student's modules, as the checks call them: "net", "models.net"."""
         return tuple(f.removesuffix(".py").replace("/", ".") for f in self.files)
+
+    def source_of(self, file):
+        """The reference's and the template's name of the student file ``file``: a
+        notebook-first course's notebook for its module ("hw3.py" -> "hw3.ipynb"), else itself."""
+        return self.notebook_file if self.notebook_file and file == self.files[0] else file
+
+    def reference_source(self, file):
+        """The Python source of the reference's ``file``: the file's text or, from a
+        notebook, the module grading makes of it (as of a student's notebook)."""
+        path = self.reference / self.source_of(file)
+        if path.suffix == ".ipynb":
+            from .grader.notebook import reference_module  # nbformat: only a notebook course needs it
+
+            return reference_module(path).source
+        return path.read_text()
 
     def template_file(self, file):
         """The template's copy of a student file ("models/net.py")."""
@@ -132,8 +150,8 @@ class Course:
         """Every contract name ("net.loss", "models.net.Model.loss")."""
         names = set()
         for module, file in zip(self.modules, self.files):
-            if (self.reference / file).is_file():
-                names |= _public_names(self.reference / file, module)
+            if (self.reference / self.source_of(file)).is_file():
+                names |= _public_names(self.reference_source(file), module)
         return names
 
     def coverable(self):
@@ -177,6 +195,10 @@ class Course:
             if parent in sys.path:
                 sys.path.remove(parent)
             sys.path.insert(0, parent)
+        if self.notebook_file:
+            from .grader.notebook import register
+
+            register({f"{self.reference.name}.{self.modules[0]}": self.reference / self.notebook_file})
         importlib.invalidate_caches()
         return self
 
@@ -193,10 +215,42 @@ def default_deliverable(course):
     """What a course's students hand in, when its manifest does not say: the notebook when
     the template they start from holds one (an instructor who hands out a notebook expects
     it back), else the .py files (a notebook beside them is the student's scratch work)."""
+    if course.notebook_file:
+        return "notebook"
     template = course.template
     if course.notebook and template is not None and template.is_dir() and any(template.rglob("*.ipynb")):
         return "notebook"
     return "files"
+
+
+def _notebook_file(student, manifest, line_of):
+    """The notebook ``student.files`` names (a notebook-first course), or None. It is the
+    course's only file (a notebook holds every graded function at once), of a course without
+    a package, that accepts notebooks."""
+    notebooks = [f for f in student["files"] if f.endswith(".ipynb")]
+    if not notebooks:
+        return None
+    where = f"{manifest}:{line_of(['student', 'files'])}: files: {notebooks[0]}"
+    if len(student["files"]) > 1:
+        raise CourseError(f"{where} is a notebook, which holds every graded function: list it alone")
+    if student.get("package"):
+        raise CourseError(f"{where} is a notebook: a notebook course has no package (package: null)")
+    if student.get("notebook") is False:
+        raise CourseError(f"{where} is a notebook, but student.notebook is false (notebooks are not accepted)")
+    return notebooks[0]
+
+
+def _check_reference_notebook(course, line_of):
+    """A reference notebook must be graded as it reads: every cell parses, and no graded
+    function reads a name that only a statement grading leaves out (a training loop) sets."""
+    if not course.notebook_file:
+        return
+    from .grader.notebook import reference_module
+
+    problems = reference_module(course.reference / course.notebook_file).problems
+    if problems:
+        raise CourseError(f"{course.manifest}:{line_of(['student', 'files'])}: the reference "
+                          f"{course.notebook_file} does not grade as it reads:\n  " + "\n  ".join(problems))
 
 
 def find_manifest(path=None):
@@ -230,9 +284,11 @@ def load(path=None):
             raise CourseError(f"{manifest}:{line_of([key])}: {key}: {path} does not exist")
         return path
     key = data.get("answer_key") or None
+    notebook_file = _notebook_file(student, manifest, line_of)
     course = Course(
         root=root, manifest=manifest, name=data.get("course", root.name), title=data["title"],
-        files=tuple(student["files"]), package=student.get("package"), aliases=tuple(student.get("aliases", ())),
+        files=tuple(Path(f).with_suffix(".py").name if f == notebook_file else f for f in student["files"]),
+        notebook_file=notebook_file, package=student.get("package"), aliases=tuple(student.get("aliases", ())),
         answers_file=student.get("answers"),
         notebook=student.get("notebook", True), packages=tuple(student.get("packages", ())),
         stand_ins=student["stand_ins"] if student.get("stand_ins") == "auto" else tuple(student.get("stand_ins", ())),
@@ -247,11 +303,16 @@ def load(path=None):
     if course.deliverable == "notebook" and not course.notebook:
         raise CourseError(f"{manifest}:{line_of(['student', 'deliverable'])}: deliverable: notebook, but "
                           "student.notebook is false (notebooks are not accepted)")
+    if course.notebook_file and course.deliverable != "notebook":
+        raise CourseError(f"{manifest}:{line_of(['student', 'deliverable'])}: deliverable: files, but "
+                          f"student.files names the notebook {course.notebook_file}, which students hand in")
     for key, listed in (("student", course.files), ("scaffold", course.scaffold)):
         for i, file in enumerate(listed):
+            file = course.source_of(file) if key == "student" else file
             if not (course.reference / file).is_file():
                 where = ["student", "files", i] if key == "student" else ["scaffold", i]
                 raise CourseError(f"{manifest}:{line_of(where)}: the reference has no {file}")
+    _check_reference_notebook(course, line_of)
     if course.aliases and not course.package:
         raise CourseError(f"{manifest}:{line_of(['student', 'aliases'])}: aliases name a package: set student.package")
     for i, name in enumerate(course.import_first):

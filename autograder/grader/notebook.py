@@ -23,8 +23,13 @@ reads "cell 7 (In [12]), line 3", never a line of a file the student never saw."
 import ast
 import builtins
 import dataclasses
+import importlib.abc
+import importlib.util
+import linecache
 import re
+import sys
 import warnings
+from pathlib import Path
 
 # The calls a kept assignment may make: cheap constructors and functions without side
 # effects (a device, a dtype's limits, a small tensor of literals, arithmetic). "module.*"
@@ -145,6 +150,13 @@ class NotebookModule:
         """The cell line of ``line`` (from 1) of the module, or None."""
         return self.origins[line - 1] if 0 < line <= len(self.origins) else None
 
+    @property
+    def problems(self):
+        """The notes saying the module is not what the notebook means (it does not read, a
+        cell does not parse, a definition reads a name only a left-out statement sets);
+        the list of what did not run is none: a training cell is meant not to run."""
+        return [note for note in self.notes if note not in _left_out_note(self.left_out)]
+
 
 def notebook_to_module(path, graded=()):
     """The module of the notebook at ``path``: the statements ``why_not_run`` lets run.
@@ -181,6 +193,61 @@ def notebook_to_module(path, graded=()):
     module.body = [s.node for s in kept]
     module.notes += _left_out_note(module.left_out) + _unset_reads(statements, kept, set(graded))
     return module
+
+
+_CONVERTED = {}  # (path, mtime, size) -> NotebookModule
+
+
+def reference_module(path):
+    """The module an instructor's notebook (a course's reference, or its template standing in
+    for it in a student kit) makes, converted exactly as a student's notebook is, its public
+    top-level definitions being the graded names; once per state of the file, as a course
+    reads its reference's module many times."""
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _CONVERTED:
+        first = notebook_to_module(path)
+        public = [node.name for node in first.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                        ast.ClassDef))
+                  and not node.name.startswith("_")]
+        _CONVERTED[key] = notebook_to_module(path, public) if public else first
+    return _CONVERTED[key]
+
+
+class NotebookImporter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports a module made from a notebook (``reference.hw3`` from ``reference/hw3.ipynb``):
+    the code that runs is what grading runs of a student's notebook, and a traceback shows
+    its lines. One per process, holding every course's notebooks (``register``)."""
+
+    def __init__(self):
+        self.notebooks = {}  # module name -> notebook path
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in self.notebooks:
+            return None
+        return importlib.util.spec_from_loader(fullname, self, origin=str(self.notebooks[fullname]))
+
+    def create_module(self, spec):
+        return None  # the default module
+
+    def exec_module(self, module):
+        path = self.notebooks[module.__name__]
+        source = reference_module(path).source
+        filename = f"{path} (as graded)"  # not the notebook's JSON: the converted module's lines
+        linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+        module.__file__ = str(path)
+        exec(compile(source, filename, "exec"), module.__dict__)
+
+
+IMPORTER = NotebookImporter()
+
+
+def register(notebooks):
+    """Make each ``{module name: notebook path}`` importable in this process."""
+    IMPORTER.notebooks.update({name: Path(path) for name, path in notebooks.items()})
+    if IMPORTER not in sys.meta_path:
+        sys.meta_path.insert(0, IMPORTER)
 
 
 def why_not_run(node, callee):
@@ -363,6 +430,12 @@ def _cell(number, count, text):
             kinds.append((index + 1, kind))
     cell = Cell(number, count, written, tuple(lines))
     return cell, [LeftOut(Place(cell, line), kind, written[line - 1]) for line, kind in kinds]
+
+
+def python_lines(text):
+    """A code cell's lines as Python reads them: each IPython magic and shell line blanked,
+    every other line at its own number (``_cell``)."""
+    return list(_cell(0, None, text)[0].lines)
 
 
 def _magic_kind(line):

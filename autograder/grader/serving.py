@@ -32,7 +32,7 @@ def _bodies(course):
     node}) of the reference: what a reached name can lead to."""
     functions, others = {}, {}
     for module, file in zip(course.modules, course.files):
-        for node in ast.parse((course.reference / file).read_text()).body:
+        for node in ast.parse(course.reference_source(file)).body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 functions[f"{module}.{node.name}"] = node
             elif isinstance(node, ast.ClassDef):

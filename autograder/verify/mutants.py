@@ -16,7 +16,7 @@ import dataclasses
 from ..table import failure
 from . import grading
 from .mutate import mutants as generate
-from .variants import reference_submission
+from .variants import reference_submission, write_module
 
 KILLED, EQUIVALENT, ACCEPTED, SURVIVED = "killed", "equivalent", "accepted", "survived"
 RAISED = "check raised"  # a check crashed on the mutant's output: the course's error, as validate counts it
@@ -110,7 +110,7 @@ def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_fun
     found = []
     for module, file in zip(course.modules, course.files):
         graded_here = [f for f in covered if f.startswith(module + ".")]
-        found += [(file, m) for m in generate((course.reference / file).read_text(), module, graded_here,
+        found += [(file, m) for m in generate(course.reference_source(file), module, graded_here,
                                              per_function=per_function)]
     log(f"grading {len(found)} mutants of {len({m.function for _, m in found})} functions, each with the tests "
         "that cover its function")
@@ -122,8 +122,7 @@ def run_mutants(course, assignment, assignment_path, scratch, jobs=None, per_fun
     jobs_ = []
     for index, (file, mutant) in enumerate(found):
         target = reference_submission(course, scratch / "mutants" / f"{index:04d}")
-        inside = target / course.package if course.package else target
-        (inside / file).write_text(mutant.source)
+        write_module(course, target, file, mutant.source)
         jobs_.append(grading.Job(target, course.manifest, (1,), tests=tests_of(mutant.function),
                                  assignment=assignment_path, observe_values=True))
     results = []

@@ -62,10 +62,8 @@ class Variant:
     def submission(self, course, target):
         """The reference as a student submits it, with this variant's change, in ``target``."""
         target = reference_submission(course, Path(target))
-        inside = target / course.package if course.package else target
         for file, text in self.changed.items():
-            (inside / file).parent.mkdir(parents=True, exist_ok=True)
-            (inside / file).write_text(text)
+            write_module(course, target, file, text)
         if self.answers is not None:
             (target / course.answers_file).write_text(yaml.safe_dump(self.answers, allow_unicode=True))
         return target
@@ -103,9 +101,9 @@ class Variant:
         module_of = dict(zip(course.files, course.modules))
         for file, text in self.changed.items():
             module = module_of.get(file)
-            if module is None or not (course.reference / file).is_file():
+            if module is None or not (course.reference / course.source_of(file)).is_file():
                 return None
-            before, after = _definitions((course.reference / file).read_text()), _definitions(text)
+            before, after = _definitions(course.reference_source(file)), _definitions(text)
             changed = {f"{module}.{q}" for q in before.keys() | after.keys() if before.get(q) != after.get(q)}
             if changed - course.functions():  # module-level code, or a function outside the contract
                 changed = {name for name in course.functions() if name.startswith(module + ".")}
@@ -162,6 +160,17 @@ def reference_submission(course, target):
     if course.answer_key is not None and not (target / course.answers_file).exists():
         shutil.copyfile(course.answer_key, target / course.answers_file)
     return target
+
+
+def write_module(course, target, file, text):
+    """Write ``text`` as the student file ``file`` of the submission in ``target``. A
+    notebook-first course's module is written as its .py file, in place of the reference's
+    notebook (removed: of a notebook and .py files, the notebook would be graded)."""
+    inside = target / course.package if course.package else target
+    (inside / file).parent.mkdir(parents=True, exist_ok=True)
+    (inside / file).write_text(text)
+    if course.source_of(file) != file:
+        (inside / course.source_of(file)).unlink(missing_ok=True)
 
 
 def replace_function(text, qualname, source):
@@ -225,9 +234,10 @@ def _changes(course, entry, fail):
                         if "__pycache__" not in p.parts})
     if "replace" in entry or "source" in entry:
         file = entry.get("file") or _file_of(course, entry.get("function", ""))
+        file = {course.source_of(f): f for f in course.files}.get(file, file)  # hw3.ipynb: its module hw3.py
         if file not in course.files:
             fail(f"file: {file!r} is not one of the student's files ({', '.join(course.files)})")
-        text = changed.get(file) or (course.reference / file).read_text()
+        text = changed.get(file) or course.reference_source(file)
         if "replace" in entry:
             if "with" not in entry:
                 fail("replace needs its `with`")

@@ -90,6 +90,12 @@ def degenerate(course, functions, form, target):
     shutil.copytree(course.template, target, dirs_exist_ok=True)
     for module, file in zip(course.modules, course.files):
         path = target / course.template_file(file).relative_to(course.template)
+        notebook = path.with_name(course.source_of(file))
+        if notebook.suffix == ".ipynb" and notebook.is_file():  # graded as the module it makes, written as .py
+            from ..grader.notebook import reference_module
+
+            path.write_text(reference_module(notebook).source)
+            notebook.unlink()
         if not path.is_file():
             continue
         tree = ast.parse(path.read_text())
