@@ -4,9 +4,12 @@ In a reference function, everything from a ``# SOLUTION`` line to the end of the
 is the solution; the template keeps the signature and docstring and raises
 NotImplementedError instead. In a flat course, relative imports of sibling modules are
 dropped (students import as they like); scaffold files are copied as they are; the answer
-key becomes a blank answers file.
+key becomes a blank answers file. A reference notebook's code cells are stubbed the same
+way, cell by cell; its outputs and execution counts are cleared, and every other cell
+(markdown, setup, training) is kept as it is.
 """
 import ast
+import json
 
 import yaml
 
@@ -14,10 +17,11 @@ MARKER = "# SOLUTION"
 STUB = 'raise NotImplementedError("{name}: not implemented yet")'
 
 
-def stub_module(source, flat=True):
-    """The template version of one reference module's source."""
+def stub_module(source, flat=True, parsed=None):
+    """The template version of one reference module's source. ``parsed``: the source as
+    Python reads it, line for line (a notebook cell's, its IPython magics blanked)."""
     lines = source.splitlines()
-    tree = ast.parse(source)
+    tree = ast.parse(source if parsed is None else parsed)
     cuts = []  # (first line to remove, last line, indent, name), 1-based
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -30,6 +34,27 @@ def stub_module(source, flat=True):
         lines[first - 1:last] = [indent + STUB.format(name=name)]
     kept = [line for line in lines if not (flat and line.startswith("from ."))]
     return "\n".join(kept).rstrip() + "\n"
+
+
+def stub_notebook(text):
+    """The template version of a reference notebook's JSON text: each code cell stubbed
+    (``stub_module``), its outputs and execution count cleared; written as Jupyter writes a
+    notebook, so that a template saved unchanged in Jupyter does not drift."""
+    from .grader.notebook import python_lines
+
+    notebook = json.loads(text)
+    for number, cell in enumerate((c for c in notebook.get("cells", []) if c.get("cell_type") == "code"), 1):
+        source = "".join(cell.get("source", ""))
+        if MARKER in source:
+            try:
+                stubbed = stub_module(source, parsed="\n".join(python_lines(source)))
+            except SyntaxError as exc:
+                raise SyntaxError(f"code cell {number}, line {exc.lineno}: {exc.msg}") from None
+            source = stubbed if source.endswith("\n") else stubbed.rstrip("\n")
+        cell["source"] = source.splitlines(keepends=True)
+        cell["outputs"], cell["execution_count"] = [], None
+        cell.get("metadata", {}).pop("execution", None)  # run times, as JupyterLab records them
+    return json.dumps(notebook, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
 def blank_answers(key_text, help_text=""):
@@ -46,7 +71,9 @@ def render(course):
     """{relative path: text} of every generated template file of ``course``."""
     prefix = f"{course.package}/" if course.package else ""
     files = {prefix + file: stub_module((course.reference / file).read_text(), flat=not course.package)
-             for file in course.files}
+             for file in course.files if file == course.source_of(file)}
+    if course.notebook_file:
+        files[course.notebook_file] = stub_notebook((course.reference / course.notebook_file).read_text())
     files.update({prefix + file: (course.reference / file).read_text() for file in course.scaffold})
     if course.answer_key is not None and course.answers_file:
         files[course.answers_file] = blank_answers(course.answer_key.read_text(), course.answers_help)
