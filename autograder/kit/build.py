@@ -16,7 +16,11 @@ graded as if it did not):
 
 Nothing of the reference travels but its answers on public inputs: no solution code, no
 answer key (only its names), no secret seed.
+
+The zip is written beside its target under a temporary name and renamed once whole: a kit
+that cannot be made leaves nothing behind, and ``KitError`` says why.
 """
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -55,6 +59,10 @@ from autograder.kit.selfcheck import main  # noqa: E402
 
 sys.exit(main(course=HERE / ".kit" / "course", default_folder=HERE))
 '''
+
+
+class KitError(Exception):
+    """No kit can be made of the course; the message says why, in the instructor's terms."""
 
 
 def left_out(assignment):
@@ -114,6 +122,9 @@ def manifest(course, assignment_path=None):
 def files(course, assignment_path=None, log=None):
     """{path in the kit: source path, text or bytes}."""
     course = courses.load(course)
+    if course.template is None or not course.template.is_dir():
+        raise KitError(f"the course has no template folder ({course.template or 'template: is not set'}): "
+                       f"write it with `autograder template --course {course.root}`")
     template = {str(p.relative_to(course.template)): p for p in _walk(course.template)}
     entries = dict(template)
     entries.update({f"{KIT}/{p.relative_to(ROOT)}": p for p in _walk(ROOT / "autograder")})
@@ -121,9 +132,8 @@ def files(course, assignment_path=None, log=None):
     entries[f"{inside}/{courses.MANIFEST}"] = manifest(course, assignment_path)
     entries.update({f"{inside}/{p.relative_to(course.root)}": p for p in _walk(course.checks)})
     entries.update({f"{inside}/template/{name}": path for name, path in template.items()})
-    package = course.template / course.package if course.package else course.template
-    scaffold = [*course.files, *course.scaffold]
-    entries.update({f"{inside}/scaffold/{course.reference.name}/{f}": package / f for f in scaffold})
+    entries.update({f"{inside}/scaffold/{course.reference.name}/{name}": source
+                    for name, source in stand_ins(course).items()})
     with tempfile.TemporaryDirectory() as scratch:
         folder = record(course, assignment_path, log).save(Path(scratch) / "record")
         entries.update({f"{inside}/record/{p.name}": p.read_bytes() for p in folder.iterdir()})
@@ -131,6 +141,34 @@ def files(course, assignment_path=None, log=None):
     entries["requirements.txt"] = "".join(f"{pin:<16} # {why}\n" for pin, why in requirements(course))
     entries["README.md"] = readme(course, assignment_file.load(assignment_path or course.manifest, course), template)
     return entries
+
+
+def stand_ins(course):
+    """{path in the reference's package: source} of the template standing in for the
+    reference in the kit: each student file's template copy (a notebook-first course's
+    notebook), or, where the template hands out only a notebook of that module, the module
+    grading makes of it; and the scaffold files."""
+    from ..grader.notebook import reference_module
+
+    package = course.template / course.package if course.package else course.template
+    found = {}
+    for file in course.files:
+        name = course.source_of(file)
+        notebook = package / Path(file).with_suffix(".ipynb")
+        if (package / name).is_file():
+            found[name] = package / name
+        elif notebook.is_file():
+            found[file] = reference_module(notebook).source
+        else:
+            raise KitError(f"the template {course.template} has no {name}"
+                           + ("" if name.endswith(".ipynb") else f" (nor {notebook.name})")
+                           + f": write it with `autograder template --course {course.root}`")
+    for file in course.scaffold:
+        if not (package / file).is_file():
+            raise KitError(f"the template {course.template} has no {file} (a scaffold file): write it with "
+                           f"`autograder template --course {course.root}`")
+        found[file] = package / file
+    return found
 
 
 def requirements(course):
@@ -144,8 +182,18 @@ def requirements(course):
 
 
 def build(target="student_kit.zip", course=None, assignment=None, log=None):
-    """The student kit of ``course`` (the bundled one by default) as a zip."""
-    return _zip(files(course, assignment, log), target)
+    """The student kit of ``course`` (the bundled one by default) as a zip, written whole or
+    not at all. Raises KitError saying why no kit was written."""
+    target = Path(target)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        _zip(files(course, assignment, log), partial)
+        os.replace(partial, target)
+    except (RuntimeError, courses.CourseError, OSError, SyntaxError) as exc:
+        raise KitError(str(exc)) from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
 
 
 def readme(course, assignment, template):
@@ -154,14 +202,21 @@ def readme(course, assignment, template):
     out = left_out(assignment)
     checked = [(spec, ", ".join(spec.covers)) for t, spec in assignment.tests.items() if t not in out]
     example = checked[0][0].covers[0].rsplit(".", 1)[-1] if checked else "name"
-    lines = [f"# {course.title}: student kit", "",
-             "Fill in the files here, then check them with the grader's own checks:", "",
+    notebooks = handed_in_notebooks(course, template)
+    runs = [("python check.py", "every check below, on public inputs"),
+            (f"python check.py -k {example}", "only the checks whose name or function has this")]
+    if notebooks:
+        runs.append((f"python check.py path/to/{notebooks[0]}", "your notebook somewhere else"))
+        start = [f"Fill in the notebook {_listed(notebooks)} here (in Jupyter), save it (File > Save: `check.py` "
+                 "reads the saved file, not what the notebook's kernel holds), then check it with the grader's own "
+                 "checks:"]
+    else:
+        runs.append(("python check.py path/to/folder", "your files somewhere else"))
+        start = ["Fill in the files here, then check them with the grader's own checks:"]
+    lines = [f"# {course.title}: student kit", "", *start, "",
              *commands([("python -m venv .venv", "once: a virtual environment for the kit (Python 3.10 or newer)"),
                         ("source .venv/bin/activate", "in each new terminal (Windows: .venv\\Scripts\\activate)"),
-                        ("pip install -r requirements.txt", "once: what check.py runs on (below)"),
-                        ("python check.py", "every check below, on public inputs"),
-                        (f"python check.py -k {example}", "only the checks whose name or function has this"),
-                        ("python check.py path/to/folder", "your files somewhere else")]), "",
+                        ("pip install -r requirements.txt", "once: what check.py runs on (below)"), *runs]), "",
              "`check.py` runs the very checks Gradescope runs (the same parts, tolerances, hints and scores), on "
              f"inputs drawn from a public seed ({PUBLIC_SEED}) instead of the secret one each grading draws; the "
              "reference's answers to those inputs are in `.kit/course/record`, never its code. It prints, per "
@@ -180,15 +235,31 @@ def readme(course, assignment, template):
                   f"{count(assignment.tests[t].points, 'point')}; {why}" for t, why in out.items()]
     lines += ["", "## What it installs", "", "Only what `check.py` runs on:", ""]
     lines += [f"- `{pin}`: {why}" for pin, why in requirements(course)]
-    where = ", ".join(f"`{course.package}/{f}`" if course.package else f"`{f}`" for f in course.files)
+    answers = f", `{course.answers_file}`" if course.answers_file else ""
+    if notebooks:
+        upload = f"Upload your notebook ({_listed(notebooks)}{answers}), saved,"
+    else:
+        where = ", ".join(f"`{course.package}/{f}`" if course.package else f"`{f}`" for f in course.files)
+        upload = f"Upload your files ({where}{answers})"
     lines += ["", "## Submitting", "",
-              f"Upload your files ({where}{', `' + course.answers_file + '`' if course.answers_file else ''}) to "
-              "Gradescope, as a folder or a zip, at any depth. The hidden `.kit` folder and `check.py` may come "
-              "along; the grader ignores them."]
+              f"{upload} to Gradescope, as a folder or a zip, at any depth. The hidden `.kit` folder and "
+              "`check.py` may come along; the grader ignores them."]
     text = "\n".join(lines) + "\n"
     if "README.md" in template:
         text += "\n---\n\n" + template["README.md"].read_text()
     return text
+
+
+def handed_in_notebooks(course, template):
+    """The template's notebooks, where the course grades a notebook (students hand in the
+    notebook they were given); else none."""
+    if course.deliverable != "notebook":
+        return []
+    return sorted(name for name in template if name.endswith(".ipynb"))
+
+
+def _listed(names):
+    return ", ".join(f"`{name}`" for name in names)
 
 
 def commands(shown):

@@ -10,6 +10,7 @@ unimplemented or left to the grader.
 """
 import argparse
 import dataclasses
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -187,17 +188,32 @@ def run(folder, course, only=None):
         return 2, f"no check's name or function contains {only!r}"
     seen = {}
     with tempfile.TemporaryDirectory() as scratch:
+        folder = folder_of(Path(folder), course, Path(scratch) / "named")
         results = runner.grade(folder, Path(scratch) / "results.json", course=course, device="cpu", seed=PUBLIC_SEED,
                                log=lambda *_: None, tests=[t for t in wanted if t not in left],
                                observe=lambda plugin: seen.update(plugin=plugin))
+        blank = unanswered(folder, course) if only is None else []
     if "plugin" not in seen:  # the grading itself failed: its results say why
         return 1, results.get("output", "the check could not run")
     found = verdicts(assignment, seen["plugin"], {t: w for t, w in left.items() if t in wanted})
     notes = [line for line in results.get("output", "").splitlines() if not line.startswith("Score:")]
     notes += too_slow(seen["plugin"])
-    blank = unanswered(folder, course) if only is None else []
     status = 0 if all(v.status in (OK, UNCHECKED) for v in found) and any(v.status == OK for v in found) else 1
     return status, render(course.title, assignment.total, found, notes, blank)
+
+
+def folder_of(path, course, scratch):
+    """The folder to check for what the student named: a folder as it is; a saved notebook
+    (``python check.py hw3.ipynb``) alone in ``scratch``, with the answers file beside it,
+    so that the notebook named is the one graded, whatever other notebooks lie beside it."""
+    if not (path.is_file() and path.suffix == ".ipynb"):
+        return path
+    scratch.mkdir(parents=True)
+    shutil.copyfile(path, scratch / path.name)
+    answers = path.with_name(course.answers_file) if course.answers_file else None
+    if answers is not None and answers.is_file():
+        shutil.copyfile(answers, scratch / answers.name)
+    return scratch
 
 
 def main(argv=None, course=None, default_folder=None):
@@ -209,7 +225,7 @@ def main(argv=None, course=None, default_folder=None):
                                      "Exits 0 only when every function checked here passes.",
         epilog="Graded: " + ", ".join(functions) + ". README.md lists what only Gradescope checks.")
     parser.add_argument("folder", type=Path, nargs="?", default=default_folder or Path("."),
-                        help="the folder holding your files (default: %(default)s)")
+                        help="the folder holding your files, or your saved notebook (default: %(default)s)")
     parser.add_argument("-k", dest="only", default=None, help="only the checks whose name or function contains this")
     args = parser.parse_args(argv)
     status, text = run(args.folder, course, args.only)
