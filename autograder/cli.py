@@ -175,7 +175,12 @@ def _student_kit(args):
 
     course = _course(args.parser, args)
     started = time.monotonic()
-    print(f"wrote {build.build(args.output, course, args.assignment)} in {time.monotonic() - started:.0f} s: hand it "
+    try:
+        written = build.build(args.output, course, args.assignment)
+    except build.KitError as exc:
+        print(f"no kit written to {args.output}: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {written} in {time.monotonic() - started:.0f} s: hand it "
           "to students (they unzip it, fill in the files, run `python check.py`)")
     return 0
 
@@ -186,7 +191,12 @@ def _check(args):
 
     course = _course(args.parser, args)
     with tempfile.TemporaryDirectory() as scratch:
-        unpack(build.build(Path(scratch) / "kit.zip", course, args.assignment), Path(scratch) / "kit")
+        try:
+            kit = build.build(Path(scratch) / "kit.zip", course, args.assignment)
+        except build.KitError as exc:
+            print(f"no kit could be made to check with: {exc}", file=sys.stderr)
+            return 1
+        unpack(kit, Path(scratch) / "kit")
         status, text = selfcheck.run(args.folder, Path(scratch) / "kit" / build.KIT / "course", args.only)
     print(text)
     return status
@@ -221,7 +231,7 @@ def _template(args):
 def _new_course(args):
     from .workflows.scaffold import new_course
 
-    for path in new_course(args.folder, args.name):
+    for path in new_course(args.folder, args.name, notebook=args.notebook):
         print(f"wrote {path}")
     print(f"next: {args.folder}/README.md says what to fill in; docs/authoring.md explains each part")
     return 0
@@ -362,6 +372,8 @@ def _authoring_commands(commands):
                                           "manifest, ready to grade; docs/authoring.md says how to grow it.")
     new.add_argument("folder", type=_path, help="the new course's folder (must not exist)")
     new.add_argument("--name", default=None, help="the course's short name (default: the folder's name)")
+    new.add_argument("--notebook", action="store_true",
+                     help="a notebook-first course: its reference and template are notebooks, students hand one in")
     new.set_defaults(run=_new_course)
 
     experiment = commands.add_parser("experiment", help="the reference experiment: AEVB against wake-sleep on MNIST",
