@@ -195,10 +195,10 @@ class Course:
             if parent in sys.path:
                 sys.path.remove(parent)
             sys.path.insert(0, parent)
-        if self.notebook_file:
-            from .grader.notebook import register
+        from .grader.notebook import register  # stdlib only; nbformat is imported when a notebook is read
 
-            register({f"{self.reference.name}.{self.modules[0]}": self.reference / self.notebook_file})
+        register(self.reference.name, {f"{self.reference.name}.{self.modules[0]}": self.reference / self.notebook_file}
+                 if self.notebook_file else {})
         importlib.invalidate_caches()
         return self
 

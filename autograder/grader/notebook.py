@@ -243,9 +243,12 @@ class NotebookImporter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 IMPORTER = NotebookImporter()
 
 
-def register(notebooks):
-    """Make each ``{module name: notebook path}`` importable in this process."""
-    IMPORTER.notebooks.update({name: Path(path) for name, path in notebooks.items()})
+def register(package, notebooks):
+    """Make each ``{module name: notebook path}`` of the package ``package`` importable in
+    this process, in place of those registered for it before (another course's reference of
+    the same name, activated earlier, is no longer this one's)."""
+    kept = {name: path for name, path in IMPORTER.notebooks.items() if not name.startswith(package + ".")}
+    IMPORTER.notebooks = {**kept, **{name: Path(path) for name, path in notebooks.items()}}
     if IMPORTER not in sys.meta_path:
         sys.meta_path.insert(0, IMPORTER)
 

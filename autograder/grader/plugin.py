@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from .parts import Unchecked
+from .results import number_key
 
 MAX_MESSAGE = 8 * 1024  # the student's own output is capped separately, by the worker's drain
 STATE = pytest.StashKey()
@@ -62,7 +63,7 @@ class GradescopePlugin:
                 message = f"Not graded: the course has no check named {test_id} (an error of the autograder)."
                 self.staff_errors.append(f"{test_id} is listed in the manifest but no check defines it")
             self.records[test_id] = self._record(spec, 0.0, message)
-        items.sort(key=lambda item: [int(n) for n in self.assignment.tests[item.originalname].number.split(".")])
+        items.sort(key=lambda item: number_key(self.assignment.tests[item.originalname].number))
         if self.budget is not None:
             self.budget.plan([self.assignment.tests[item.originalname].timeout_s for item in items])
 
