@@ -20,6 +20,11 @@ DEFAULTS = {"visibility": "visible", "timeout_s": 20.0, "rtol": 1e-4, "atol": 1e
 TIME_BUDGET_S = 420.0
 
 
+def short_name(test_id):
+    """A test id as students read it, without pytest's prefix: test_kl is "kl"."""
+    return test_id.removeprefix("test_")
+
+
 @dataclasses.dataclass(frozen=True)
 class TestSpec:
     id: str
@@ -37,6 +42,16 @@ class TestSpec:
     step64_rtol: float
     step64_atol: float
     not_in_kit: str | None = None  # why the student kit leaves this test to the grader
+
+    @property
+    def short(self):
+        """The test's id as students read it: test_kl is "kl"."""
+        return short_name(self.id)
+
+    @property
+    def label(self):
+        """The test's name in the results and the kit: test_kl covering vae.kl is "kl (vae.kl)"."""
+        return f"{self.short} ({', '.join(self.covers)})"
 
     def tolerance(self, dtype):
         wide = str(dtype).endswith("float64")

@@ -16,6 +16,8 @@ time.
 import dataclasses
 import time
 
+from .assignment import short_name
+
 HELD_BACK = 0.5  # of the budget, for the tests not yet run: a slow test may use the rest
 FLOOR_S = 5.0  # the least share while that much is left: a test of a few fast calls needs less
 TIGHT = 0.5  # of the budget used: the summary names the submission's slowest functions
@@ -91,7 +93,7 @@ class Budget:
         lines = [f"Time: the checks used {self.used:.0f} s of the grading's {self.seconds:g} s budget."]
         if self.not_graded:
             lines.append(f"It ran out: {len(self.not_graded)} test(s) were not graded ("
-                         + ", ".join(t.removeprefix("test_") for t in self.not_graded) + ").")
+                         + ", ".join(short_name(t) for t in self.not_graded) + ").")
         if spent:
             lines.append(f"Your slowest functions: {slowest(spent)}. Speed them up so that every test is graded.")
         return lines

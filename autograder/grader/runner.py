@@ -25,6 +25,7 @@ from ..sandbox import confinement, policy, processes
 from ..sandbox.client import Worker
 from ..sandbox.stage import build_stage
 from . import assignment as assignment_file
+from .assignment import short_name
 from . import results as results_file
 from .answers import grade_answers
 from .budget import Budget
@@ -89,7 +90,7 @@ def timing(assignment, test_seconds, remote_seconds, served_calls=0):
     parts = [f"{name} {seconds:.2f}" for name, seconds in problems.items()]
     parts += [f"{name} {seconds:.2f}" for name, seconds in remote_seconds.items()]
     parts.append(f"({served_calls} served helper frames)")
-    slow = [f"{test_id.removeprefix('test_')} {seconds:.2f}" for test_id, seconds in test_seconds.items() if seconds >= 1]
+    slow = [f"{short_name(test_id)} {seconds:.2f}" for test_id, seconds in test_seconds.items() if seconds >= 1]
     return "timing (s): " + ", ".join(parts) + "\nslowest tests (s): " + (", ".join(slow) or "none over 1 s")
 
 

@@ -227,11 +227,11 @@ def readme(course, assignment, template):
              "with the reference on values your own code produced, or that depend on your helper functions "
              "called in a form the reference never used) are only judged there; each is named in the output, "
              "with why.", "", "## Checked here", ""]
-    lines += [f"- {spec.id.removeprefix('test_')} ({functions}): {count(spec.points, 'point')}"
+    lines += [f"- {spec.short} ({functions}): {count(spec.points, 'point')}"
               for spec, functions in checked]
     if out:
         lines += ["", "## Checked only by the grader", ""]
-        lines += [f"- {t.removeprefix('test_')} ({', '.join(assignment.tests[t].covers)}): "
+        lines += [f"- {assignment.tests[t].label}: "
                   f"{count(assignment.tests[t].points, 'point')}; {why}" for t, why in out.items()]
     lines += ["", "## What it installs", "", "Only what `check.py` runs on:", ""]
     lines += [f"- `{pin}`: {why}" for pin, why in requirements(course)]

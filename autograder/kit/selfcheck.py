@@ -19,6 +19,7 @@ import yaml
 
 from .. import course as courses
 from ..grader import assignment as assignment_file
+from ..grader.assignment import short_name
 from ..grader.budget import slowest
 from ..grader.discovery import discover
 from .record import PUBLIC_SEED, Record
@@ -92,7 +93,7 @@ def verdicts(assignment, plugin, left):
         found.append(verdict)
     for test, why in left.items():
         spec = assignment.tests[test]
-        found.append(Verdict(test, f"{test.removeprefix('test_')} ({', '.join(spec.covers)})", spec.points, UNCHECKED,
+        found.append(Verdict(test, spec.label, spec.points, UNCHECKED,
                              why))
     return found
 
@@ -143,7 +144,7 @@ def render(title, total, found, notes, blank):
     left = [v for v in found if v.status == UNCHECKED]
     lines += ["", f"{len(passed)} of {len(checked)} checked here {'passes' if len(passed) == 1 else 'pass'}."]
     if todo:
-        lines.append("Not implemented yet: " + ", ".join(v.test.removeprefix("test_") for v in todo) + ".")
+        lines.append("Not implemented yet: " + ", ".join(short_name(v.test) for v in todo) + ".")
     if blank:
         lines.append("Answers missing or blank: " + ", ".join(blank) + ".")
     if checked and len(passed) == len(checked):
@@ -160,7 +161,7 @@ def graders(left):
         return ""
     held = sum(v.points for v in left)
     return (f"; {count(held, 'point')} {'is' if held == 1 else 'are'} judged only on Gradescope ("
-            + ", ".join(v.test.removeprefix("test_") for v in left) + ")")
+            + ", ".join(short_name(v.test) for v in left) + ")")
 
 
 def too_slow(plugin):
