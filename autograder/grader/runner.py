@@ -122,6 +122,18 @@ def _summary(course, submission, remote, plugin):
     return "\n".join(lines)
 
 
+def _review(submission, remote, plugin):
+    """What the instructor's report flags for a person to look at (workflows/review.py), as
+    data beside the text the student reads: graded files that did not import {file: why},
+    the student's own files stood in for {file: error}, the course's own errors, and the
+    tests the time budget left ungraded (their numbers)."""
+    return {"import_failed": {f"{m.replace('.', '/')}.py": reason for m, reason in sorted(remote.broken.items())
+                              if m in submission.modules},
+            "own_stood_in": dict(sorted(remote.own_failed.items())),
+            "course_errors": list(plugin.staff_errors),
+            "not_graded": [plugin.assignment.tests[t].number for t in plugin.budget.not_graded]}
+
+
 def score_line(score, total):
     """The summary's last line (a rescore rewrites it: grader/rescore.py)."""
     return f"Score: {score:g} / {total:g}"
@@ -243,4 +255,5 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     return results_file.build(list(plugin.records.values()), output=output, visibility=assignment.visibility,
                               stdout_visibility=assignment.stdout_visibility,
                               execution_time=time.monotonic() - started, leaderboard=plugin.leaderboard,
-                              extra_data={"provenance": produced.as_dict()})
+                              extra_data={"provenance": produced.as_dict(),
+                                          "review": _review(submission, remote, plugin)})

@@ -1,12 +1,11 @@
 """The submissions a person should look at before grades are released.
 
-Each flag is found from structured fields where the results have them (no results file, an
-empty list of tests for a grading that failed, a total of 0, the provenance's course) and
-otherwise from the engine's own fixed wording (wording.py, the one place it is matched).
+Each flag is found from the results' structured fields: no results file, an empty list of
+tests for a grading that failed, the total, the provenance's course, and what the grading
+recorded for review (``extra_data.review``, grader/runner.py ``_review``). Results written
+before that record existed are graded again by ``batch`` (their provenance is missing too).
 """
 from dataclasses import dataclass
-
-from . import wording
 
 # each kind of flag, in the order review.txt lists them, with why a person should look
 KINDS = {
@@ -40,19 +39,19 @@ def _evidence(graded, other_course):
     if graded.results is None:
         yield "not graded", "no results.json"
         return
-    output, tests = graded.results["output"], graded.tests
-    if not tests:  # what batch.py and runner.py write when a grading fails (results.crash_results)
-        yield "grading failed", output
-    failures = wording.import_failures(output)
+    if not graded.tests:  # what batch.py and runner.py write when a grading fails (results.crash_results)
+        yield "grading failed", graded.results["output"]
+    recorded = graded.results.get("extra_data", {}).get("review", {})
+    failures = recorded.get("import_failed", {})
     if graded.total == 0 and failures:
-        yield "import error, total 0", "\n".join(failures)
-    for line in wording.own_modules_stood_in(output):
-        yield "own module stood in", line
-    ungraded = [test["number"] for test in tests if wording.budget_ran_out(test)]
+        yield "import error, total 0", "\n".join(f"{file}: {why}" for file, why in failures.items())
+    for file, error in recorded.get("own_stood_in", {}).items():
+        yield "own module stood in", f"{file} raised {error} when it was imported"
+    ungraded = recorded.get("not_graded", [])
     if ungraded:
         yield "time budget ran out", f"{len(ungraded)} test(s) not graded: {', '.join(ungraded)}"
-    for line in wording.course_errors(output):
-        yield "course error", line
+    for error in recorded.get("course_errors", []):
+        yield "course error", error
     if other_course:
         yield "other course version", f"course {graded.course}"
 

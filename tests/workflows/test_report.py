@@ -34,12 +34,16 @@ def record(number, score, output="All checks passed.", parts=None, visibility="v
     return record
 
 
-def results(tests, output="Graded hw/vae.py, hw/iwae.py.", course=None):
+def results(tests, output="Graded hw/vae.py, hw/iwae.py.", course=None, review=None):
+    """A results document; ``review``: what the grading recorded for review (runner._review)."""
     document = results_file.build(tests, output=output, visibility="visible", stdout_visibility="hidden",
                                   execution_time=1.0)
     if course is not None:
         document["extra_data"] = {"provenance": {"course": course, "points": "p" * 64, "engine": "0.1.0",
                                                  "seed": "secret"}}
+    if review is not None:
+        document.setdefault("extra_data", {})["review"] = {"import_failed": {}, "own_stood_in": {},
+                                                           "course_errors": [], "not_graded": [], **review}
     results_file.validate(document)
     return document
 
@@ -209,17 +213,17 @@ def test_failures_are_whole_grouped_by_message_with_the_submissions_behind_them(
 
 
 def test_review_flags_the_submissions_a_person_should_look_at(tmp_path):
-    import_error = ("Graded hw/vae.py.\nvae.py: importing hw/vae.py failed: SyntaxError: invalid syntax (vae.py, "
-                    "line 1) (vae.py, line 1: `def f(:`)\nScore: 0 / 9")
-    stood_in = ("Graded hw/vae.py.\nhw/plots.py raised OSError: no font (plots.py, line 3) when it was imported; it "
-                "is not graded, so an inert stand-in replaced it (a graded function that calls into it fails).")
+    import_error = {"import_failed": {"vae.py": "importing hw/vae.py failed: SyntaxError: invalid syntax (vae.py, "
+                                                "line 1) (vae.py, line 1: `def f(:`)"}}
+    stood_in = {"own_stood_in": {"hw/plots.py": "OSError: no font (plots.py, line 3)"}}
     ran_out = Budget(20, 0.0).ran_out()
     folder = batch(tmp_path / "graded", {
-        "alice": results([record("1.1", 3), record("1.2", 4), record("2.1", 2)]),
+        "alice": results([record("1.1", 3), record("1.2", 4), record("2.1", 2)], review={}),
         "bob": results([record("1.1", 0, "failed: vae.kl: importing hw/vae.py failed"), record("1.2", 0),
-                        record("2.1", 0)], output=import_error),
-        "carol": results([record("1.1", 3), record("1.2", 4), record("2.1", 2)], output=stood_in),
-        "erin": results([record("1.1", 3), record("1.2", 0, ran_out), record("2.1", 0, ran_out)]),
+                        record("2.1", 0)], review=import_error),
+        "carol": results([record("1.1", 3), record("1.2", 4), record("2.1", 2)], review=stood_in),
+        "erin": results([record("1.1", 3), record("1.2", 0, ran_out), record("2.1", 0, ran_out)],
+                        review={"not_graded": ["1.2", "2.1"]}),
         "frank": results_file.crash_results("The autograder failed while grading this submission (OSError: x)."),
         "ghost": None,
     })
