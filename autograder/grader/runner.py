@@ -100,7 +100,7 @@ def _summary(course, submission, remote, plugin):
         lines.append(f"Graded the notebook {submission.notebook.relative_to(submission.root)}.")
     elif submission.modules:
         lines.append("Graded " + ", ".join(f"{p.relative_to(submission.root)}" for p in submission.modules.values()) + ".")
-    missing = [f for f, m in zip(course.files, course.modules) if m not in submission.modules] \
+    missing = [course.source_of(f) for f, m in zip(course.files, course.modules) if m not in submission.modules] \
         if submission.notebook is None else []
     if missing:
         lines.append("Not found in the submission: " + ", ".join(missing) + " (their tests score 0; the "
