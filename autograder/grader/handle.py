@@ -1,6 +1,9 @@
 """The ``grader`` fixture: one check's handle on the submission, the reference and its
 own points. It carries what every sub-check needs (the worker, this test's entry of the
 assignment file) so that a check names only what it checks."""
+import contextlib
+import dataclasses
+
 from . import checking
 from .parts import Parts
 
@@ -20,14 +23,25 @@ class Grader:
         return {"offsets": self._offsets[function], "earlier": self._earlier.setdefault(function, {})}
 
     # points -----------------------------------------------------------------------------
-    def part(self, name, weight=1.0, needs=()):
+    @contextlib.contextmanager
+    def part(self, name, weight=1.0, needs=(), rtol=None, atol=None):
         """A context manager: a part of this test worth ``weight`` (a share of the test's
         points, relative to the other parts' weights), earned when its block raises no
         AssertionError and every part named in ``needs`` is earned too. The test's ``draw``
-        starts a stream of the part's own (Draw.begin)."""
+        starts a stream of the part's own (Draw.begin). ``rtol``, ``atol``: the float32
+        tolerance of this part's comparisons, where it differs from the test's (a value
+        computed through more steps, a stability case near an overflow)."""
         if self.draw is not None:
             self.draw.begin(f"{self.parts.opened}:{name}")
-        return self.parts(name, weight, needs)
+        test = self.spec
+        if rtol is not None or atol is not None:
+            self.spec = dataclasses.replace(test, rtol=test.rtol if rtol is None else float(rtol),
+                                            atol=test.atol if atol is None else float(atol))
+        try:
+            with self.parts(name, weight, needs):
+                yield
+        finally:
+            self.spec = test
 
     # sub-checks ---------------------------------------------------------------------------
     def check(self, function, *args, mistakes=None, offsets=None, what=None, **kwargs):

@@ -41,3 +41,20 @@ def test_the_failure_comes_before_the_parts_it_holds_back():
     _, report = graded({"gradients": True, "values": False, "KL(q||q) = 0": True}, {"KL(q||q) = 0": "values"})
     failed, held = report.index("failed (values): values is wrong"), report.index("held but not counted (KL")
     assert report.startswith("passed: gradients") and failed < held
+
+
+def test_a_part_may_compare_with_a_tolerance_of_its_own():
+    from autograder.grader.assignment import TestSpec
+    from autograder.grader.handle import Grader
+
+    spec = TestSpec("test_f", "1.1", "p", 1.0, ("m.f",), "visible", 30.0, 1e-5, 1e-6, 1e-10, 1e-12, 1e-8, 0.1, 1e-9)
+    grader = Grader(remote=None, spec=spec)
+    with grader.part("values"):
+        assert grader.tolerance("float32") == {"rtol": 1e-5, "atol": 1e-6}
+    with grader.part("after ten steps", rtol=1e-3):
+        assert grader.tolerance("float32") == {"rtol": 1e-3, "atol": 1e-6}
+        assert grader.tolerance("float64") == {"rtol": 1e-10, "atol": 1e-12}  # float64 keeps the test's
+    with grader.part("raises"):
+        raise AssertionError("the tolerance is the test's again after a part, failed or not")
+    assert grader.spec is spec and grader.parts.verdicts() == {"values": "earned", "after ten steps": "earned",
+                                                               "raises": "failed"}
