@@ -227,12 +227,16 @@ def check_gradients(remote, spec, function, args, names, cotangents, what=None, 
     return outcome
 
 
-def expect_statistics(pvalue, what, description, tests=1, evidence=None):
+def expect_statistics(pvalue, what, description, tests=1, evidence=None, claim=None):
     """Fail when the p-value is below ALPHA / ``tests`` (Bonferroni: ``tests`` checks of one
-    part share its false-fail rate ALPHA); ``evidence``: what the test saw, in words."""
+    part share its false-fail rate ALPHA); ``evidence``: what the test saw, in words.
+    ``claim``: what the failure says, where the test is not of a law the values follow
+    ("its losses do not decrease as the reference's do"); by default "its values do not
+    follow {description}"."""
     if not pvalue > stats.ALPHA / tests:
-        raise Mismatch(f"{what}: its values do not follow {description} (exact test, p = {pvalue:.2g} < "
-                       f"{stats.ALPHA / tests:g})" + (f"; {evidence}" if evidence else ""))
+        said = claim or f"its values do not follow {description}"
+        raise Mismatch(f"{what}: {said} (exact test, p = {pvalue:.2g} < {stats.ALPHA / tests:g})"
+                       + (f"; {evidence}" if evidence else ""))
 
 
 def expect_gaussian(samples, mean, cov, what, description, tests=1):
