@@ -114,3 +114,13 @@ def test_auto_stands_in_for_what_the_submission_imports_and_nothing_else(tmp_pat
         sys.path.remove(str(stage))
         for name in [n for n in sys.modules if n.startswith(("homework_", "not_installed_"))]:
             del sys.modules[name]
+
+
+def test_a_statistical_failure_says_the_law_or_the_claim_given():
+    from autograder.api import Mismatch, expect_statistics
+
+    expect_statistics(0.5, "f", "Exp(rate)")  # passes: nothing said
+    with pytest.raises(Mismatch, match=r"^f: its values do not follow Exp\(rate\) \(exact test"):
+        expect_statistics(0.0, "f", "Exp(rate)")
+    with pytest.raises(Mismatch, match=r"^train: its losses do not fall \(exact test, p = 0 < 1e-06\); seen"):
+        expect_statistics(0.0, "train", "unused", claim="its losses do not fall", evidence="seen")
