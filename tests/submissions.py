@@ -53,6 +53,15 @@ def notebook_submission(folder, extra_cells=()):
     return Path(folder)
 
 
+def count_tests(keep=None, drop=(), course=ROOT):
+    """How many tests a course's manifest lists, in the problems ``assignment_file`` keeps."""
+    import yaml
+
+    raw = yaml.safe_load((Path(course) / "course.yaml").read_text())
+    kept = [p for p in raw["problems"] if (keep is None or p["name"] in keep) and p["name"] not in drop]
+    return sum(len(p["tests"]) for p in kept)
+
+
 def assignment_file(folder, keep=None, drop=(), course=ROOT, timeout_s=None, sandbox=None, time_budget_s=None):
     """An assignment file: a course's grading policy (the bundled one by default) cut to some
     problems (``keep``) or without some (``drop``), its total adjusted, optionally with

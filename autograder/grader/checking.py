@@ -5,9 +5,10 @@ import numpy as np
 import torch
 
 from ..course import CourseError
+from ..worker.closeness import magnitude
+from ..worker.probes import module_of
 from . import stats
 from .compare import Mismatch, assert_close, assert_float_close, expect_tensor
-from ..worker.closeness import magnitude
 from .values import Returned
 
 NUDGES = 4  # candidate moves of the float64 resolution check
@@ -50,10 +51,19 @@ def compare_values(got, want, what, spec, dtype, mistakes=None, offsets=None, ea
         assert_float_close(got, want, what, **tolerance)
 
 
+def named(remote, function):
+    """How messages name a contract function: its name within its module ("log_normal",
+    "VAE.negative_elbo_bound" of "models.vae.VAE.negative_elbo_bound")."""
+    try:
+        return function[len(module_of(function, remote.course.modules)) + 1:]
+    except AttributeError:  # no course at hand, or a name outside its modules
+        return function.rpartition(".")[2]
+
+
 def check(remote, spec, function, *args, mistakes=None, offsets=None, what=None, earlier=None, **kwargs):
     """Call ``function`` on both sides and require the same values and untouched inputs."""
     dtype = _first_dtype([*args, *kwargs.values()])
-    what = what or function.split(".")[1]
+    what = what or named(remote, function)
     outcome = remote.run(function, *args, dtype=dtype_name(dtype), **kwargs)
     untouched(outcome, what)
     compare_values(outcome.got.value, outcome.want.value, what, spec, dtype, mistakes, offsets, earlier)
@@ -123,7 +133,7 @@ def check_float64(remote, spec, function, *args, what=None, mistakes=None, offse
     change is 0, or a float32 rounding step far larger); a float32 constant inside a
     float64 computation is the same in both calls and cancels. Discrete inputs (whole
     numbers only) and those named in ``hold_fixed`` (positions or keywords) do not move."""
-    what = what or function.split(".")[1]
+    what = what or named(remote, function)
     first = check(remote, spec, function, *args, what=what, mistakes=mistakes, offsets=offsets, earlier=earlier,
                   **kwargs)
     nudged, nudged_kwargs = _telling_nudge(remote, spec, function, first.want.value, args, kwargs, hold_fixed)
@@ -197,7 +207,7 @@ def check_gradients(remote, spec, function, args, names, cotangents, what=None, 
     (those with requires_grad) and, with ``params``, the networks' parameters, must match
     the reference's."""
     dtype = _first_dtype([*args, *kwargs.values()])
-    what = what or function.split(".")[1]
+    what = what or named(remote, function)
     outcome = remote.run(function, *args, dtype=dtype_name(dtype), cotangents=cotangents, **kwargs)
     got, want = outcome.got.grads or {}, outcome.want.grads or {}
     if "error" in got:

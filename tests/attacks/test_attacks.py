@@ -21,7 +21,7 @@ from autograder.grader.results import validate
 from autograder.sandbox import landlock
 from tests.attacks import docker_like
 from tests.attacks.hostile import ATTACKED, COLLATERAL, hostile_sources, planted_files
-from tests.submissions import ROOT, assignment_file, reference_submission, system_python_environment
+from tests.submissions import ROOT, assignment_file, count_tests, reference_submission, system_python_environment
 
 pytestmark = pytest.mark.slow
 TIME_BOUND_S = 300
@@ -121,7 +121,8 @@ def test_grading_finishes_in_bounded_time_with_valid_results(attacked):
     assert attacked["process"].returncode == 0, attacked["process"].stderr
     assert attacked["elapsed"] < TIME_BOUND_S
     validate(attacked["results"])
-    assert attacked["results"]["output"] != "forged" and len(attacked["results"]["tests"]) == 40
+    assert attacked["results"]["output"] != "forged"
+    assert len(attacked["results"]["tests"]) == count_tests(drop=["training"])
 
 
 def test_results_file_is_the_graders_and_stays_so(attacked):

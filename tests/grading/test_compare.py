@@ -233,3 +233,14 @@ def test_a_single_true_cause_is_named():
         else:
             assert hint.startswith("your result is off by log 2"), text
         assert truly_explains(got, want, *claimed(text, want), tolerance), text
+
+
+def test_messages_name_a_function_by_its_name_within_its_module():
+    from types import SimpleNamespace
+
+    from autograder.grader.checking import named
+
+    remote = SimpleNamespace(course=SimpleNamespace(modules=("utils", "models.vae")))
+    assert named(remote, "models.vae.VAE.negative_elbo_bound") == "VAE.negative_elbo_bound"  # not "vae"
+    assert named(remote, "utils.log_normal") == "log_normal"
+    assert named(SimpleNamespace(), "vae.elbo") == "elbo"  # no course at hand
