@@ -54,9 +54,13 @@ def _grade(parser, args):
     # SIGTERM (a batch stopping, a scheduler's time limit) ends the grading as Ctrl-C does:
     # the worker is killed and no results file is written
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    probe = _probe(args)
     try:
         results = grade(args.submission, args.results, course=course, device=args.device,
-                        assignment_path=args.assignment, seed=args.seed, log=lambda line: print(line, flush=True))
+                        assignment_path=args.assignment, seed=args.seed, log=lambda line: print(line, flush=True),
+                        **(probe.options() if probe else {}))
+        if probe:
+            probe.write(results.get("extra_data", {}).get("provenance", {}).get("course"))
     except KeyboardInterrupt:
         print("stopped before the grading finished: no results written", flush=True)
         return 130
@@ -64,6 +68,16 @@ def _grade(parser, args):
         print(render(results))
     print(f"results written to {args.results}")
     return 0
+
+
+def _probe(args):
+    """The similarity probe of a batch's grading (``--fingerprints``), or None."""
+    if getattr(args, "fingerprints", None) is None:
+        return None
+    from .grader.fingerprints import PROBE_VARIABLE, Probe
+    from .workflows.wording import HINT
+
+    return Probe(args.fingerprints, os.environ[PROBE_VARIABLE], args.seed, HINT)
 
 
 def run_autograder(argv=None):
@@ -77,6 +91,7 @@ def run_autograder(argv=None):
                         help=f"the submission folder (default: {GRADESCOPE_ROOT}/submission)")
     parser.add_argument("--results", type=_path, default=GRADESCOPE_ROOT / "results" / "results.json",
                         help="where results.json goes")
+    parser.add_argument("--fingerprints", type=_path, default=None, help=argparse.SUPPRESS)  # batch --similarity
     _grade_arguments(parser)
     args = parser.parse_args(argv)
     if args.submission is None:  # Gradescope's layout: whatever is there gets a valid result
@@ -96,9 +111,15 @@ def _batch(args):
     course = args.course and _course(args.parser, args).manifest
     batch = Batch(submissions, args.out, jobs=args.jobs, timeout=args.timeout, seed=args.seed, device=args.device,
                   course=course, assignment=args.assignment, force=args.force, progress=not args.no_progress)
+    if args.similarity:
+        from .workflows.similarity import probe_seed
+        batch.probe_seed = probe_seed(args.out, avoid=args.seed)
     plan = batch.plan()
     print(plan.describe(f" on {args.scheduler}" if args.scheduler else f" with {args.jobs} job(s)"), flush=True)
     outcome = batch.run(scheduler=args.scheduler, plan=plan, log=lambda line: print(line, flush=True))
+    if args.similarity and not outcome.signal:
+        from .workflows.similarity import probe_missing
+        probe_missing(batch, log=lambda line: print(line, flush=True))
     width, left = max(len(s.name) for s in submissions), set(outcome.left)
     for submission in submissions:
         who = f"  {'; '.join(submission.submitters)}" if submission.submitters else ""
@@ -265,6 +286,10 @@ def _grading_commands(commands):
     batch.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="grade on a Dask cluster (e.g. tcp://host:8786) instead of local processes")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.add_argument("--similarity", action="store_true",
+                       help="also run each submission's checks on the batch's probe seed (kept in OUT/probe.json) "
+                            "and keep fingerprints of its wrong answers for the report's similarity section; "
+                            "grades are not affected")
     batch.set_defaults(run=_batch)
 
     report = commands.add_parser("report", help="a batch's gradebook, failures, feedback, review and regrade",
@@ -274,7 +299,8 @@ def _grading_commands(commands):
                                              "person should look at), feedback/<submission>.txt (what each "
                                              "student reads on Gradescope), scores.png and pass_rates.png; with "
                                              "--against, what changed since an earlier batch (regrade.csv, "
-                                             "regrade_tests.csv, regrade.txt).")
+                                             "regrade_tests.csv, regrade.txt); for a batch graded with "
+                                             "--similarity, similarity.csv, similarity.txt and similarity.png.")
     report.add_argument("batch", type=_path, help="the --out folder of `autograder batch`")
     report.add_argument("--out", type=_path, default=None, help="default: BATCH/report")
     report.add_argument("--against", type=_path, default=None, metavar="OLD",

@@ -147,7 +147,9 @@ def grade(submission_dir, results_path, *, course=None, device="auto", assignmen
     For the student kit and its recording (kit/): ``tests`` keeps only these tests of the
     assignment; ``reference`` answers for the course's reference; ``observe(plugin)`` sees
     the checks' outcomes before the results are built. For the verification harness
-    (verify/): ``watch`` sees every call of the submission (Remote); ``again`` lists more
+    (verify/) and the similarity probe (grader/fingerprints.py): ``watch`` sees every call
+    of the submission (Remote), and is told each seed before its checks run where it has
+    ``begin(seed)``; ``again`` lists more
     seeds whose checks run on the same worker after ``seed``'s, each seen by ``observe``
     (the results are ``seed``'s)."""
     started = time.monotonic()
@@ -192,13 +194,17 @@ def _checked(course, assignment, submission, remote, seeds, started):
     judged = course.answer_key is not None and course.record is None and any(  # a kit holds no key
         name.startswith("answers.") for spec in assignment.tests.values() for name in spec.covers)
     verdicts = grade_answers(submission.answers, course) if judged else {}
-    plugins = []
+    plugins, spent = [], {}
     for seed in seeds:
+        if hasattr(remote.watch, "begin"):  # a watch that records one seed's pass only (grader/fingerprints.py)
+            remote.watch.begin(seed)
         budget = Budget(assignment.time_budget_s, time.monotonic() if plugins else started)
         plugins.append(GradescopePlugin(assignment, remote, seed, verdicts, budget))
         code, output = run_checks(course, [plugins[-1], fixtures])
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             raise RuntimeError(f"pytest could not run the checks (exit {code}):\n{output[-3000:]}")
+        spent = spent if len(plugins) > 1 else dict(remote.spent)
+    remote.spent = spent  # the summary's slowest functions are the first seed's, whatever ran after
     return plugins
 
 

@@ -33,6 +33,7 @@ from .. import provenance
 from ..cli import SEED_VARIABLE
 from ..course import ROOT as PROJECT
 from ..grader import assignment as assignment_file
+from ..grader import fingerprints
 from ..grader import results as results_file
 from ..grader.rescore import rescore
 from ..sandbox import policy
@@ -108,10 +109,12 @@ def is_graded(results_path):
     return read_results(results_path) is not None
 
 
-def grade_command(submission, results_path, *, device="cpu", course=None, assignment=None, python=sys.executable):
+def grade_command(submission, results_path, *, device="cpu", course=None, assignment=None, python=sys.executable,
+                  fingerprints=None):
     return ([python, "-c", GRADER, "--submission", str(submission), "--results", str(results_path),
              "--device", device, "--quiet"] + ([] if course is None else ["--course", str(course)])
-            + ([] if assignment is None else ["--assignment", str(assignment)]))
+            + ([] if assignment is None else ["--assignment", str(assignment)])
+            + ([] if fingerprints is None else ["--fingerprints", str(fingerprints)]))
 
 
 class Stopped(Exception):
@@ -204,7 +207,7 @@ def _signal_group(process, signum):
 
 
 def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", course=None, assignment=None,
-                 python=sys.executable, stop=None):
+                 python=sys.executable, stop=None, probe_seed=None):
     """Grade one submission folder in a process of its own into ``results_path``; returns its
     grader log.
 
@@ -212,7 +215,8 @@ def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", 
     whole and valid. When ``stop`` (a Stop) is requested first, this raises Stopped and the
     old results (if any) stay as they were. Otherwise ``results_path`` ends up holding a valid
     results file: when the grader timed out or died without writing one, a file with no
-    points says so."""
+    points says so. With ``probe_seed`` (``batch --similarity``), the grader also runs the checks
+    on that seed and writes ``fingerprints.json`` beside ``results_path`` (grader/fingerprints.py)."""
     stop = Stop() if stop is None else stop  # a Stop not yet requested is false: "or" would replace it
     if stop:
         raise Stopped(submission)
@@ -225,8 +229,11 @@ def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", 
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT), *filter(None, [env.get("PYTHONPATH")])])
     if seed is not None:
         env[SEED_VARIABLE] = str(seed)
+    if probe_seed is not None:
+        env[fingerprints.PROBE_VARIABLE] = str(probe_seed)
     process = subprocess.Popen(grade_command(submission, fresh, device=device, course=course, assignment=assignment,
-                                             python=python),
+                                             python=python, fingerprints=None if probe_seed is None
+                                             else results_path.with_name(fingerprints.FILE)),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True, env=env)
     with stop.watching(process):
@@ -339,6 +346,7 @@ class Batch:
     force: bool = False
     progress: bool = True
     stop: Stop = field(default_factory=Stop)
+    probe_seed: int = None  # batch --similarity: the batch's probe seed (workflows/similarity.py), run after each grading
 
     def results_path(self, submission):
         return self.out / submission.name / "results.json"
@@ -434,7 +442,7 @@ class Batch:
             self.results_path(submission).parent.mkdir(parents=True, exist_ok=True)
             return submission, grade_folder(submission.path, self.results_path(submission), timeout=self.timeout,
                                             seed=self.seed, device=self.device, course=self.course,
-                                            assignment=self.assignment, stop=self.stop)
+                                            assignment=self.assignment, stop=self.stop, probe_seed=self.probe_seed)
 
         with concurrent.futures.ThreadPoolExecutor(max(1, self.jobs)) as pool:
             futures = [pool.submit(one, s) for s in todo]

@@ -1,0 +1,254 @@
+"""Fingerprints of wrong answers on a class-wide probe input set, for the instructor's
+similarity report (workflows/similarity.py).
+
+After a grading's checks, ``batch --similarity`` runs them again on the batch's probe seed
+with the same worker (runner.grade's ``again``); this module's ``ProbeWatch`` sees each call
+of that pass and keeps, per graded function, whether its replies differ from the
+reference's answers and, where they do, one fingerprint of what it answered wrongly. Two
+submissions that answer a probe input wrongly in the same way, to the last digits kept,
+share that fingerprint. The probe pass's verdicts never reach the results (``grade``
+builds them from the grading seed's checks), and the fingerprints go to a file of their
+own, which the student never sees.
+
+The rule, in one place (``canonical``): every floating-point array is written as integers
+on a grid of ``DIGITS`` significant digits of that array's largest finite magnitude
+(its power of ten), NaN and infinities by name, other values as they are. Why so:
+- a copy renamed and reformatted runs the same operations, so its values are the same to
+  the bit; a copy that reorders a sum differs by a few units in the last place (1e-7 of
+  the magnitude in float32), far below the grid (1e-3 of the magnitude), so its hash is the
+  same unless a value falls within that noise of a cell's edge (a chance of about 1e-4 per
+  value): then a shared mistake is missed, never invented;
+- one grid for the whole array, not digits per value: values near zero computed as the
+  difference of large ones carry noise in all their digits, and the grid rounds them to 0;
+- a mistake changes its values by far more than 0.1 % of their magnitude (a wrong sign, a
+  missing term, a wrong reduction, a mean for a sum), so different mistakes differ.
+A reply is wrong only where it differs from the reference's answer by more than half a cell
+of that grid somewhere (``agrees``): a correct output, however computed, is never evidence.
+
+A function whose reference answer changes with the torch seed of the request draws its own
+noise: its answers cannot be compared across submissions, so its calls are skipped and the
+function is named (checks that inject the noise themselves pass it as an argument, and
+those calls are deterministic). So is one whose reference does not even equal itself.
+"""
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .calls import StudentError, decode_reply
+from .values import Returned
+
+FILE = "fingerprints.json"  # beside a submission's results.json in a batch folder, never inside it
+DIGITS = 3  # significant digits of an array's magnitude that a fingerprint keeps
+VERSION = 1  # of the fingerprint rule and the file's layout: files of another version are not compared
+NOISY = "draws its own noise (its answer changes with the request's torch seed)"
+UNSTABLE = "the reference does not answer it the same way twice"
+
+
+def _grid(array):
+    """The cell of ``array``'s grid: 10^(its largest finite magnitude's power of ten − DIGITS + 1)."""
+    finite = np.abs(array[np.isfinite(array)])
+    largest = float(finite.max(initial=0.0))
+    if largest == 0.0:
+        return 1.0
+    return 10.0 ** (math.floor(math.log10(largest)) - DIGITS + 1)
+
+
+def _quantized(array, grid):
+    """The array on ``grid`` as a list of ints, NaN and infinities by name."""
+    array = np.asarray(array, dtype=np.float64).ravel()
+    cells = np.round(np.where(np.isfinite(array), array, 0.0) / grid).astype(np.int64)
+    return [int(c) if math.isfinite(x) else repr(float(x)) for c, x in zip(cells, array)]
+
+
+def canonical(value):
+    """``value`` (a decoded reply's value, gradients or parameters) as plain JSON data on the
+    fingerprint's grid: what the hash is of."""
+    if isinstance(value, Returned):
+        array = np.asarray(value.array)
+        if array.dtype.kind in "fc":
+            floats = array.astype(np.float64)
+            return ["array", value.dtype, list(value.shape), _quantized(floats, _grid(floats))]
+        return ["array", value.dtype, list(value.shape), array.ravel().tolist()]
+    if isinstance(value, float):
+        return ["float", _quantized(np.array([value]), _grid(np.array([value])))[0]]
+    if isinstance(value, (list, tuple)):
+        return [type(value).__name__, [canonical(v) for v in value]]
+    if isinstance(value, dict):
+        return ["dict", [[str(k), canonical(v)] for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]]
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return repr(value)
+
+
+def fingerprint(reply):
+    """A short hash of a reply's value, gradients and parameters on the grid (``canonical``)."""
+    text = json.dumps([canonical(reply.value), canonical(reply.grads), canonical(reply.params)],
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def agrees(got, want):
+    """Whether ``got`` equals ``want`` to within half a cell of ``want``'s grid throughout: the
+    same structure, dtypes and shapes, and every value as close (NaN where NaN)."""
+    if isinstance(want, Returned):
+        if not isinstance(got, Returned) or got.dtype != want.dtype or got.shape != want.shape:
+            return False
+        a, b = np.asarray(got.array, dtype=np.float64), np.asarray(want.array, dtype=np.float64)
+        return bool(np.allclose(a, b, rtol=0.0, atol=_grid(b) / 2, equal_nan=True))
+    if isinstance(want, (tuple, list)):
+        return type(got) is type(want) and len(got) == len(want) and all(map(agrees, got, want))
+    if isinstance(want, dict):
+        return isinstance(got, dict) and got.keys() == want.keys() and all(agrees(got[k], want[k]) for k in want)
+    if isinstance(want, float) and isinstance(got, float):
+        return agrees(Returned(np.array([got]), "float", "cpu", False), Returned(np.array([want]), "float", "cpu", False))
+    return got == want
+
+
+def reply_agrees(got, want):
+    return all(agrees(g, w) for g, w in ((got.value, want.value), (got.grads, want.grads),
+                                          (got.params, want.params)))
+
+
+def request_key(header, arrays):
+    """A hash of a request (its header and arrays): the same probe input in every submission."""
+    digest = hashlib.sha256(json.dumps(header, sort_keys=True, default=str).encode())
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclasses.dataclass
+class Function:
+    """What the probe pass saw of one graded function."""
+    calls: int = 0
+    raised: int = 0  # calls that raised (never fingerprinted: an error is not a wrong value)
+    wrong: dict = dataclasses.field(default_factory=dict)  # {request key: fingerprint of the wrong reply}
+
+    def fingerprint(self):
+        """One hash of every wrong answer of the function, by probe input; None where none was wrong."""
+        if not self.wrong:
+            return None
+        return hashlib.sha256(json.dumps(sorted(self.wrong.items())).encode()).hexdigest()[:16]
+
+
+class ProbeWatch:
+    """runner.grade's ``watch`` for the probe pass: records the calls made while the checks run
+    on ``probe_seed`` (``begin`` says which seed's checks run), and nothing else."""
+
+    def __init__(self, probe_seed):
+        self.probe_seed, self.recording = int(probe_seed), False
+        self.functions, self.skipped = {}, {}  # {function: Function}, {function: why}
+        self._stable = {}  # {function: None or why its answers cannot be compared}
+
+    def begin(self, seed):
+        self.recording = int(seed) == self.probe_seed
+
+    def __call__(self, reference, header, arrays, reply, want=None):
+        if not self.recording:
+            return
+        name = str(header.get("function"))
+        seen = self.functions.setdefault(name, Function())
+        seen.calls += 1
+        if isinstance(reply, StudentError):
+            seen.raised += 1
+            return
+        try:
+            want = want or decode_reply(*reference.answer(header, arrays))
+            why = self._unstable(reference, name, header, arrays, want)
+        except Exception as exc:  # noqa: BLE001 - a request only the worker answers (an op) is no evidence
+            why = f"the reference could not answer it ({type(exc).__name__})"
+        if why is not None:  # this call is skipped; the function's other forms still count
+            self.skipped[name] = why
+            return
+        if not reply_agrees(reply, want):
+            seen.wrong[request_key(header, arrays)] = fingerprint(reply)
+
+    def _unstable(self, reference, name, header, arrays, want):
+        """Why this call's answers cannot be compared, or None; decided on the first call of
+        each form (``_form``: a call that omits its noise argument is another form than one
+        that passes it), by asking the reference again with the same request and with
+        another torch seed."""
+        form = _form(header)
+        if form not in self._stable:
+            again = decode_reply(*reference.answer(header, arrays))
+            reseeded = decode_reply(*reference.answer({**header, "seed": int(header.get("seed", 0)) + 1}, arrays))
+            self._stable[form] = UNSTABLE if fingerprint(again) != fingerprint(want) else \
+                NOISY if fingerprint(reseeded) != fingerprint(want) else None
+        return self._stable[form]
+
+    def document(self, course_digest, hints=None):
+        """The fingerprints file's content: the probe seed, the course's digest, the rule's
+        version and, per function, its calls, raised calls, wrong calls and fingerprint (and
+        the hint its probe-pass test printed, where it names a known mistake)."""
+        hints = hints or {}
+        functions = {name: {"calls": f.calls, "raised": f.raised, "wrong": len(f.wrong),
+                            "fingerprint": f.fingerprint(), "hint": _hint(hints, name) if f.wrong else None}
+                     for name, f in sorted(self.functions.items())}
+        return {"version": VERSION, "digits": DIGITS, "probe_seed": self.probe_seed, "course": course_digest,
+                "functions": functions, "skipped": dict(sorted(self.skipped.items()))}
+
+
+def _form(header):
+    """A request's form: its header with every number masked (which arguments it passes, not
+    their values or shapes)."""
+    return re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", json.dumps(header, sort_keys=True, default=str))
+
+
+def _hint(hints, function):
+    """The hint for ``function``: its own, or its class's (a test covering "m.Class" covers its methods)."""
+    return next((hint for name, hint in hints.items() if function == name or function.startswith(name + ".")), None)
+
+
+def hints_of(plugin, prefix):
+    """{function: the hint line of the failing test covering it}, from a pass's plugin: the
+    known mistake a test's failure names (``prefix``: how a hint line starts)."""
+    found = {}
+    for test, record in plugin.records.items():
+        if record["score"] >= record["max_score"]:
+            continue
+        hint = next((line.strip() for line in record["output"].splitlines() if line.strip().startswith(prefix)), None)
+        for function in plugin.assignment.tests[test].covers if hint else ():
+            found.setdefault(function, hint)
+    return found
+
+
+def write(document, path):
+    """Write the fingerprints file atomically (a stopped grading leaves no half file)."""
+    path = Path(path)
+    fresh = path.with_name(path.name + ".partial")
+    fresh.write_text(json.dumps(document, indent=1))
+    os.replace(fresh, path)
+
+
+PROBE_VARIABLE = "AUTOGRADER_PROBE_SEED"  # the batch's probe seed, passed as the grading seed is
+
+
+class Probe:
+    """One grading's probe pass (``run_autograder --fingerprints FILE`` with the probe seed in
+    ``$AUTOGRADER_PROBE_SEED``): ``options()`` are runner.grade's arguments that run it, and
+    ``write`` keeps its fingerprints. Where the grading seed is the probe seed (a submission
+    graded before and only probed now, its results thrown away), the one pass is the probe."""
+
+    def __init__(self, path, probe_seed, grading_seed=None, hint_prefix="hint:"):
+        self.path, self.probe_seed, self.hint_prefix = Path(path), int(probe_seed), hint_prefix
+        self.only = grading_seed is not None and int(grading_seed) == self.probe_seed
+        self.watch, self.hints, self.seen = ProbeWatch(self.probe_seed), {}, False
+
+    def options(self):
+        return {"again": () if self.only else (self.probe_seed,), "watch": self.watch, "observe": self.observe}
+
+    def observe(self, plugin):
+        if plugin.secret_seed == self.probe_seed:
+            self.seen, self.hints = True, hints_of(plugin, self.hint_prefix)
+
+    def write(self, course_digest):
+        """Write the fingerprints file, where the probe pass ran to its end (a grading that
+        failed leaves none, and the report counts the submission as not probed)."""
+        if self.seen:
+            write(self.watch.document(course_digest, self.hints), self.path)
