@@ -1,7 +1,8 @@
 """A batch's report: a gradebook ready to upload to Gradescope, pass rates, the failures
 grouped by message with the submissions behind each, every student's feedback as Gradescope
 shows it, the submissions a person should look at, two charts, and, against an earlier
-batch, what a regrade changed (regrade.py)."""
+batch, what a regrade changed (regrade.py), and, for a batch graded with ``--similarity``,
+the submissions that answered unseen probe inputs wrongly alike (similarity.py)."""
 import collections
 import csv
 import re
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..grader.results import number_key
-from . import feedback, graded, regrade, review, wording
+from . import feedback, graded, regrade, review, similarity, wording
 from .batch import Person
 
 # a number standing alone (not the digits of a name such as MaskedConv2d or float64): masked
@@ -161,6 +162,10 @@ def write_report(batch_dir, out_dir=None, *, against=None, mixed=False, notices=
     old_batch, old_others = _loaded(against, mixed) if against is not None else (None, set())
     out_dir.mkdir(parents=True, exist_ok=True)
     paths, summary = _write_batch(batch, others, out_dir)
+    if similarity.probed(batch_dir):  # graded with --similarity: for the instructor only
+        found, line = similarity.write(batch_dir, batch, out_dir)
+        paths.update(found)
+        summary.append(line)
     if old_batch is not None:
         changes = regrade.compare(old_batch, batch, old_others=old_others, new_others=others)
         changed = regrade.summary(changes, old_batch, batch)
