@@ -1,0 +1,134 @@
+"""The similarity report on synthetic classes with planted copies: precision and recall of
+the planted pairs, and what ``batch --similarity`` adds to a batch's time.
+
+    .venv/bin/python benchmarks/similarity_planted.py [--n 40] [--classes 3] [--jobs 2] [--everything]
+
+Each class is built from the bundled course's declared mistakes (variants/variants.yaml,
+text edits only, so that several apply to one submission): every submission gets 1 to 3
+independent mistakes, the first few mistakes drawn far more often than the rest (common
+ones); two planted groups (3 and 2 submissions) share 3 mistakes no one else makes, each
+copy reformatted (reindented, commented). The class is graded twice, without and with
+``--similarity`` (the same fixed grading seed), for the added time, and the report's
+``similarity.csv`` is read back: of its top pairs, as many as were planted, the share that
+are planted pairs (precision) and the share of planted pairs among them (recall). By
+default the training problem is left out (as in the test suite); ``--everything`` grades
+the whole assignment.
+"""
+import argparse
+import ast
+import csv
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import combinations
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder import course as courses  # noqa: E402
+from autograder.verify import variants  # noqa: E402
+from autograder.verify.variants import reference_submission, write_module  # noqa: E402
+from tests.submissions import assignment_file  # noqa: E402
+
+PLANTED = (3, 2)  # the planted groups' sizes
+SHARED = 3  # rare mistakes each planted group shares
+
+
+def reformatted(text, tag):
+    """The same code, written otherwise: indented by 2, with comments of its own."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        indent = (len(line) - len(stripped)) // 4 * 2 + (len(line) - len(stripped)) % 4
+        lines.append(" " * indent + stripped)
+        if stripped.startswith("def "):
+            lines.append(" " * (indent + 2) + f"# {tag}: my own version")
+    copy = f"# homework by {tag}\n\n" + "\n".join(lines) + "\n"
+    try:
+        ast.parse(copy)
+        return copy
+    except SyntaxError:  # a continuation line the reindent broke: comments only
+        return f"# homework by {tag}\n\n" + text
+
+
+def build(course, mistakes, folder, n, rng):
+    """A class of ``n`` submissions in ``folder``; returns the planted pairs {(a, b)}."""
+    rare = rng.sample(mistakes, SHARED * len(PLANTED))
+    ordinary = [m for m in mistakes if m not in rare]
+    weights = [8 if i < 3 else 1 for i in range(len(ordinary))]  # the first few are common mistakes
+    planted, names = set(), [f"s{i:03d}" for i in range(n)]
+    groups = [names[sum(PLANTED[:g]):sum(PLANTED[:g + 1])] for g in range(len(PLANTED))]
+    for name in names:
+        chosen = {m.name: m for m in rng.choices(ordinary, weights, k=rng.randint(1, 3))}
+        group = next((g for g, members in enumerate(groups) if name in members), None)
+        if group is not None:
+            chosen.update({m.name: m for m in rare[SHARED * group:SHARED * (group + 1)]})
+        write_submission(course, folder / name, chosen.values(), copy=group is not None)
+    for members in groups:
+        planted |= set(combinations(members, 2))
+    return planted
+
+
+def write_submission(course, target, chosen, copy):
+    """The reference with each mistake's edit applied where it still applies."""
+    reference_submission(course, target)
+    texts = {}
+    for mistake in chosen:
+        file, old, new = mistake.edit
+        text = texts.get(file, course.reference_source(file))
+        if text.count(old) == 1:
+            texts[file] = text.replace(old, new)
+    for file, text in texts.items():
+        write_module(course, target, file, reformatted(text, target.name) if copy else text)
+
+
+def batch(folder, out, jobs, assignment, similarity):
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "autograder.cli", "batch", str(folder), "--out", str(out), "-j", str(jobs),
+                    "--no-progress", "--seed", "1", *assignment, *(["--similarity"] if similarity else [])],
+                   check=True, capture_output=True, cwd=ROOT)
+    return time.monotonic() - started
+
+
+def scored(out, planted):
+    subprocess.run([sys.executable, "-m", "autograder.cli", "report", str(out)], check=True, capture_output=True,
+                   cwd=ROOT)
+    with open(out / "report" / "similarity.csv") as f:
+        found = [tuple(sorted((row["submission_a"], row["submission_b"]))) for row in csv.DictReader(f)]
+    top = set(found[:len(planted)])
+    hits = len(top & planted)
+    return hits / max(1, len(top)), hits / len(planted), len(found)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--classes", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--everything", action="store_true")
+    args = parser.parse_args()
+    course = courses.load(None)
+    mistakes = [v for v in variants.load(course) if v.kind == variants.MISTAKE and v.edit and v.answers is None]
+    scratch = Path(tempfile.mkdtemp(prefix="similarity-bench-"))
+    assignment = [] if args.everything else ["--assignment", str(assignment_file(scratch, drop=["training"]))]
+    rng = random.Random(args.seed)
+    print(f"{len(mistakes)} declared text-edit mistakes; {args.classes} class(es) of {args.n}, {args.jobs} job(s)")
+    print("| class | precision | recall | pairs listed | batch s | with --similarity s | added |\n|---|---|---|---|---|---|---|")
+    for index in range(args.classes):
+        folder = scratch / f"class{index}"
+        planted = build(course, mistakes, folder / "export", args.n, rng)
+        plain = batch(folder / "export", folder / "plain", args.jobs, assignment, similarity=False)
+        probed = batch(folder / "export", folder / "probed", args.jobs, assignment, similarity=True)
+        precision, recall, listed = scored(folder / "probed", planted)
+        print(f"| {index} | {precision:.2f} | {recall:.2f} | {listed} | {plain:.0f} | {probed:.0f} | "
+              f"{100 * (probed - plain) / plain:.0f} % |", flush=True)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
