@@ -6,6 +6,7 @@ graded as if it did not):
 
     README.md, check.py, requirements.txt   how to check and submit; the launcher; what it
                                             runs on (only that, each with what it is for)
+    ASSIGNMENT.md                           the course's handout, where it has one
     <the template>                          the files students fill in
     .kit/autograder/                        the engine, as the grader runs it
     .kit/course/                            the course's checks and plugin; its manifest
@@ -30,7 +31,7 @@ import yaml
 from .. import course as courses
 from ..grader import assignment as assignment_file
 from ..grader.reference import Reference
-from ..workflows.package import ROOT, _walk, _with_policy, _zip
+from ..workflows.package import HANDOUT, ROOT, _walk, _with_policy, _zip
 from . import CHECK, KIT
 from .record import PUBLIC_SEED, Record, Recording
 from .selfcheck import count
@@ -127,6 +128,8 @@ def files(course, assignment_path=None, log=None):
                        f"write it with `autograder template --course {course.root}`")
     template = {str(p.relative_to(course.template)): p for p in _walk(course.template)}
     entries = dict(template)
+    if (course.root / HANDOUT).is_file():  # the handout, what each function must do: for the student to read
+        entries[HANDOUT] = course.root / HANDOUT
     entries.update({f"{KIT}/{p.relative_to(ROOT)}": p for p in _walk(ROOT / "autograder")})
     inside = f"{KIT}/course"
     entries[f"{inside}/{courses.MANIFEST}"] = manifest(course, assignment_path)
@@ -213,6 +216,9 @@ def readme(course, assignment, template):
     else:
         runs.append(("python check.py path/to/folder", "your files somewhere else"))
         start = ["Fill in the files here, then check them with the grader's own checks:"]
+    if (course.root / HANDOUT).is_file():
+        start = [f"Read [`{HANDOUT}`]({HANDOUT}) for what each function must do (its arguments, shapes and "
+                 "equations) and what the grader checks, for how many points.", "", *start]
     lines = [f"# {course.title}: student kit", "", *start, "",
              *commands([("python -m venv .venv", "once: a virtual environment for the kit (Python 3.10 or newer)"),
                         ("source .venv/bin/activate", "in each new terminal (Windows: .venv\\Scripts\\activate)"),

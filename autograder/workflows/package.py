@@ -2,8 +2,8 @@
 
 autograder.zip holds what Gradescope needs to grade one course: ``setup.sh`` and
 ``run_autograder`` at its root, the engine, and the course laid out as the bundled one
-is (its manifest, reference, checks, plugin, scaffold and data), so that it is the default
-course there; nothing of the project's own tests or of another course.
+is (its manifest, handout, reference, checks, plugin, scaffold and data), so that it is the
+default course there; nothing of the project's own tests or of another course.
 """
 import fnmatch
 import zipfile
@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ENGINE_FILES = ["setup.sh", "run_autograder", "pyproject.toml", "README.md", "autograder"]
 TORCH_WHEELS = {"cpu": "cpu", "cuda": "default"}  # setup.sh's names: PyPI's Linux wheel is the CUDA build
 NEVER = ["__pycache__", "*.pyc", ".*", "*.egg-info"]
+HANDOUT = "ASSIGNMENT.md"  # a course's handout, at its root: in the zip, and in the student kit beside the template
 
 
 def _walk(path):
@@ -47,6 +48,8 @@ def _zip(entries, target):
 def _course_files(course):
     """{path in the archive: source} of a course, relative to its folder."""
     entries = {courses.MANIFEST: course.manifest}
+    if (course.root / HANDOUT).is_file():  # what the reference's docstrings and the README cite
+        entries[HANDOUT] = course.root / HANDOUT
     for part in [course.reference, course.checks, course.answer_key, *course.data]:
         if part is None:
             continue

@@ -35,6 +35,7 @@ def solved(kit, tmp_path, replace=None, answers=True):
 
 
 def test_the_kit_holds_no_solution_line_no_reference_module_and_no_answer(kit):
+    assert (kit / "ASSIGNMENT.md").is_file()  # the handout is a text of the kit: searched below like the others
     secrets = solution_lines(REFERENCE)
     assert len(secrets) > 80
     assert leaks(kit, secrets) == {}

@@ -20,7 +20,7 @@ def archive(tmp_path_factory):
 
 def test_the_zip_holds_what_gradescope_needs_and_no_project_tests(archive):
     names = zipfile.ZipFile(archive).namelist()
-    assert {"setup.sh", "run_autograder", "pyproject.toml", "course.yaml", "reference/answers.yaml",
+    assert {"setup.sh", "run_autograder", "pyproject.toml", "course.yaml", "ASSIGNMENT.md", "reference/answers.yaml",
             "checks/test_vae.py", "checks/plugin.py", "checks/data/mnist_subset.npz", "autograder/course.py"} <= set(names)
     assert not [n for n in names if n.startswith(("tests/", "student_template/", ".git", ".venv", "benchmarks/"))
                 or "__pycache__" in n]
