@@ -1,14 +1,15 @@
 """gan.py: the losses of the value function (Eq. 12) and the alternating step."""
 import torch
 
-from autograder.api import Opt
-from checks.helpers import mlp
+from autograder.api import Mismatch, Opt
+from checks.helpers import known_float_mistake, local, mlp, returned
 
 
 def loss_parts(grader, draw, function, arity, mistakes=lambda *logits: {}):
     """The shared shape of a loss check: values, float64, and saturated logits."""
     logits = [draw.normal(16, scale=2.0) for _ in range(arity)]
-    grader.values_and_float64(function, *logits, mistakes=mistakes(*logits))
+    loss = grader.run_reference(function, *logits).value.tensor()
+    grader.values_and_float64(function, *logits, mistakes={**mistakes(*logits), "the sign is flipped": -loss})
     with grader.part("stable when D saturates (logits ±100)", needs="values"):
         grader.check(function, *(100.0 * torch.sign(lg) for lg in logits))
 
@@ -42,7 +43,16 @@ def gan_players(draw, data_dim=3, latent_dim=2):
 def test_gan_step(grader, draw):
     players = gan_players(draw)
     x, z = draw.normal(6, 3), draw.normal(6, 2)
+    generator, discriminator = players[:2]
+    with torch.no_grad():
+        stale_logits = local(discriminator)(local(generator)(z))  # D before its update, on G(z)
     for loss in ("nonsaturating", "minimax", "ml"):
         with grader.part(f'loss="{loss}": returned (d_loss, g_loss) and parameters after the step'):
-            outcome = grader.check("gan.gan_step", x, *players, z=z, loss=loss, report_params=True)
+            stale = grader.run_reference(f"gan.generator_loss_{loss}", stale_logits).value.tensor()
+            try:
+                outcome = grader.check("gan.gan_step", x, *players, z=z, loss=loss, report_params=True)
+            except Mismatch as error:
+                raise known_float_mistake(error, returned(grader, "gan.gan_step", x, *players, z=z, loss=loss), [
+                    (1, "g_loss against the discriminator before its update: update D first, then compute the "
+                        "generator's loss with the updated D", stale)]) from None
             grader.compare_params(outcome, torch.float32, f'gan_step(loss="{loss}")', ["discriminator", "generator"])

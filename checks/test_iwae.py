@@ -4,7 +4,9 @@ import math
 import torch
 
 from autograder.api import Net, expect_gaussian_draws, samples_of
-from checks.helpers import vae_nets
+from checks.helpers import local, vae_nets
+
+LOG_2PI = math.log(2 * math.pi)
 
 
 def constant_decoder(draw, latent_dim=2, data_dim=6, hidden=8):
@@ -48,7 +50,14 @@ def test_log_importance_weights(grader, draw):
     encoder, decoder = vae_nets(draw)
     x = draw.binary(4, 6)
     with grader.part("values with given eps", 2):
-        grader.check("iwae.log_importance_weights", x, encoder, decoder, 5, eps=draw.normal(5, 4, 2))
+        eps = draw.normal(5, 4, 2)
+        weights = grader.run_reference("iwae.log_importance_weights", x, encoder, decoder, 5, eps=eps).value.tensor()
+        with torch.no_grad():
+            mu, logvar = local(encoder)(x)
+            z = mu + (0.5 * logvar).exp() * eps
+        log_prior = -0.5 * (z ** 2 + LOG_2PI).sum(-1)
+        grader.check("iwae.log_importance_weights", x, encoder, decoder, 5, eps=eps, mistakes={
+            "the prior term log p(z) is missing: log w = log p(x|z) + log p(z) − log q(z|x)": weights - log_prior})
     with grader.part("float64"):
         grader.check_float64("iwae.log_importance_weights", x.double(), encoder, decoder, 3,
                              eps=draw.normal(3, 4, 2).double())

@@ -1,4 +1,6 @@
 """pixelcnn.py: causal masks, MaskedConv2d and receptive fields."""
+from torch.nn import functional as F
+
 from autograder.api import Mismatch, Net, assert_close
 
 OTHER = {"A": "B", "B": "A"}
@@ -24,13 +26,15 @@ def test_causal_mask(grader, draw):
                                f"{'no error' if error is None else error['type']}")
 
 
-def _trace(outcome, what, spec):
+def _trace(outcome, what, spec, mistakes):
+    """``mistakes``: for each step, {description: the output that mistake gives}."""
     got, want = outcome.got.value, outcome.want.value
     if not isinstance(got, dict) or not got.get("is_conv2d"):
         raise Mismatch(f"{what}: MaskedConv2d must be a subclass of torch.nn.Conv2d")
     for step, (g, w) in enumerate(zip(got["trace"], want["trace"])):
         label = "before any step" if step == 0 else f"after {step} SGD step{'s' * (step > 1)}"
-        assert_close(g["output"], w["output"], f"{what}: output {label}", **spec.tolerance("float32"))
+        assert_close(g["output"], w["output"], f"{what}: output {label}", mistakes=mistakes[step],
+                     **spec.tolerance("float32"))
         assert_close(g["grad_x"], w["grad_x"], f"{what}: gradient w.r.t. the input {label}",
                      **spec.tolerance("float32"))
 
@@ -44,7 +48,14 @@ def test_masked_conv2d(grader, draw):
             extra = {"ctor": [2, 3, size, kind], "weight": draw.normal(3, 2, size, size), "bias": draw.normal(3),
                      "x": draw.normal(2, 2, 7, 7), "cotangent": draw.normal(2, 3, 7, 7), "lr": 0.05, "steps": steps}
             outcome = grader.run("pixelcnn.MaskedConv2d", op="masked_conv", extra=extra)
-            _trace(outcome, f"MaskedConv2d({', '.join(map(repr, extra['ctor']))})", grader.spec)
+            swapped = grader.run_reference("pixelcnn.MaskedConv2d", op="masked_conv",
+                                           extra={**extra, "ctor": [2, 3, size, OTHER[kind]]}).value["trace"]
+            mistakes = [{"masks A and B are swapped (only B includes the centre)": s["output"].tensor()}
+                        for s in swapped]
+            mistakes[0]["the output of the unmasked weight: multiply the weight by the mask in every forward (a "
+                        "weight set or updated after construction is not masked)"] = \
+                F.conv2d(extra["x"], extra["weight"], extra["bias"], padding=size // 2)
+            _trace(outcome, f"MaskedConv2d({', '.join(map(repr, extra['ctor']))})", grader.spec, mistakes)
 
 
 def conv_stack(grader, draw, kinds, channels=(1, 3, 2)):
@@ -65,4 +76,8 @@ def test_receptive_field(grader, draw):
     with grader.part("three layers, another pixel, a non-square image"):
         row = draw.integers(2, 6)
         col = (row + draw.integers(1, 7)) % 8  # never equal to row, so a swap of the two shows
-        grader.check("pixelcnn.receptive_field", conv_stack(grader, draw, "ABB", (2, 3, 3, 2)), 2, 7, 9, row, col)
+        model = conv_stack(grader, draw, "ABB", (2, 3, 3, 2))
+        mistakes = {} if col >= 7 else {  # the 7 rows have no pixel (col, row) there
+            "the field of pixel (col, row): row and column swapped (the output is indexed [..., row, col])":
+                grader.run_reference("pixelcnn.receptive_field", model, 2, 7, 9, col, row).value.tensor()}
+        grader.check("pixelcnn.receptive_field", model, 2, 7, 9, row, col, mistakes=mistakes)

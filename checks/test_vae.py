@@ -4,8 +4,9 @@ import math
 import numpy as np
 import torch
 
-from autograder.api import Net, expect_gaussian_draws, samples_of
-from checks.helpers import vae_nets, well_conditioned
+from autograder.api import (Mismatch, Net, expect_fresh_draws, expect_gaussian, expect_gaussian_draws,
+                            fresh_draws_pvalue, samples_of)
+from checks.helpers import standardized_noise, vae_nets, well_conditioned
 
 LOG_2PI = math.log(2 * math.pi)
 N_SAMPLES = 20000
@@ -29,8 +30,13 @@ def test_sample_gaussian(grader, draw):
         first, second = (samples_of(grader.run_student("vae.sample_gaussian", mu0.expand(N_SAMPLES, 3),
                                                        logvar0.expand(N_SAMPLES, 3), seed=draw.seed()).value,
                                     "sample_gaussian", (N_SAMPLES, 3)) for _ in range(2))
-        expect_gaussian_draws(first, second, mu0.numpy(), np.diag(logvar0.exp().numpy()), "sample_gaussian",
-                              "N(mu, diag(exp(logvar)))")
+        cov = np.diag(logvar0.exp().numpy())
+        try:  # expect_gaussian_draws, with what the noise shows where the law fails
+            expect_gaussian(first, mu0.numpy(), cov, "sample_gaussian", "N(mu, diag(exp(logvar)))", tests=2)
+        except Mismatch as error:
+            raise standardized_noise(error, first, mu0.numpy(), logvar0.mul(0.5).exp().numpy(),
+                                     "(z − mu) / exp(logvar / 2) over the draws") from None
+        expect_fresh_draws(fresh_draws_pvalue(first, second, cov), "sample_gaussian")
 
 
 def test_sample_gaussian_full(grader, draw):
@@ -122,13 +128,20 @@ def test_kl_diag_gaussians(grader, draw):
 def test_bernoulli_log_likelihood(grader, draw):
     x, logits = draw.binary(6, 10), draw.normal(6, 10, scale=3.0)
     with grader.part("values on binary x", 2):
-        grader.check("vae.bernoulli_log_likelihood", x, logits)
+        total = grader.run_reference("vae.bernoulli_log_likelihood", x, logits).value.tensor()
+        grader.check("vae.bernoulli_log_likelihood", x, logits, mistakes={
+            "the mean over the pixels instead of their sum": total / x[0].numel()})
     with grader.part("x in [0, 1] (soft targets)"):
         grader.check("vae.bernoulli_log_likelihood", draw.uniform(6, 10), logits)
     with grader.part("images [B, C, H, W]: sum over every non-batch dimension"):
         grader.check("vae.bernoulli_log_likelihood", draw.binary(4, 1, 3, 5), draw.normal(4, 1, 3, 5))
     with grader.part("stable at logits ±100", needs="values on binary x"):
-        grader.check("vae.bernoulli_log_likelihood", x, 100.0 * torch.sign(logits))
+        saturated = 100.0 * torch.sign(logits)
+        probs = torch.sigmoid(saturated)
+        grader.check("vae.bernoulli_log_likelihood", x, saturated, mistakes={
+            "log(sigmoid(logits)) and log(1 − sigmoid(logits)) overflow at logits of ±100 (sigmoid(100) rounds to 1, "
+            "and log(1 − 1) is −inf): use F.logsigmoid or F.binary_cross_entropy_with_logits":
+                (x * torch.log(probs) + (1 - x) * torch.log(1 - probs)).sum(-1)})
     with grader.part("float64"):
         grader.check_float64("vae.bernoulli_log_likelihood", x.double(), logits.double())
 
@@ -139,7 +152,12 @@ def test_elbo(grader, draw):
     with grader.part("(elbo, rec, kl) with given eps", 2):
         grader.check("vae.elbo", x, encoder, decoder, eps=draw.normal(1, 5, 2))
     with grader.part("n_samples = 4: rec is the mean over samples"):
-        grader.check("vae.elbo", x, encoder, decoder, n_samples=4, eps=draw.normal(4, 5, 2))
+        eps = draw.normal(4, 5, 2)
+        _, rec, kl = (v.tensor() for v in grader.run_reference("vae.elbo", x, encoder, decoder, n_samples=4,
+                                                                eps=eps).value)
+        summed = "rec summed over the 4 samples instead of averaged"
+        grader.check("vae.elbo", x, encoder, decoder, n_samples=4, eps=eps,
+                     mistakes={0: {summed: 4 * rec - kl}, 1: {summed: 4 * rec}})
     with grader.part("float64"):
         grader.check_float64("vae.elbo", x.double(), encoder, decoder, eps=draw.normal(1, 5, 2).double())
     with grader.part("image-shaped data"):
