@@ -4,6 +4,7 @@ import contextlib
 import io
 import time
 
+from ..course import CourseError
 from ..worker import probes, protocol, wire
 from . import serving
 from .calls import decode_reply
@@ -56,13 +57,13 @@ class Reference:
 
 
 def of_course(course):
-    """What answers for the reference in a grading: the reference itself, or, in a student
-    kit (a course whose manifest names a ``record``), its answers recorded on the public seed."""
-    if course.record is None:
-        return Reference(course)
-    from ..kit.replay import RecordedReference
-
-    return RecordedReference(course)
+    """The course's reference, which answers for it in a grading. A student kit's course
+    holds recorded answers instead (its manifest names a ``record``), and whoever grades
+    with them passes the kit's RecordedReference to the grading (kit/replay.py)."""
+    if course.record is not None:
+        raise CourseError(f"{course.manifest} is a student kit's course: it holds the reference's answers recorded "
+                          "on the public seed, not the reference; the kit's check.py grades with them")
+    return Reference(course)
 
 
 def build_request(course, function, *args, dtype="float32", seed=0, cotangents=None, report_params=False,

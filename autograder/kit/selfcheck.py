@@ -23,6 +23,7 @@ from ..grader.assignment import short_name
 from ..grader.budget import slowest
 from ..grader.discovery import discover
 from .record import PUBLIC_SEED, Record
+from .replay import RecordedReference
 
 OK, FAIL, TODO, UNCHECKED = "ok", "FAIL", "not implemented", "not checked here"
 UNWRITTEN = ("not_implemented", "undefined")  # kinds of calls.StudentError: the student's code is not there yet
@@ -192,7 +193,7 @@ def run(folder, course, only=None):
         folder = folder_of(Path(folder), course, Path(scratch) / "named")
         results = runner.grade(folder, Path(scratch) / "results.json", course=course, device="cpu", seed=PUBLIC_SEED,
                                log=lambda *_: None, tests=[t for t in wanted if t not in left],
-                               observe=lambda plugin: seen.update(plugin=plugin))
+                               reference=RecordedReference, observe=lambda plugin: seen.update(plugin=plugin))
         blank = unanswered(folder, course) if only is None else []
     if "plugin" not in seen:  # the grading itself failed: its results say why
         return 1, results.get("output", "the check could not run")

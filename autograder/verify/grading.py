@@ -29,6 +29,7 @@ class Job:
     tests: tuple | None = None  # only these tests (ids); None: every test of the assignment
     assignment: Path | None = None
     observe_values: bool = False  # compare every call with the reference's answer (mutants' equivalence)
+    recorded: bool = False  # a student kit's course: its recorded answers stand for the reference (kit/replay.py)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Raised:
 def grade(job):
     """[Graded] of ``job``, one per seed, run in this process (the child's side)."""
     from ..grader import runner
+    from ..kit.replay import RecordedReference
     from . import equivalence
 
     # one watch for all of a job's seeds: what its calls raised and differed in, over them all
@@ -74,7 +76,8 @@ def grade(job):
     with tempfile.TemporaryDirectory(prefix="agverify-") as scratch:
         results = runner.grade(job.submission, Path(scratch) / "results.json", course=job.course, device="cpu",
                                assignment_path=job.assignment, seed=job.seeds[0], again=job.seeds[1:],
-                               log=lambda *_: None, tests=job.tests, observe=plugins.append, watch=watch)
+                               log=lambda *_: None, tests=job.tests, observe=plugins.append, watch=watch,
+                               reference=RecordedReference if job.recorded else None)
     if not plugins:  # the grader itself failed: its results say so
         return [Graded({}, 0.0, (), failed=results.get("output", "the grader failed"))] * len(job.seeds)
     differ = tuple(watch.also.differ) if watch.also else ()

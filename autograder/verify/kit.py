@@ -34,8 +34,9 @@ def kit_parity(course, assignment_path, candidates, scratch, jobs=None, log=prin
         archive.extractall(scratch / "kit")
     kit_course = courses.load(scratch / "kit" / KIT / "course")
     tests = kit_tests(kit_course)
-    graded = grading.grade_all([grading.Job(c.path, manifest, (PUBLIC_SEED,), tests=tests)
-                                for manifest in (course.manifest, kit_course.manifest) for c in candidates],
+    graded = grading.grade_all([grading.Job(c.path, manifest, (PUBLIC_SEED,), tests=tests, recorded=recorded)
+                                for manifest, recorded in ((course.manifest, False), (kit_course.manifest, True))
+                                for c in candidates],
                                workers=jobs)
     found = []
     for candidate, by_grader, by_kit in zip(candidates, graded[:len(candidates)], graded[len(candidates):]):

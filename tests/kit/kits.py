@@ -53,7 +53,8 @@ def disagreements(folder, course, kit):
     kit_course = courses.load(Path(kit) / KIT / "course")
     tests = kit_tests(kit_course)
     by_grader, by_kit = (grading.grade(grading.Job(Path(folder), courses.load(c).manifest, (PUBLIC_SEED,),
-                                                   tests=tests))[0] for c in (course, kit_course))
+                                                   tests=tests, recorded=recorded))[0]
+                         for c, recorded in ((course, False), (kit_course, True)))
     parity = compare(str(folder), by_grader.parts, by_kit.parts)
     return list(parity.differ), list(parity.unchecked)
 
