@@ -2,8 +2,10 @@
 exact values, exact laws over repeated calls, the same law as the reference's, gradients,
 and a device smoke test. Each raises Mismatch with a message a student can act on."""
 import dataclasses
+import math
 
 import numpy as np
+import torch
 
 from autograder.api import (
     ALPHA,
@@ -69,8 +71,10 @@ def expect_outputs(result, what, names, free=()):
 
 def expect_values(result, expected, what, names, spec, hints=None):
     """Every call's outputs equal ``expected`` (one per name, None: not checked) within the
-    test's tolerance. Of several wrong outputs, one that matches a known mistake is named."""
-    got, messages = result.values[:, :len(names)], []
+    test's tolerance. Every wrong output is named, one that matches a known mistake first;
+    ``hints``: {name: {description: the value that mistake gives, or (value, atol) for a
+    value known up to noise}}."""
+    got, messages, nan = result.values[:, :len(names)], [], False
     for i, name in enumerate(names):
         if expected[i] is None:
             continue
@@ -79,12 +83,35 @@ def expect_values(result, expected, what, names, spec, hints=None):
         if ok.all():
             continue
         worst = int(np.argmax(np.abs(np.nan_to_num(got[:, i] - want, nan=np.inf))))
-        message = f"{what}: {name} = {got[worst, i]:.6g}, expected {want[worst]:.6g}"
-        hint = next((d for d, value in (hints or {}).get(name, {}).items()
-                     if np.isclose(got[worst, i], value, rtol=1e-3, atol=1e-3)), None)
-        messages.append(f"{message} — hint: {hint}" if hint else message)
+        nan = nan or bool(np.isnan(got[worst, i]))
+        hint = next((d for d, value in (hints or {}).get(name, {}).items() if _fits(got[worst, i], value)), None)
+        messages.append((f"{name} = {got[worst, i]:.6g}, expected {want[worst]:.6g}", hint))
     if messages:
-        raise Mismatch(next((m for m in messages if " — hint: " in m), messages[0]))
+        messages.sort(key=lambda m: m[1] is None)  # stable: a named mistake first, then the outputs' order
+        said = [f"{m} — hint: {hint}" if hint and hint not in [h for _, h in messages[:i]] else m
+                for i, (m, hint) in enumerate(messages)]  # a hint once, at the first output it names
+        cause = " (NaN comes from 0/0, inf − inf, 0 · inf, or the log or square root of a negative number)" if nan else ""
+        raise Mismatch(f"{what}: {'; '.join(said)}{cause}")
+
+
+def _fits(got, value):
+    """Whether ``got`` is a hint's value: a number (within 1e-3), or (value, atol)."""
+    value, atol = value if isinstance(value, tuple) else (value, 1e-3)
+    return bool(np.isclose(got, value, rtol=1e-3, atol=atol))
+
+
+def iwae_hints(ll, iw):
+    """{description: niwae} of two mistakes where every log weight is ll (B,) of its example:
+    weights exponentiated (exp of log p(x) ≈ −544 underflows), and, for iw > 1, the tiled weights
+    (row r of example r mod B) grouped iw consecutive rows at a time, across examples."""
+    found = {f"niwae is inf: the log weights here are about {float(ll.mean()):.0f}, where exp underflows to 0 and "
+             "log 0 is −inf; a log-mean-exp (ut.log_mean_exp) keeps it finite": math.inf}
+    if iw > 1:
+        batch = len(ll)
+        rows = ll[torch.arange(iw * batch) % batch].reshape(batch, iw)
+        found["the log weights grouped across examples: the batch is tiled iw times, so an example's iw samples "
+              "lie B rows apart (group them as (iw, B))"] = -float((torch.logsumexp(rows, 1) - math.log(iw)).mean())
+    return found
 
 
 def expect_sum(result, what, total, parts, spec):
@@ -97,15 +124,35 @@ def expect_sum(result, what, total, parts, spec):
                        f"(got {got[0, 0]:.6g} vs {got[0, 1:len(names)].sum():.6g})")
 
 
-def expect_gaussian_calls(samples, mean, cov, what, description):
+def expect_gaussian_calls(samples, mean, cov, what, description, noisy=False):
     """``samples`` (calls, K): each call's outputs ~ N(mean, cov) (expect_gaussian), and
     independent across calls: the first half's and the second half's differences ~ N(0, 2·cov)
     (fresh_draws_pvalue), which a bound that reseeds the generator fails for sure (its
     calls repeat one value, which the law alone would accept at about one seed in two). The
-    two exact tests share the part's false-fail rate."""
+    two exact tests share the part's false-fail rate. ``noisy``: every output is an estimate at
+    the drawn noise (none may be in closed form), so calls that all return the same values
+    are named (_repeated)."""
     half = len(samples) // 2
-    expect_gaussian(samples, mean, cov, what, description, tests=2)
+    try:
+        expect_gaussian(samples, mean, cov, what, description, tests=2)
+    except Mismatch as error:
+        raise Mismatch(f"{error}{_repeated(samples, mean, cov) if noisy else ''}") from None
     expect_fresh_draws(fresh_draws_pvalue(samples[:half], samples[half:2 * half], cov), what)
+
+
+def _repeated(samples, mean, cov):
+    """A hint where every call returned the same values (the law failed): the law's mean
+    itself, as a term evaluated without noise gives, or another value, as noise that
+    repeats from call to call gives; "" otherwise."""
+    samples = np.asarray(samples, dtype=np.float64)
+    if len(samples) < 2 or not np.isfinite(samples).all() or np.ptp(samples, axis=0).any():
+        return ""
+    sd = np.sqrt(np.diag(np.asarray(cov, dtype=np.float64)))
+    if np.all(np.abs(samples[0] - np.asarray(mean, dtype=np.float64)) <= 1e-3 * sd + 1e-5 * np.abs(mean)):
+        return (f"\n  hint: all {len(samples)} calls returned the law's mean itself, as a term evaluated without noise "
+                "does (at z = m?): draw one z = m + √v·ε in every call")
+    return (f"\n  hint: all {len(samples)} calls returned the same values: the noise repeats from call to call (is "
+            "the generator reseeded, torch.manual_seed?), where every call draws fresh noise")
 
 
 def expect_same_law(got, want, what, description):

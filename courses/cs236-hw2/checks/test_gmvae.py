@@ -7,7 +7,7 @@ from autograder.api import bonferroni, chi2_pvalue, expect_statistics
 
 from checks import constructions as c
 from checks.bounds import (CALLS, IWAE_FREE, SMALL, call_bound, device_part, expect_any_device, expect_gradients,
-                           expect_outputs, expect_same_law, expect_sum, expect_values)
+                           expect_outputs, expect_same_law, expect_sum, expect_values, iwae_hints)
 from codebase import utils as ut
 from codebase.models.gmvae import GMVAE
 
@@ -26,6 +26,23 @@ def identical_prior_model(draw):
              **c.mixture_prior(draw, K, Z_DIM, "identical")}
     ll, _ = c.log_likelihood_and_slope(c.reference_model(GMVAE, state, **CTOR), x, Z_DIM)
     return state, x, ll
+
+
+def kl_fits(kl, law, sd, m, v):
+    """What the mean of kl over the calls fits, of three mistakes, each within 5 standard
+    errors of its own mean: a sum over the batch (SMALL times the law's), the sign flipped,
+    or the KL from q = N(m, v) to N(0, I) (which the single-sample estimate against N(0, I)
+    also has as its mean); "" when none fits."""
+    error = 5 * sd / math.sqrt(CALLS)
+    standard = float((0.5 * (v + m ** 2 - 1 - v.log()).sum(1)).mean())
+    for value, tolerance, said in [
+            (SMALL * law, SMALL * error, f"{SMALL} times the law's, as a sum over the {SMALL} examples is: take the "
+                                         "mean over examples"),
+            (-law, error, "the law's with its sign flipped: kl = log q(z|x) − log p(z), not log p(z) − log q(z|x)"),
+            (standard, error, f"KL(q(z|x) ‖ N(0, I)) = {standard:.4g}: the prior is the mixture, not N(0, I)")]:
+        if abs(float(kl.mean()) - value) <= tolerance:
+            return f" — hint: the mean of kl fits {said}"
+    return ""
 
 
 def test_gmvae_negative_elbo_bound(grader, draw):
@@ -60,7 +77,8 @@ def test_gmvae_negative_elbo_bound(grader, draw):
                           "kl = mean over the batch of log q(z|x) − log p(z) at one z = m + √v·ε, with p the "
                           "mixture (1/K) Σ_k N(z; μ_k, σ²_k)",
                           evidence=f"over {CALLS} calls the mean of kl is {kl.mean():.4g} where its law predicts "
-                                   f"{law:.4g} ± {sd / math.sqrt(CALLS):.2g} (each call's sd {sd:.3g})")
+                                   f"{law:.4g} ± {sd / math.sqrt(CALLS):.2g} (each call's sd {sd:.3g})"
+                                   + kl_fits(kl, law, sd, m, v))
         expect_values(result, (None, None, -float(c.log_likelihood_and_slope(model, x, Z_DIM)[0].mean())), what,
                       names, grader.spec)
         expect_sum(result, what, "nelbo", ["kl", "rec"], grader.spec)
@@ -84,7 +102,8 @@ def test_gmvae_negative_iwae_bound(grader, draw):
             result = call_bound(grader, IWAE, state, x, iw, ctor=CTOR, calls=2, seed=draw.seed())
             expect_outputs(result, what, names, free=IWAE_FREE)
             expect_values(result, (-float(ll.mean()), None, None), f"{what} (iw = {iw})", names[:1], grader.spec,
-                          {"niwae": {"the mixture's −log K is missing": -float(ll.mean()) - math.log(K)}})
+                          {"niwae": {"the mixture's −log K is missing": -float(ll.mean()) - math.log(K),
+                                     **iwae_hints(ll, iw)}})
     with grader.part(f"iw = 10: the same law as the bound's over {CALLS} calls (exact rank test)", 3, needs=exact):
         template = draw.binary(c.PIXELS)
         x = c.near(draw, template, SMALL)

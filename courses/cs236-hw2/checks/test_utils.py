@@ -1,9 +1,10 @@
 """utils.py: the Gaussian sampler and the two log densities the models are built on."""
 import math
 
+import numpy as np
 import torch
 
-from autograder.api import Mismatch, expect_gaussian_draws, samples_of
+from autograder.api import Mismatch, expect_fresh_draws, expect_gaussian, fresh_draws_pvalue, samples_of
 from checks.bounds import device_part, on_meta
 
 N = 4000  # draws per call for the exact tests of sample_gaussian
@@ -14,6 +15,26 @@ def smoke_on_meta(grader, function, *args):
     on_meta(lambda: grader.run_student(function, *args, op="on_meta"), function.split(".")[-1])
 
 
+def noise(eps, v):
+    """What the draws' noise ε = (z − m)/√v shows (the law failed): its mean and spread; whether
+    every value lies in [0, 1], as uniform noise does; whether its spread grows as √v, as that
+    of v·ε does (the slope of log|ε| against log v is ½ there and 0 for ε ~ N(0, I), within
+    0.01 over 12000 draws)."""
+    said = (f"ε = (z − m)/√v over the draws, N(0, I) in the law, has mean {eps.mean():.3g} and standard deviation "
+            f"{eps.std():.3g}")
+    if eps.min() > -1e-3 and eps.max() < 1 + 1e-3:
+        return said + "; every value lies in [0, 1], as uniform noise (torch.rand) does: ε must be standard normal " \
+                      "(torch.randn)"
+    with np.errstate(divide="ignore"):
+        magnitude = np.log(np.abs(eps)).ravel()
+    finite = np.isfinite(magnitude)
+    slope = np.polyfit(np.log(v).ravel()[finite], magnitude[finite], 1)[0] if finite.sum() > 2 else 0.0
+    if abs(slope - 0.5) < 0.1:
+        return said + "; its spread grows as √v, as that of v·ε does: v is a variance, and the standard deviation " \
+                      "is √v"
+    return said
+
+
 def test_sample_gaussian(grader, draw):
     law = f"N(m, diag v), fresh in every call (exact tests on {N}×3 draws, v from 0.05 to 20)"
     with grader.part(law, 3):
@@ -21,8 +42,13 @@ def test_sample_gaussian(grader, draw):
         first, second = (samples_of(grader.run_student("utils.sample_gaussian", m, v, seed=draw.seed()).value,
                                     "sample_gaussian", (N, 3)) for _ in range(2))
         scale = v.sqrt().numpy()
-        expect_gaussian_draws((first - m.numpy()) / scale, (second - m.numpy()) / scale, [0.0] * 3, torch.eye(3),
-                              "sample_gaussian", "z = m + √v·ε with ε ~ N(0, I) (v is a variance)")
+        eps = (first - m.numpy()) / scale
+        try:  # expect_gaussian_draws, with what the noise shows where the law fails
+            expect_gaussian(eps, [0.0] * 3, torch.eye(3), "sample_gaussian",
+                            "z = m + √v·ε with ε ~ N(0, I) (v is a variance)", tests=2)
+        except Mismatch as error:
+            raise Mismatch(f"{error}\n  hint: {noise(eps, v.numpy())}") from None
+        expect_fresh_draws(fresh_draws_pvalue(eps, (second - m.numpy()) / scale, torch.eye(3)), "sample_gaussian")
     with grader.part("any shape (B, K, d)", needs=law):
         m3, v3 = draw.normal(5, 4, 3), draw.uniform(5, 4, 3, low=0.5, high=2.0)
         samples_of(grader.run_student("utils.sample_gaussian", m3, v3, seed=draw.seed()).value,
@@ -46,6 +72,18 @@ def test_sample_gaussian(grader, draw):
         smoke_on_meta(grader, "utils.sample_gaussian", draw.normal(4, 3), draw.uniform(4, 3, low=0.5, high=2.0))
 
 
+def shape_hint(error, grader, function, args, shape, said):
+    """``error`` with a hint where the submission's result on ``args`` has ``shape``, that of a
+    known mistake (asked again once the comparison failed); the error as it is otherwise."""
+    try:
+        value = grader.run_student(function, *args).value
+    except AssertionError:
+        return error
+    if getattr(value, "shape", None) != shape:
+        return error
+    return Mismatch(f"{error}\n  hint: your result has shape {list(shape)}, {said}")
+
+
 def test_log_normal(grader, draw):
     x, m = draw.normal(6, 4, 5, scale=2.0), draw.normal(4, 5)
     v = draw.uniform(1, 5, low=0.1, high=5.0)
@@ -56,7 +94,11 @@ def test_log_normal(grader, draw):
                 "the log 2π term is missing": -0.5 * (terms - math.log(2 * math.pi)).sum(-1)}
     values = "values with three batch dimensions, broadcast m and v"
     with grader.part(values, 3):
-        grader.check("utils.log_normal", x, m, v, mistakes=mistakes)
+        try:
+            grader.check("utils.log_normal", x, m, v, mistakes=mistakes)
+        except Mismatch as error:
+            raise shape_hint(error, grader, "utils.log_normal", (x, m, v), tuple(terms.shape),
+                             "the shape of the elementwise terms: sum them over the last dimension d") from None
     with grader.part("summed over the last dimension only: (B, d) → (B,)", needs=values):
         grader.check("utils.log_normal", x[0], m, v)
     with grader.part("finite far from the mean", needs=values):
@@ -80,8 +122,13 @@ def test_log_normal_mixture(grader, draw):
     mistakes = {"mixed per dimension (log-mean-exp over K first, then a sum over d): sum over d first":
                 (torch.logsumexp(per_dim, 1) - math.log(k)).sum(-1)}
     with grader.part("values, m and v of shape (B, K, d)", 3):
-        grader.check("utils.log_normal_mixture", z, m, v, mistakes=mistakes,
-                     offsets={"log K (a mixture is a mean over components: subtract log K)": math.log(k)})
+        try:
+            grader.check("utils.log_normal_mixture", z, m, v, mistakes=mistakes,
+                         offsets={"log K (a mixture is a mean over components: subtract log K)": math.log(k)})
+        except Mismatch as error:
+            raise shape_hint(error, grader, "utils.log_normal_mixture", (z, m, v), (batch, d),
+                             "one value per dimension of z: a component's log density sums over d (log_normal) "
+                             "before the log-mean-exp over K") from None
     with grader.part("far from every component: finite (a stable log-mean-exp)", 2, needs="values, m and v of shape (B, K, d)"):
         grader.check("utils.log_normal_mixture", z + 300.0, m, v * 0.01)
     with grader.part("one component: the Gaussian density", needs="values, m and v of shape (B, K, d)"):
