@@ -11,8 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from .grader import SEED_VARIABLE
+
 GRADESCOPE_ROOT = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
-SEED_VARIABLE = "AUTOGRADER_SEED"
 
 
 def _path(text):

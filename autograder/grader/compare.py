@@ -4,7 +4,6 @@ A message names the case, shapes, the largest absolute and relative errors, NaN 
 found, and — when the error has a known pattern — a hint. It never prints the expected
 values in full: at most the one element where the error is largest.
 """
-import math
 
 import numpy as np
 
@@ -125,7 +124,6 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None, ea
     """
     expect_tensor(got, what, dtype=want.dtype, device=want.device, shape=want.shape)
     g, w = got.array.astype(np.float64), want.array.astype(np.float64)
-    bad_g, bad_w = ~np.isfinite(g), ~np.isfinite(w)
     ok, band = matches(g, w, rtol, atol)  # band: atol as scaled for this expected value
     if ok.all():
         return

@@ -16,9 +16,16 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from ..kit import is_kit_file
 from ..sandbox.stage import NOTEBOOK_MODULE, own_names
 from .notebook import NotebookModule, notebook_to_module
+
+KIT, CHECK = ".kit", "check.py"  # a student kit's folder (the engine, the course's checks) and its launcher
+
+
+def is_kit_file(path):
+    """Whether ``path`` is a student kit's own and not the student's: its launcher, beside its
+    folder (a dot-folder, which no grading reads), so that no grading lists or stages it."""
+    return path.name == CHECK and (path.parent / KIT).is_dir()
 
 @dataclasses.dataclass
 class Submission:

@@ -31,7 +31,7 @@ import yaml
 from .. import course as courses
 from ..grader import assignment as assignment_file
 from ..grader.reference import Reference
-from ..workflows.package import HANDOUT, ROOT, _walk, _with_policy, _zip
+from ..workflows.package import HANDOUT, ROOT, walk, with_policy, zip_entries
 from . import CHECK, KIT
 from .record import PUBLIC_SEED, Record, Recording
 from .selfcheck import count
@@ -85,7 +85,7 @@ def record(course, assignment_path=None, log=None):
     """The reference's answers on the public seed, from a grading of the reference itself
     with the tests the kit runs. Raises RuntimeError unless the reference earns them all."""
     from ..grader import runner
-    from ..workflows.validate import reference_submission
+    from ..verify.variants import reference_submission
 
     course = courses.load(course)
     assignment = assignment_file.load(assignment_path or course.manifest, course)
@@ -106,7 +106,7 @@ def record(course, assignment_path=None, log=None):
 def manifest(course, assignment_path=None):
     """The kit's manifest: the course's (or the assignment file's) grading policy, the
     kit's own folders, and no sandbox layers (the student's own code, on their machine)."""
-    data = yaml.safe_load(_with_policy(course.manifest, Path(assignment_path)) if assignment_path is not None
+    data = yaml.safe_load(with_policy(course.manifest, Path(assignment_path)) if assignment_path is not None
                           else course.manifest.read_text())
     data.update(reference=f"scaffold/{course.reference.name}", template="template", checks="checks",
                 record="record", data=[str(Path(d).relative_to(course.root)) for d in course.data])
@@ -126,14 +126,14 @@ def files(course, assignment_path=None, log=None):
     if course.template is None or not course.template.is_dir():
         raise KitError(f"the course has no template folder ({course.template or 'template: is not set'}): "
                        f"write it with `autograder template --course {course.root}`")
-    template = {str(p.relative_to(course.template)): p for p in _walk(course.template)}
+    template = {str(p.relative_to(course.template)): p for p in walk(course.template)}
     entries = dict(template)
     if (course.root / HANDOUT).is_file():  # the handout, what each function must do: for the student to read
         entries[HANDOUT] = course.root / HANDOUT
-    entries.update({f"{KIT}/{p.relative_to(ROOT)}": p for p in _walk(ROOT / "autograder")})
+    entries.update({f"{KIT}/{p.relative_to(ROOT)}": p for p in walk(ROOT / "autograder")})
     inside = f"{KIT}/course"
     entries[f"{inside}/{courses.MANIFEST}"] = manifest(course, assignment_path)
-    entries.update({f"{inside}/{p.relative_to(course.root)}": p for p in _walk(course.checks)})
+    entries.update({f"{inside}/{p.relative_to(course.root)}": p for p in walk(course.checks)})
     entries.update({f"{inside}/template/{name}": path for name, path in template.items()})
     entries.update({f"{inside}/scaffold/{course.reference.name}/{name}": source
                     for name, source in stand_ins(course).items()})
@@ -190,7 +190,7 @@ def build(target="student_kit.zip", course=None, assignment=None, log=None):
     target = Path(target)
     partial = target.with_name(f".{target.name}.partial")
     try:
-        _zip(files(course, assignment, log), partial)
+        zip_entries(files(course, assignment, log), partial)
         os.replace(partial, target)
     except (RuntimeError, courses.CourseError, OSError, SyntaxError) as exc:
         raise KitError(str(exc)) from exc

@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from .. import course as courses
 from .. import provenance
-from ..cli import SEED_VARIABLE
+from ..grader import SEED_VARIABLE
 from ..course import ROOT as PROJECT
 from ..grader import assignment as assignment_file
 from ..grader import fingerprints
@@ -460,9 +460,10 @@ class Batch:
         from .distributed import grade_on_cluster
 
         assignment_text = None if self.assignment is None else Path(self.assignment).read_text()
-        for submission, results_text, log in grade_on_cluster(todo, scheduler, timeout=self.timeout, seed=self.seed,
-                                                               device=self.device, course=self.course,
-                                                               assignment_text=assignment_text, stop=self.stop):
+        graded = grade_on_cluster(grade_archive, todo, scheduler, timeout=self.timeout, seed=self.seed,
+                                  device=self.device, course=self.course, assignment_text=assignment_text,
+                                  stop=self.stop)
+        for submission, results_text, log in graded:
             try:  # a cluster worker's answer is checked like any other
                 results = json.loads(results_text)
                 results_file.validate(results)

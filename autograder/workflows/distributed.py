@@ -10,8 +10,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from .batch import grade_archive
-
 POLL_S = 0.2
 
 
@@ -20,10 +18,11 @@ def _archive(folder):
         return Path(shutil.make_archive(str(Path(scratch) / "submission"), "zip", folder)).read_bytes()
 
 
-def grade_on_cluster(submissions, scheduler, *, timeout, seed=None, device="cpu", course=None, assignment_text=None,
-                     stop=None):
+def grade_on_cluster(task, submissions, scheduler, *, timeout, seed=None, device="cpu", course=None,
+                     assignment_text=None, stop=None):
     """Yield ``(submission, results_text, log)`` as the cluster at ``scheduler`` (an
-    address such as ``tcp://10.0.0.5:8786``, or a ``distributed.Client``) finishes them.
+    address such as ``tcp://10.0.0.5:8786``, or a ``distributed.Client``) finishes them;
+    ``task`` grades one archive there (batch.grade_archive).
     Once ``stop`` (a batch.Stop) is requested, the tasks not finished are cancelled and
     nothing more is yielded (a task already running on a cluster worker runs to its end
     there, and its result is dropped)."""
@@ -33,7 +32,7 @@ def grade_on_cluster(submissions, scheduler, *, timeout, seed=None, device="cpu"
         raise SystemExit("--scheduler needs Dask: pip install 'dgm-autograder[dask]'") from exc
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        futures = {client.submit(grade_archive, _archive(s.path), timeout=timeout, seed=seed, device=device,
+        futures = {client.submit(task, _archive(s.path), timeout=timeout, seed=seed, device=device,
                                  course=course, assignment_text=assignment_text, key=f"grade-{s.name}", pure=False,
                                  retries=1): s
                    for s in submissions}

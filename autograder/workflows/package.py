@@ -18,17 +18,19 @@ NEVER = ["__pycache__", "*.pyc", ".*", "*.egg-info"]
 HANDOUT = "ASSIGNMENT.md"  # a course's handout, at its root: in the zip, and in the student kit beside the template
 
 
-def _walk(path):
+def walk(path):
+    """The files under ``path`` (or ``path`` itself), in name order, leaving out NEVER's
+    patterns (caches, editor and system files)."""
     if any(fnmatch.fnmatch(path.name, pattern) for pattern in NEVER):
         return
     if path.is_dir():
         for child in sorted(path.iterdir()):
-            yield from _walk(child)
+            yield from walk(child)
     else:
         yield path
 
 
-def _zip(entries, target):
+def zip_entries(entries, target):
     """Write {name in archive: source path or text} as a zip; executables stay executable."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +55,7 @@ def _course_files(course):
     for part in [course.reference, course.checks, course.answer_key, *course.data]:
         if part is None:
             continue
-        for path in _walk(part):
+        for path in walk(part):
             entries[str(path.relative_to(course.root))] = path
     return entries
 
@@ -63,17 +65,17 @@ def build_autograder(target="autograder.zip", course=None, assignment=None, torc
     ``assignment`` replaces the course's grading policy; ``torch`` ("cpu" or "cuda") is
     the torch build setup.sh installs there."""
     course = courses.load(course)
-    entries = {str(path.relative_to(ROOT)): path for top in ENGINE_FILES for path in _walk(ROOT / top)}
+    entries = {str(path.relative_to(ROOT)): path for top in ENGINE_FILES for path in walk(ROOT / top)}
     entries.update(_course_files(course))
     if (course.root / "README.md").is_file():  # the course's own, for whoever opens the zip
         entries["README.md"] = course.root / "README.md"
     entries["setup.env"] = f"TORCH_WHEELS={TORCH_WHEELS[torch]}\n"
     if assignment is not None:
-        entries[courses.MANIFEST] = _with_policy(course.manifest, Path(assignment))
-    return _zip(entries, target)
+        entries[courses.MANIFEST] = with_policy(course.manifest, Path(assignment))
+    return zip_entries(entries, target)
 
 
-def _with_policy(manifest, assignment):
+def with_policy(manifest, assignment):
     """The manifest's text with the grading keys of ``assignment`` in place of its own."""
     import yaml
 

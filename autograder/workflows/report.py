@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..grader.results import number_key
 from . import feedback, graded, regrade, review, similarity, wording
+from .charts import pyplot
 from .batch import Person
 
 # a number standing alone (not the digits of a name such as MaskedConv2d or float64): masked
@@ -197,7 +198,7 @@ def _write_batch(batch, others, out_dir):
 
 def _charts(batch, tests, rates, paths):
     """scores.png and pass_rates.png."""
-    plt = _pyplot()
+    plt = pyplot()
     scores = [each.total for each in batch if each.results is not None]
     for figure, name in ((scores_chart(scores, sum(c.max_score for c in tests)), "scores.png"),
                          (pass_rates_chart(tests, rates), "pass_rates.png")):
@@ -205,19 +206,12 @@ def _charts(batch, tests, rates, paths):
         plt.close(figure)
 
 
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-    return plt
-
-
 def scores_chart(scores, total):
     """A histogram of the totals, in twentieths of the assignment's ``total``; counts of
     submissions are whole, and so are its ticks."""
     from matplotlib.ticker import MaxNLocator
 
-    figure, axes = _pyplot().subplots(figsize=(6, 3.5))
+    figure, axes = pyplot().subplots(figsize=(6, 3.5))
     total = total or 100
     axes.hist(scores, bins=[total * i / 20 for i in range(21)], color="#4c72b0", edgecolor="white")
     axes.set(xlabel="score", ylabel="submissions", title=f"Scores ({len(scores)} submissions)")
@@ -228,7 +222,7 @@ def scores_chart(scores, total):
 
 def pass_rates_chart(tests, rates):
     """A bar per test: the share of submissions with full marks on it."""
-    figure, axes = _pyplot().subplots(figsize=(7, max(3, 0.22 * len(tests))))
+    figure, axes = pyplot().subplots(figsize=(7, max(3, 0.22 * len(tests))))
     labels = [f"{column.number} {column.name.split('(')[0].strip()}" for column in tests]
     axes.barh(labels[::-1], [100 * rates[column.number] for column in tests][::-1], color="#55a868")
     axes.set(xlabel="submissions with full marks (%)", xlim=(0, 100), title="Pass rate per test")

@@ -257,14 +257,14 @@ def heatmap(found, path):
     """similarity.png: the pair scores, submissions × submissions."""
     import numpy as np
 
-    from .report import _pyplot
+    from .charts import pyplot
 
     names = [p.name for p in found.probed]
     index = {name: i for i, name in enumerate(names)}
     scores = np.zeros((len(names), len(names)))
     for pair in found.pairs:
         scores[index[pair.a], index[pair.b]] = scores[index[pair.b], index[pair.a]] = pair.score
-    plt = _pyplot()
+    plt = pyplot()
     size = min(12, max(4, 0.18 * len(names) + 2))
     figure, axes = plt.subplots(figsize=(size + 1, size))
     image = axes.imshow(scores, cmap="Reds", vmin=0)
