@@ -15,6 +15,12 @@ class StudentError(AssertionError):
         self.error_type = error_type
 
 
+class EngineError(RuntimeError):
+    """The engine's own machinery failed inside a call of the submission (a served helper's
+    backward pass): the grader's error, never the student's. A check it ends is reported as
+    an error of the autograder, to be fixed and regraded."""
+
+
 class Net:
     """A network the grader builds on both sides from the same weights: ``kind`` names a
     builder of the course plugin's ``NETWORKS``, which also reads ``options``."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from .calls import EngineError
 from .parts import Unchecked
 from .results import number_key
 
@@ -174,6 +175,9 @@ def _failure_message(report, call):
     if _is_failed_comparison(call):
         message = str(call.excinfo.value)
         return message if report.when == "call" else f"Could not run: {message}"
+    if call.excinfo is not None and isinstance(call.excinfo.value, EngineError):
+        return (f"The autograder could not finish this test: {call.excinfo.value}. This is an error of the "
+                "autograder, not of your submission; course staff have the details and will regrade.")
     error = call.excinfo.typename if call.excinfo is not None else "an error"
     return (f"The autograder could not finish this test: the course's check raised {error} "
             f"{'while preparing it' if report.when == 'setup' else 'while running it'}. This is an error of the "

@@ -4,7 +4,7 @@ import time
 
 from ..sandbox.client import WorkerDied, WorkerTimeout
 from ..worker import probes
-from .calls import Outcome, StudentError, decode_reply
+from .calls import EngineError, Outcome, StudentError, decode_reply
 from .reference import build_request, of_course, timer
 
 
@@ -190,6 +190,8 @@ class Remote:
 def _student_error(function, error, submission):
     """The StudentError of the worker's ``error`` answer to a call of ``function``, by kind: a
     name the submission does not define says only that (file and name: it is not written yet)."""
+    if error.get("engine"):
+        return EngineError(f"while {function} ran, {error.get('message', '')}")
     if error.get("type") == probes.Undefined.__name__:
         return StudentError(error.get("message", ""), "undefined", "AttributeError")
     kind = "not_implemented" if error.get("type") == "NotImplementedError" else \

@@ -30,7 +30,9 @@ def describe(exc):
                 where = {"file": os.path.basename(frame.filename), "line": frame.lineno,
                          "code": (frame.line or "")[:200]}
                 break
-    return {"type": type(exc).__name__, "message": message, "where": where}
+    # the served helpers' machinery failing (served.ServedError) is the grader's error, not the student's
+    engine = type(exc).__name__ == "ServedError" and type(exc).__module__.rpartition(".")[2] == "served"
+    return {"type": type(exc).__name__, "message": message, "where": where, "engine": engine}
 
 
 def imported(session, module, stand_ins, own):

@@ -21,6 +21,11 @@ from . import protocol
 META, NET = "$meta", "$net"
 
 
+class ServedError(RuntimeError):
+    """The grader (or the student kit) could not serve a helper's backward pass: an error of
+    the engine's machinery, which the grader reports as its own, never as the student's."""
+
+
 class Channel:
     """The worker's side of the answer channel, for frames sent in the middle of a request.
     Each frame also tells the grader which served graphs the worker has let go (``free``),
@@ -116,7 +121,7 @@ class _Call:
         if not answer.get("ok") and answer.get("own"):
             return self._own_grads(cotangents)
         if not answer.get("ok"):
-            raise RuntimeError(f"the grader could not differentiate {self.function}: {answer.get('error')}")
+            raise ServedError(f"the grader could not differentiate {self.function}: {answer.get('error')}")
         return [None if node is None else torch.from_numpy(arrays[node[protocol.TENSOR]].copy()).to(x.device)
                 for node, x in zip(answer["grads"], self.inputs)]
 

@@ -183,3 +183,35 @@ def test_a_helper_asked_for_too_much_work_is_refused_and_the_students_own_runs(s
     answer, _ = server({"event": "helper", "function": "utils.duplicate", "args": [{"$t": 0}, 2],
                         "kwargs": {}, "seed": 0}, [x.numpy()])
     assert not answer["ok"] and "Overtime" in answer["error"]
+
+
+def test_a_served_backward_that_fails_is_the_graders_error_not_the_students():
+    """The grader failing to differentiate a served call raises ServedError in the worker,
+    which the worker describes as the engine's, and the grader reports as its own."""
+    from types import SimpleNamespace
+
+    from autograder.grader import plugin, remote
+    from autograder.grader.calls import EngineError, StudentError
+    from autograder.worker.main import describe
+
+    class Refusing:  # serves the forward, then cannot differentiate it
+        freed = []
+
+        def ask(self, header, arrays):
+            if header["event"] == "helper":
+                out = []
+                return {"ok": True, "call": 0, "value": protocol.pack(torch.ones(3), out)}, out
+            return {"ok": False, "error": "RuntimeError: Mismatch in shape"}, []
+
+    x = torch.zeros(3, requires_grad=True)
+    value = served._Call(Refusing(), "vae.kl_standard_normal", {}, None).run((x,), {})
+    with pytest.raises(served.ServedError, match="could not differentiate vae.kl_standard_normal") as raised:
+        value.sum().backward()
+    error = describe(raised.value)
+    assert error["engine"] and not describe(RuntimeError("theirs"))["engine"]
+    assert isinstance(remote._student_error("vae.elbo", error, None), EngineError)
+    assert isinstance(remote._student_error("vae.elbo", {**error, "engine": False}, None), StudentError)
+    call = SimpleNamespace(excinfo=SimpleNamespace(value=EngineError("while vae.elbo ran, x"), typename="EngineError"))
+    message = plugin._failure_message(SimpleNamespace(when="call"), call)
+    assert message.startswith("The autograder could not finish this test: while vae.elbo ran") and \
+        "not of your submission" in message
