@@ -164,15 +164,17 @@ def expect_same_law(got, want, what, description):
                        f"{ALPHA:g}; {description}")
 
 
-def expect_gradients(result, what, groups, names=None):
-    """The first output's gradient reaches every parameter group in ``groups``, finite."""
+def expect_gradients(result, what, groups, names=None, routes=None):
+    """The first output's gradient reaches every parameter group in ``groups``, finite.
+    ``routes``: {group: the only way the bound reaches it}, said where no gradient does."""
     grads = result.grads or {}
     for group in groups:
         norm = grads.get(group)
         label = (names or {}).get(group, group)
         if norm is None or norm == 0.0:
-            raise Mismatch(f"{what}: no gradient reaches {label}; sample z with the reparameterization "
-                           "(z = m + √v·ε) and keep every term a function of the parameters")
+            raise Mismatch(f"{what}: no gradient reaches {label}; " + (routes or {}).get(
+                group, "sample z with the reparameterization (z = m + √v·ε) and keep every term a function of the "
+                       "parameters"))
         if not np.isfinite(norm):
             raise Mismatch(f"{what}: the gradient reaching {label} is not finite")
 
