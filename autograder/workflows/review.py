@@ -67,8 +67,8 @@ def review(batch, others=frozenset()):
 def render(flags):
     """review.txt: each kind with why it matters, then its submissions and their evidence, whole."""
     if not flags:
-        return "Nothing to review: every submission was graded, and none hit an import error, a stand-in, " \
-               "the time budget or an error of the course.\n"
+        return "Nothing to review: no submission is ungraded or failed, scored 0 from an import error, had a " \
+               "module of its own stood in for, ran out of time or hit an error of the course.\n"
     lines = []
     for kind, why in KINDS.items():
         of_kind = [f for f in flags if f.kind == kind]
