@@ -300,6 +300,15 @@ def load(path=None):
         answers_help=(key or {}).get("help", ""), data=tuple((root / d).resolve() for d in data.get("data", ())),
         record=folder("record"), variants=folder("variants", required=False))
     course = dataclasses.replace(course, deliverable=student.get("deliverable") or default_deliverable(course))
+    _check(course, line_of)
+    return course
+
+
+def _check(course, line_of):
+    """Raise CourseError, naming the manifest's line, where a loaded course contradicts
+    itself or its files: a deliverable notebooks cannot be, a student file or module the
+    reference lacks, aliases without a package, a plugin outside the checks, no answer key."""
+    manifest = course.manifest
     if course.deliverable == "notebook" and not course.notebook:
         raise CourseError(f"{manifest}:{line_of(['student', 'deliverable'])}: deliverable: notebook, but "
                           "student.notebook is false (notebooks are not accepted)")
@@ -324,4 +333,3 @@ def load(path=None):
         raise CourseError(f"{manifest}:{line_of(['plugin'])}: the plugin must live in the checks folder")
     if course.answer_key is not None and not course.answer_key.is_file():
         raise CourseError(f"{manifest}:{line_of(['answer_key', 'file'])}: {course.answer_key} does not exist")
-    return course
