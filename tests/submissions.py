@@ -3,6 +3,7 @@ would submit it, with files replaced, added or broken."""
 import json
 import re
 import shutil
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,41 @@ def notebook_submission(folder, extra_cells=()):
     (Path(folder) / "homework.ipynb").write_text(json.dumps(notebook))
     shutil.copyfile(REFERENCE / "answers.yaml", Path(folder) / "answers.yaml")
     return Path(folder)
+
+
+# a notebook homework's two functions, solutions marked as a reference's are (tests of notebook courses)
+WAKE_SLEEP = '''\
+def wake_loss(x, w):
+    """−mean log p(x | w)."""
+    # SOLUTION
+    return -(x * w).mean()
+
+
+def sleep_loss(z, w):
+    """−mean log q(z | w)."""
+    # SOLUTION
+    return -(z * w).mean()
+'''
+
+
+def wake_sleep_manifest(student):
+    """The manifest of a two-test course over WAKE_SLEEP's functions in hw3; ``student``: its
+    ``student`` entry, in YAML's flow style."""
+    return textwrap.dedent(f"""\
+        course: hw3
+        title: Wake-sleep
+        student: {student}
+        reference: reference
+        template: student_template
+        checks: checks
+        total: 2
+        problems:
+          - name: ws
+            title: Wake-sleep
+            tests:
+              test_wake_loss: {{points: 1, covers: [hw3.wake_loss]}}
+              test_sleep_loss: {{points: 1, covers: [hw3.sleep_loss]}}
+        """)
 
 
 def count_tests(keep=None, drop=(), course=ROOT):

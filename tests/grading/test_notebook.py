@@ -4,7 +4,6 @@ course's before its copies; the notebook state graded code reads is kept (and on
 errors name the cell and line the student sees. Discovery and conversion only, except the
 one end-to-end grading at the bottom (slow)."""
 import json
-import textwrap
 
 import nbformat
 import pytest
@@ -15,25 +14,10 @@ from autograder.grader.discovery import Submission, _naming, discover
 from autograder.grader.notebook import CHEAP_CALLS, notebook_to_module
 from autograder.grader.remote import _format_error
 from autograder.template import stub_module
-from tests.submissions import ROOT
+from tests.submissions import ROOT, WAKE_SLEEP, wake_sleep_manifest
 
 TINY = ROOT / "tests" / "courses" / "tiny"
-HW3 = '''\
-"""Wake-sleep, as a TA's notebook homework has it."""
-import torch
-
-
-def wake_loss(x, w):
-    """−mean log p(x | w)."""
-    # SOLUTION
-    return -(x * w).mean()
-
-
-def sleep_loss(z, w):
-    """−mean log q(z | w)."""
-    # SOLUTION
-    return -(z * w).mean()
-'''
+HW3 = '"""Wake-sleep, as a TA\'s notebook homework has it."""\nimport torch\n\n\n' + WAKE_SLEEP
 SOLVED = "def wake_loss(x, w):\n    return -(x * w).mean()\n\n\ndef sleep_loss(z, w):\n    return -(z * w).mean()\n"
 
 
@@ -62,21 +46,7 @@ def hw3_course(folder, notebook_in_template=False, **student):
         write_notebook(folder / "student_template" / "hw3.ipynb", [stub_module(HW3)])
     (folder / "checks").mkdir()
     student = json.dumps({"files": ["hw3.py"], "answers": None, **student})  # YAML's flow style
-    (folder / "course.yaml").write_text(textwrap.dedent(f"""\
-        course: hw3
-        title: Wake-sleep
-        student: {student}
-        reference: reference
-        template: student_template
-        checks: checks
-        total: 2
-        problems:
-          - name: ws
-            title: Wake-sleep
-            tests:
-              test_wake_loss: {{points: 1, covers: [hw3.wake_loss]}}
-              test_sleep_loss: {{points: 1, covers: [hw3.sleep_loss]}}
-        """))
+    (folder / "course.yaml").write_text(wake_sleep_manifest(student))
     return courses.load(folder)
 
 

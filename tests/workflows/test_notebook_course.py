@@ -5,7 +5,6 @@ notebook is converted, and the student kit hands out the notebook. Fast, except 
 marked slow (they grade whole submissions)."""
 import importlib
 import json
-import textwrap
 import zipfile
 
 import pytest
@@ -16,21 +15,10 @@ from autograder import template
 from autograder.course import CourseError
 from autograder.grader import assignment as assignment_file
 from autograder.kit import build
-from tests.submissions import autograder
+from tests.submissions import WAKE_SLEEP, autograder, wake_sleep_manifest
 
 SETUP = "%matplotlib inline\nimport torch\n\nDEVICE = torch.device('cpu')"
-SOLUTIONS = '''\
-def wake_loss(x, w):
-    """−mean log p(x | w)."""
-    # SOLUTION
-    return -(x * w).mean()
-
-
-def sleep_loss(z, w):
-    """−mean log q(z | w)."""
-    # SOLUTION
-    return -(z * w).mean()
-'''
+SOLUTIONS = WAKE_SLEEP
 TRAINING = "for step in range(1000):\n    loss = wake_loss(torch.ones(3), torch.ones(3))\nprint(loss)"
 STUBBED = '''\
 def wake_loss(x, w):
@@ -82,21 +70,7 @@ def notebook_course(folder, files="[hw3.ipynb]", notebook=None, student="", gene
     (folder / "reference" / "hw3.ipynb").write_text(notebook or reference_notebook())
     (folder / "checks").mkdir()
     (folder / "checks" / "test_hw3.py").write_text(CHECKS)
-    (folder / "course.yaml").write_text(textwrap.dedent(f"""\
-        course: hw3
-        title: Wake-sleep
-        student: {{files: {files}, answers: null{student}}}
-        reference: reference
-        template: student_template
-        checks: checks
-        total: 2
-        problems:
-          - name: ws
-            title: Wake-sleep
-            tests:
-              test_wake_loss: {{points: 1, covers: [hw3.wake_loss]}}
-              test_sleep_loss: {{points: 1, covers: [hw3.sleep_loss]}}
-        """))
+    (folder / "course.yaml").write_text(wake_sleep_manifest(f"{{files: {files}, answers: null{student}}}"))
     course = courses.load(folder)
     if generate:
         template.write(course)
