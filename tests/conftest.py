@@ -28,7 +28,7 @@ def graded_class(tmp_path_factory):
     idle while its worker starts and answers, so 3 jobs keep 2 cores busy); shared by
     the corpus's tests and the batch's. The training problem is left out (tests/training
     covers it; it would double the time). Returns the folders, {folder: (name, kind)},
-    {name: results}, the full score, the process."""
+    {name: results}, the full score, the process, the assignment file."""
     import json
 
     from tests.corpus.corpus import class_export
@@ -43,4 +43,5 @@ def graded_class(tmp_path_factory):
     results = {name: json.loads((folder / "graded" / key / "results.json").read_text())
                for key, (name, _) in kinds.items()}
     full = sum(t["max_score"] for t in results["reference"]["tests"])
-    return {"folder": folder, "kinds": kinds, "by_name": results, "full": full, "process": process}
+    return {"folder": folder, "kinds": kinds, "by_name": results, "full": full, "process": process,
+            "assignment": assignment}

@@ -50,7 +50,7 @@ class TestSpec:
 
     @property
     def label(self):
-        """The test's name in the results and the kit: test_kl covering vae.kl is "kl (vae.kl)"."""
+        """The test's name in the results and the kit: test_loss covering hw.loss is "loss (hw.loss)"."""
         return f"{self.short} ({', '.join(self.covers)})"
 
     def tolerance(self, dtype):

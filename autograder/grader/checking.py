@@ -52,8 +52,8 @@ def compare_values(got, want, what, spec, dtype, mistakes=None, offsets=None, ea
 
 
 def named(remote, function):
-    """How messages name a contract function: its name within its module ("log_normal",
-    "VAE.negative_elbo_bound" of "models.vae.VAE.negative_elbo_bound")."""
+    """How messages name a contract function: its name within its module ("density" of
+    "hw.density", "Model.loss" of "models.model.Model.loss")."""
     try:
         return function[len(module_of(function, remote.course.modules)) + 1:]
     except AttributeError:  # no course at hand, or a name outside its modules

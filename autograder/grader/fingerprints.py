@@ -128,6 +128,7 @@ class Function:
     """What the probe pass saw of one graded function."""
     calls: int = 0
     raised: int = 0  # calls that raised (never fingerprinted: an error is not a wrong value)
+    compared: int = 0  # calls whose answers can be compared across submissions
     wrong: dict = dataclasses.field(default_factory=dict)  # {request key: fingerprint of the wrong reply}
 
     def fingerprint(self):
@@ -143,7 +144,7 @@ class ProbeWatch:
 
     def __init__(self, probe_seed):
         self.probe_seed, self.recording = int(probe_seed), False
-        self.functions, self.skipped = {}, {}  # {function: Function}, {function: why}
+        self.functions, self.why_not = {}, {}  # {function: Function}, {function: why a call was not compared}
         self._stable = {}  # {function: None or why its answers cannot be compared}
 
     def begin(self, seed):
@@ -164,8 +165,9 @@ class ProbeWatch:
         except Exception as exc:  # noqa: BLE001 - a request only the worker answers (an op) is no evidence
             why = f"the reference could not answer it ({type(exc).__name__})"
         if why is not None:  # this call is skipped; the function's other forms still count
-            self.skipped[name] = why
+            self.why_not[name] = why
             return
+        seen.compared += 1
         if not reply_agrees(reply, want):
             seen.wrong[request_key(header, arrays)] = fingerprint(reply)
 
@@ -191,7 +193,11 @@ class ProbeWatch:
                             "fingerprint": f.fingerprint(), "hint": _hint(hints, name) if f.wrong else None}
                      for name, f in sorted(self.functions.items())}
         return {"version": VERSION, "digits": DIGITS, "probe_seed": self.probe_seed, "course": course_digest,
-                "functions": functions, "skipped": dict(sorted(self.skipped.items()))}
+                "functions": functions, "skipped": self.skipped()}
+
+    def skipped(self):
+        """{function: why} of the functions none of whose calls could be compared."""
+        return {name: why for name, why in sorted(self.why_not.items()) if not self.functions[name].compared}
 
 
 def _form(header):
