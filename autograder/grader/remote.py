@@ -4,7 +4,7 @@ import time
 
 from ..sandbox.client import WorkerDied, WorkerTimeout
 from ..worker import probes
-from .calls import EngineError, Outcome, StudentError, decode_reply
+from .calls import EngineError, ErrorKind, Outcome, StudentError, decode_reply
 from .reference import build_request, of_course, timer
 
 
@@ -59,7 +59,7 @@ class Remote:
 
     def _import(self, module, qualified):
         if module in self.broken:
-            raise StudentError(f"{qualified}: {self.broken[module]}", "missing")
+            raise StudentError(f"{qualified}: {self.broken[module]}", ErrorKind.MISSING)
         if self.submission.notebook is None and module not in self.submission.modules:
             self.broken[module] = f"{module.replace('.', '/')}.py was not found ({self.submission.where(module)})"
             return self._import(module, qualified)
@@ -123,9 +123,9 @@ class Remote:
         """Why a call of ``function`` allowed ``limit`` seconds was stopped (or, with none
         left, not started), in the student's terms: its own deadline or its test's share."""
         if limit < self.timeout:
-            return StudentError(self.time_share.spent(function), "timeout")
+            return StudentError(self.time_share.spent(function), ErrorKind.TIMEOUT)
         return StudentError(f"{function} did not finish within {limit:g} s; it was stopped "
-                            "(the remaining tests run in a fresh worker)", "timeout")
+                            "(the remaining tests run in a fresh worker)", ErrorKind.TIMEOUT)
 
     def _spend(self, function, seconds):
         """Count a call of ``function`` that took ``seconds``: the summary names the slowest when
@@ -155,7 +155,7 @@ class Remote:
             raise self.stopped[function] from None
         except WorkerDied as exc:
             self.stopped[function] = server.unchecked() or StudentError(
-                f"{function} crashed the worker process: {exc}", "crash")
+                f"{function} crashed the worker process: {exc}", ErrorKind.CRASH)
             raise self.stopped[function] from None
         finally:
             self._spend(function, time.perf_counter() - started)
@@ -175,7 +175,7 @@ class Remote:
         try:
             self.run_student(function, *args, **kwargs)
         except StudentError as exc:
-            if exc.kind in ("missing", "undefined", "timeout", "crash"):
+            if exc.kind in (ErrorKind.MISSING, ErrorKind.UNDEFINED, ErrorKind.TIMEOUT, ErrorKind.CRASH):
                 raise
             return {"type": exc.error_type, "message": str(exc)}
         return None
@@ -193,9 +193,9 @@ def _student_error(function, error, submission):
     if error.get("engine"):
         return EngineError(f"while {function} ran, {error.get('message', '')}")
     if error.get("type") == probes.Undefined.__name__:
-        return StudentError(error.get("message", ""), "undefined", "AttributeError")
-    kind = "not_implemented" if error.get("type") == "NotImplementedError" else \
-        "device" if _device_mismatch(error.get("message", "")) else "error"
+        return StudentError(error.get("message", ""), ErrorKind.UNDEFINED, "AttributeError")
+    kind = ErrorKind.NOT_IMPLEMENTED if error.get("type") == "NotImplementedError" else \
+        ErrorKind.DEVICE if _device_mismatch(error.get("message", "")) else ErrorKind.ERROR
     return StudentError(f"{function} raised {_format_error(error, submission)}", kind, error.get("type"))
 
 

@@ -2,7 +2,9 @@
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import jsonschema
 
@@ -11,23 +13,80 @@ SCHEMA = json.loads(Path(__file__).with_name("results_schema.json").read_text())
 # for the document; a batch validates every results file of the class when it plans a run)
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]  # Gradescope's
 
-def validate(results):
+
+class PartRecord(TypedDict):
+    """A judged part of a test, as a results file keeps it (parts.Parts.recorded)."""
+    name: str
+    weight: float
+    verdict: str  # a parts.Verdict's value: "earned", "held" or "failed"
+
+
+class TestExtra(TypedDict):
+    parts: list[PartRecord]
+
+
+class _TestRecord(TypedDict):
+    name: str
+    number: str  # "1.2": the problem's, then the test's
+    score: float
+    max_score: float
+    status: Literal["passed", "failed"]
+    output: str
+    visibility: Visibility
+    tags: list[str]
+
+
+class TestRecord(_TestRecord, total=False):
+    """One test's entry in ``tests`` (the schema's fields this grader writes)."""
+    extra_data: TestExtra
+
+
+class _LeaderboardEntry(TypedDict):
+    name: str
+    value: float | str
+
+
+class LeaderboardEntry(_LeaderboardEntry, total=False):
+    order: Literal["asc", "desc"]
+
+
+class _Results(TypedDict):
+    score: float
+    execution_time: float
+    output: str
+    output_format: str
+    test_output_format: str
+    visibility: Visibility
+    stdout_visibility: Visibility
+    tests: list[TestRecord]
+
+
+class Results(_Results, total=False):
+    """The results document."""
+    leaderboard: list[LeaderboardEntry]
+    extra_data: dict[str, object]  # for staff's tools: "provenance", "review"
+
+
+def validate(results: object) -> None:
     """Raise jsonschema.ValidationError unless ``results`` follows the schema."""
     VALIDATOR.validate(results)
 
 
-def number_key(number):
+def number_key(number: str) -> list[int | str]:
     """The order of tests by their numbers, the order Gradescope shows them in: "1.10" after
     "1.9" (each dotted part compared as an integer where it is one)."""
     return [int(n) if n.isdigit() else n for n in number.split(".")]
 
 
-def build(tests, *, output, visibility, stdout_visibility, execution_time, leaderboard=(), extra_data=None):
+def build(tests: Iterable[TestRecord], *, output: str, visibility: Visibility, stdout_visibility: Visibility,
+          execution_time: float, leaderboard: Sequence[LeaderboardEntry] = (),
+          extra_data: dict[str, object] | None = None) -> Results:
     """The results document; ``tests`` are dicts with the per-test fields of the schema;
     ``extra_data`` is for staff's tools (what produced it: provenance.py), not shown to students."""
     ordered = sorted(tests, key=lambda t: number_key(t["number"]))
-    results = {
+    results: Results = {
         "score": round(sum(t["score"] for t in ordered), 4),
         "execution_time": round(execution_time, 2),
         "output": output,
@@ -45,7 +104,7 @@ def build(tests, *, output, visibility, stdout_visibility, execution_time, leade
     return results
 
 
-def write(results, path):
+def write(results: Mapping[str, object], path: str | os.PathLike[str]) -> None:
     """Write atomically (a temporary file renamed over the target), so that a reader never
     sees a partial file and nothing written there earlier survives."""
     path = Path(path)
@@ -57,7 +116,7 @@ def write(results, path):
     os.replace(temporary, path)
 
 
-def crash_results(message, execution_time=0.0, provenance=None):
+def crash_results(message: str, execution_time: float = 0.0, provenance: dict[str, str] | None = None) -> Results:
     """What is written when grading itself failed: a valid file that says so (and, where it is
     known, what would have graded it: a batch does not grade it again until that changes)."""
     return build([], output=message, visibility="visible", stdout_visibility="hidden",

@@ -5,8 +5,11 @@ A tensor comes back as a ``Returned``: the array plus what the worker said about
 ``Foreign`` holding only its type's name.
 """
 import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias, Union, cast
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from ..worker import protocol
@@ -14,16 +17,16 @@ from ..worker import protocol
 
 @dataclasses.dataclass(frozen=True)
 class Returned:
-    array: np.ndarray
+    array: npt.NDArray[Any]
     dtype: str
     device: str
     requires_grad: bool
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return tuple(self.array.shape)
 
-    def tensor(self):
+    def tensor(self) -> torch.Tensor:
         return torch.from_numpy(np.array(self.array))
 
 
@@ -32,14 +35,21 @@ class Foreign:
     type_name: str
 
 
-def unpack(node, arrays):
+# what a call returned, decoded: a tensor, a foreign object, plain data, and containers of them
+Decoded: TypeAlias = Union[Returned, Foreign, None, bool, int, float, str,
+                           list["Decoded"], tuple["Decoded", ...], dict[str, "Decoded"]]
+
+
+def _returned(array: npt.NDArray[Any], leaf: Mapping[str, object]) -> Returned:
+    return Returned(array, str(leaf.get("dtype")), str(leaf.get("device")), bool(leaf.get("requires_grad")))
+
+
+def unpack(node: object, arrays: Sequence[npt.NDArray[Any]]) -> Decoded:
     """An answer tree (worker/protocol.py) as inert Python values."""
-    return protocol.unpack(
-        node, arrays, lambda array, leaf: Returned(array, str(leaf.get("dtype")), str(leaf.get("device")),
-                                                   bool(leaf.get("requires_grad"))), Foreign)
+    return cast(Decoded, protocol.unpack(node, arrays, _returned, Foreign))
 
 
-def describe(value):
+def describe(value: object) -> str:
     """A short, student-facing description of what came back."""
     if isinstance(value, Returned):
         return f"a {value.dtype} tensor of shape {list(value.shape)} on {value.device}"

@@ -21,12 +21,13 @@ from .. import course as courses
 from ..grader import assignment as assignment_file
 from ..grader.assignment import short_name
 from ..grader.budget import slowest
+from ..grader.calls import ErrorKind
 from ..grader.discovery import discover
 from .record import PUBLIC_SEED, Record
 from .replay import RecordedReference
 
 OK, FAIL, TODO, UNCHECKED = "ok", "FAIL", "not implemented", "not checked here"
-UNWRITTEN = ("not_implemented", "undefined")  # kinds of calls.StudentError: the student's code is not there yet
+UNWRITTEN = (ErrorKind.NOT_IMPLEMENTED, ErrorKind.UNDEFINED)  # the student's code is not there yet
 # of the grading's time budget used here, a warning: Gradescope grades on half a CPU, slower
 # than most computers, so there the grading may need all of it
 SLOW = 1 / 3
@@ -55,12 +56,12 @@ def unwritten(plugin, test):
     if parts is not None and parts.results:  # a part about validation fails too: nothing is earned
         if parts.share():
             return None
-        failed = {error: parts.kinds.get(name) for name, _, error, _ in parts.results if error is not None}
+        failed = {part.error: parts.kinds.get(part.name) for part in parts.results if part.error is not None}
     else:
         failed = {plugin.records[test]["output"]: plugin.kinds.get(test)}
     if not set(failed.values()) & set(UNWRITTEN):
         return None
-    return "\n".join(error.splitlines()[0] for error, kind in failed.items() if kind == "undefined")
+    return "\n".join(error.splitlines()[0] for error, kind in failed.items() if kind == ErrorKind.UNDEFINED)
 
 
 def left_to_grader(parts):
