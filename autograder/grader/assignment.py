@@ -7,12 +7,16 @@ exist among its checks. Each error names its line.
 """
 import dataclasses
 import difflib
+import os
+from collections.abc import Iterable
+from typing import Any, Literal, TypedDict
 
-from ..course import CourseError, read_yaml, validate
+from ..course import Course, CourseError, read_yaml, validate
 from ..sandbox.policy import Limits
+from .results import Visibility
 
 AssignmentError = CourseError
-DEFAULTS = {"visibility": "visible", "timeout_s": 20.0, "rtol": 1e-4, "atol": 1e-5, "rtol64": 1e-6,
+DEFAULTS: dict[str, Any] = {"visibility": "visible", "timeout_s": 20.0, "rtol": 1e-4, "atol": 1e-5, "rtol64": 1e-6,
             "atol64": 1e-6, "step64": 1e-8, "step64_rtol": 1e-2, "step64_atol": 1e-4}
 # a whole grading's seconds (time_budget_s) unless the manifest sets them: Gradescope stops an
 # autograder at 600 s with no score and no feedback; the rest is for the results, the clean-up
@@ -20,7 +24,17 @@ DEFAULTS = {"visibility": "visible", "timeout_s": 20.0, "rtol": 1e-4, "atol": 1e
 TIME_BUDGET_S = 420.0
 
 
-def short_name(test_id):
+class _LeaderboardSpec(TypedDict):
+    name: str  # the column Gradescope shows
+    metric: str  # what a check measures (its ``metric`` fixture)
+
+
+class LeaderboardSpec(_LeaderboardSpec, total=False):
+    """A leaderboard entry of the manifest."""
+    order: Literal["asc", "desc"]
+
+
+def short_name(test_id: str) -> str:
     """A test id as students read it, without pytest's prefix: test_kl is "kl"."""
     return test_id.removeprefix("test_")
 
@@ -31,8 +45,8 @@ class TestSpec:
     number: str
     problem: str
     points: float
-    covers: tuple
-    visibility: str
+    covers: tuple[str, ...]
+    visibility: Visibility
     timeout_s: float
     rtol: float
     atol: float
@@ -44,16 +58,16 @@ class TestSpec:
     not_in_kit: str | None = None  # why the student kit leaves this test to the grader
 
     @property
-    def short(self):
+    def short(self) -> str:
         """The test's id as students read it: test_kl is "kl"."""
         return short_name(self.id)
 
     @property
-    def label(self):
+    def label(self) -> str:
         """The test's name in the results and the kit: test_loss covering hw.loss is "loss (hw.loss)"."""
         return f"{self.short} ({', '.join(self.covers)})"
 
-    def tolerance(self, dtype):
+    def tolerance(self, dtype: object) -> dict[str, float]:
         wide = str(dtype).endswith("float64")
         return {"rtol": self.rtol64 if wide else self.rtol, "atol": self.atol64 if wide else self.atol}
 
@@ -62,41 +76,41 @@ class TestSpec:
 class Assignment:
     title: str
     total: float
-    visibility: str
-    stdout_visibility: str
-    tests: dict  # id -> TestSpec, in assignment order
+    visibility: Visibility
+    stdout_visibility: Visibility
+    tests: dict[str, TestSpec]  # id -> TestSpec, in assignment order
     limits: Limits
-    leaderboard: tuple = ()  # ({"name", "metric", "order"}, ...): measured values shown on Gradescope
+    leaderboard: tuple[LeaderboardSpec, ...] = ()  # measured values shown on Gradescope
     time_budget_s: float = TIME_BUDGET_S  # the whole grading's seconds, shared among its tests (grader/budget.py)
 
-    def only(self, tests):
+    def only(self, tests: Iterable[str]) -> "Assignment":
         """The same policy with only ``tests`` (ids), worth their own points in all."""
-        kept = {test_id: spec for test_id, spec in self.tests.items() if test_id in set(tests)}
+        wanted = set(tests)
+        kept = {test_id: spec for test_id, spec in self.tests.items() if test_id in wanted}
         return dataclasses.replace(self, tests=kept, total=sum(spec.points for spec in kept.values()))
 
-    def graded_functions(self):
+    def graded_functions(self) -> list[str]:
         """The contract functions its tests cover (answers aside), sorted."""
         return sorted({name for spec in self.tests.values() for name in spec.covers
                        if not name.startswith("answers.")})
 
 
-def load(path, course=None):
+def load(path: str | os.PathLike[str], course: Course | None = None) -> Assignment:
     """The policy in the manifest or assignment file ``path``; checked against ``course``."""
     raw, line_of = read_yaml(path)
     validate(raw, line_of, path)
     defaults = {**DEFAULTS, **raw.get("defaults", {})}
-    known = None
-    if course is not None:
-        known = course.coverable()
-        checks = course.check_names()
-    tests, problems = {}, []
+    known = course.coverable() if course is not None else set()
+    checks = course.check_names() if course is not None else {}
+    tests: dict[str, TestSpec] = {}
+    problems = []
     for p_index, problem in enumerate(raw["problems"], 1):
         for t_index, (test_id, entry) in enumerate(problem["tests"].items(), 1):
             where = ["problems", p_index - 1, "tests", test_id]
             if test_id in tests:
                 raise CourseError(f"{path}:{line_of(where)}: test {test_id} is listed twice")
             merged = {**defaults, **entry}
-            if known is not None:
+            if course is not None:
                 for i, name in enumerate(merged["covers"]):
                     if name not in known:
                         close = " or ".join(f"`{c}`" for c in difflib.get_close_matches(name, sorted(known), n=3))

@@ -15,6 +15,7 @@ time.
 """
 import dataclasses
 import time
+from collections.abc import Iterable, Mapping
 
 from .assignment import short_name
 
@@ -22,6 +23,8 @@ HELD_BACK = 0.5  # of the budget, for the tests not yet run: a slow test may use
 FLOOR_S = 5.0  # the least share while that much is left: a test of a few fast calls needs less
 TIGHT = 0.5  # of the budget used: the summary names the submission's slowest functions
 SLOWEST = 3  # how many it names
+
+Spent = Mapping[str, tuple[int, float]]  # {function: (calls, seconds)} of the submission's calls
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,10 +35,10 @@ class Share:
     seconds: float
     budget_s: float
 
-    def left(self):
+    def left(self) -> float:
         return self.ends - time.monotonic()
 
-    def spent(self, function):
+    def spent(self, function: str) -> str:
         """Why a call of ``function`` was stopped, or not started, when its test had used its
         share: in the student's terms, with what to do about it."""
         return (f"{function} was stopped: this test had used its share of the grading's time ({self.seconds:.3g} s "
@@ -47,20 +50,22 @@ class Budget:
     """The seconds a grading may take, counted from ``started`` (time.monotonic()), shared
     among its tests in the order they run (``plan``, then ``next_share`` before each)."""
 
-    def __init__(self, seconds, started):
+    def __init__(self, seconds: float, started: float) -> None:
         self.seconds, self.started = float(seconds), started
-        self.weights, self.whole = [], 0.0  # the per-call deadlines of the tests not yet run, and of all
-        self.not_graded = []  # the tests that found the budget spent
-        self.used = None  # seconds the checks took, once they ended (finish)
+        self.weights: list[float] = []  # the per-call deadlines of the tests not yet run
+        self.whole = 0.0  # and of all
+        self.not_graded: list[str] = []  # the tests that found the budget spent
+        self.used: float | None = None  # seconds the checks took, once they ended (finish)
 
-    def plan(self, weights):
+    def plan(self, weights: Iterable[float]) -> None:
         """The tests' per-call deadlines, in the order they will run: their weights in the shares."""
-        self.weights, self.whole = [float(w) for w in weights], float(sum(weights))
+        self.weights = [float(w) for w in weights]
+        self.whole = float(sum(self.weights))
 
-    def left(self):
+    def left(self) -> float:
         return self.seconds - (time.monotonic() - self.started)
 
-    def next_share(self, test):
+    def next_share(self, test: str) -> Share | None:
         """The next test's Share, or None when the budget is spent (``test`` is then not graded)."""
         weight, self.weights = self.weights[0], self.weights[1:]
         left = self.left()
@@ -72,25 +77,30 @@ class Budget:
         seconds = min(left, max(FLOOR_S, fair, pooled))
         return Share(time.monotonic() + seconds, seconds, self.seconds)
 
-    def ran_out(self):
+    def ran_out(self) -> str:
         """The record's text of a test not graded because the budget was spent."""
         return (f"Not graded: the grading's time budget ({self.seconds:g} s) ran out before this test. The summary "
                 "names the functions of yours that took the most time.")
 
-    def finish(self):
+    def finish(self) -> None:
         """The checks ended: what they used is final."""
         self.used = time.monotonic() - self.started
 
-    def tight(self):
+    def tight(self) -> bool:
         """Whether the budget ran out or more than TIGHT of it was used."""
-        return bool(self.not_graded) or self.used > TIGHT * self.seconds
+        return bool(self.not_graded) or self._used() > TIGHT * self.seconds
 
-    def summary(self, spent):
+    def _used(self) -> float:
+        if self.used is None:
+            raise RuntimeError("what a grading used of its budget is known once its checks ended (finish)")
+        return self.used
+
+    def summary(self, spent: Spent) -> list[str]:
         """Lines for the summary the student reads, when the budget was tight: what was used,
         the tests it left ungraded, and the slowest functions ({function: (calls, seconds)})."""
         if not self.tight():
             return []
-        lines = [f"Time: the checks used {self.used:.0f} s of the grading's {self.seconds:g} s budget."]
+        lines = [f"Time: the checks used {self._used():.0f} s of the grading's {self.seconds:g} s budget."]
         if self.not_graded:
             lines.append(f"It ran out: {len(self.not_graded)} test(s) were not graded ("
                          + ", ".join(short_name(t) for t in self.not_graded) + ").")
@@ -99,7 +109,7 @@ class Budget:
         return lines
 
 
-def slowest(spent):
+def slowest(spent: Spent) -> str:
     """"f (12 calls, 40.1 s), g (1 call, 20.0 s)": the SLOWEST functions of the submission
     that took the most time in all, from {function: (calls, seconds)}."""
     ranked = sorted(spent.items(), key=lambda item: -item[1][1])[:SLOWEST]

@@ -26,9 +26,11 @@ import dataclasses
 import importlib.abc
 import importlib.util
 import linecache
+import os
 import re
 import sys
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
 # The calls a kept assignment may make: cheap constructors and functions without side
@@ -195,10 +197,10 @@ def notebook_to_module(path, graded=()):
     return module
 
 
-_CONVERTED = {}  # (path, mtime, size) -> NotebookModule
+_CONVERTED: dict[tuple[str, int, int], NotebookModule] = {}  # (path, mtime, size) -> NotebookModule
 
 
-def reference_module(path):
+def reference_module(path: str | os.PathLike[str]) -> NotebookModule:
     """The module an instructor's notebook (a course's reference, or its template standing in
     for it in a student kit) makes, converted exactly as a student's notebook is, its public
     top-level definitions being the graded names; once per state of the file, as a course
@@ -243,7 +245,7 @@ class NotebookImporter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 IMPORTER = NotebookImporter()
 
 
-def register(package, notebooks):
+def register(package: str, notebooks: Mapping[str, str | os.PathLike[str]]) -> None:
     """Make each ``{module name: notebook path}`` of the package ``package`` importable in
     this process, in place of those registered for it before (another course's reference of
     the same name, activated earlier, is no longer this one's)."""
