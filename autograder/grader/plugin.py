@@ -16,7 +16,7 @@ from .parts import Unchecked
 from .results import number_key
 
 MAX_MESSAGE = 8 * 1024  # the student's own output is capped separately, by the worker's drain
-STATE = pytest.StashKey()
+STATE = pytest.StashKey["GradescopePlugin"]()
 
 
 class GradescopePlugin:

@@ -25,11 +25,11 @@ CUDA_FILES = ("/sys", "/proc/driver/nvidia")
 
 @dataclasses.dataclass
 class Confinement:
-    bwrap: list = None  # bubblewrap's command line up to the command, or None
-    refusal: str = None  # why the view is not used, where it was meant to be
-    uid_gid: tuple = None  # the worker's (uid, gid), or None to keep the grader's
-    landlock: dict = None  # the allow-list the launcher sets on itself: {"read", "write", "devices"}
-    no_landlock: str = None  # why there is none, where the view is not used
+    bwrap: list[str] | None = None  # bubblewrap's command line up to the command, or None
+    refusal: str | None = None  # why the view is not used, where it was meant to be
+    uid_gid: tuple[int, int] | None = None  # the worker's (uid, gid), or None to keep the grader's
+    landlock: dict[str, list[str]] | None = None  # the allow-list the launcher sets on itself: {"read", "write", "devices"}
+    no_landlock: str | None = None  # why there is none, where the view is not used
 
     def describe(self, layers, as_root):
         """One plain paragraph for the grader's log: which layers held."""

@@ -11,6 +11,7 @@ import stat
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
 
@@ -157,7 +158,7 @@ def remove_cgroups(paths):
 # (As root, in /run, which only root may write; otherwise in this process: a worker of the
 # same user is not kept out by modes anyway.)
 REGISTRY = Path("/run/autograder-closed-modes.json")
-_IN_THIS_PROCESS = {}
+_IN_THIS_PROCESS: dict[str, dict[str, Any]] = {}  # as the registry holds them
 
 
 @contextlib.contextmanager

@@ -33,7 +33,7 @@ class Stage:
     stand_ins: dict = dataclasses.field(default_factory=dict)  # probes.StandIns' arguments
     import_first: list = dataclasses.field(default_factory=list)  # modules the worker imports before any other
     own: list = dataclasses.field(default_factory=list)  # the student's ungraded modules (probes.OwnModules)
-    view: Path = None  # where the worker sees ``root``: /worker inside bubblewrap, else ``root``
+    view: Path | None = None  # where the worker sees ``root``: /worker inside bubblewrap, else ``root``
 
     def __post_init__(self):
         self.view = self.view or self.root

@@ -20,6 +20,8 @@ import collections
 import dataclasses
 import itertools
 import re
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ..template import MARKER
 
@@ -38,8 +40,8 @@ class Mutant:
         return f"{self.function}:{self.line} {self.operator}: `{self.before}` → `{self.after}`"
 
 
-OPERATORS = {}  # key -> one-line description, in the round-robin order of a per-function cap
-_RULES = {}     # key -> rule(fn, src), yielding the _Edits of one function
+OPERATORS: dict[str, str] = {}  # key -> one-line description, in the round-robin order of a per-function cap
+_RULES: dict[str, Callable[..., Iterable[Any]]] = {}  # key -> rule(fn, src), yielding the _Edits of one function
 
 
 def _operator(key, description):

@@ -308,7 +308,7 @@ class Outcome:
     rescored: list = field(default_factory=list)  # names it rescored without grading
     rescore_seconds: float = 0.0
     scores: dict = field(default_factory=dict)  # {name: score} of every submission with results, after the run
-    signal: int = None  # what stopped it, or None
+    signal: int | None = None  # what stopped it, or None
 
     @property
     def left(self):
@@ -339,14 +339,14 @@ class Batch:
     out: Path
     jobs: int = 1
     timeout: float = 1800.0
-    seed: int = None
+    seed: int | None = None
     device: str = "cpu"
-    course: Path = None  # the course's manifest (None: the bundled course)
-    assignment: Path = None
+    course: Path | None = None  # the course's manifest (None: the bundled course)
+    assignment: Path | None = None
     force: bool = False
     progress: bool = True
     stop: Stop = field(default_factory=Stop)
-    probe_seed: int = None  # batch --similarity: the batch's probe seed (workflows/similarity.py), run after each grading
+    probe_seed: int | None = None  # batch --similarity: the batch's probe seed (workflows/similarity.py), run after each grading
 
     def results_path(self, submission):
         return self.out / submission.name / "results.json"
