@@ -17,15 +17,18 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from ..sandbox.stage import NOTEBOOK_MODULE, own_names
-from .notebook import NotebookModule, notebook_to_module
+from .notebook import KIT_PACKAGE, NotebookModule, notebook_to_module
 
 KIT, CHECK = ".kit", "check.py"  # a student kit's folder (the engine, the course's checks) and its launcher
 
 
 def is_kit_file(path):
-    """Whether ``path`` is a student kit's own and not the student's: its launcher, beside its
-    folder (a dot-folder, which no grading reads), so that no grading lists or stages it."""
-    return path.name == CHECK and (path.parent / KIT).is_dir()
+    """Whether ``path`` is a student kit's own and not the student's: its launcher, or a file
+    of its in-notebook check's package (``autograder_kit/``), beside its folder (a dot-folder,
+    which no grading reads), so that no grading lists or stages it."""
+    if path.name == CHECK and (path.parent / KIT).is_dir():
+        return True
+    return any(folder.name == KIT_PACKAGE and (folder.parent / KIT).is_dir() for folder in path.parents)
 
 @dataclasses.dataclass
 class Submission:

@@ -3,7 +3,8 @@
 Which of a notebook's top-level statements run while grading is decided here, in one rule
 (``why_not_run``, documented in docs/authoring.md, "Notebooks"):
 
-- every import, function and class definition runs;
+- every import, function and class definition runs, but an import of the student kit's
+  check (``autograder_kit``) or of Colab's own module (``google.colab``): ``ELSEWHERE``;
 - an assignment (or an ``if``/``try`` block of them) runs when it sets a name that a
   definition reads, directly or through other kept assignments (or a graded function's
   own name), when everything it reads is set above it by statements that run, and when its
@@ -61,6 +62,16 @@ PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
 DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 MAX_LISTED, MAX_TEXT = 10, 60
+# modules of the places a notebook is run in, which grading is not: an import of one does not
+# run while grading (with why). The student kit's in-notebook check, whose import and calls
+# are not even listed (they are the kit's lines, not the homework's), and Colab's own module
+# (`from google.colab import drive`), which only a Colab runtime has.
+KIT_PACKAGE = "autograder_kit"
+ELSEWHERE = {KIT_PACKAGE: "the student kit's check", "google.colab": "Colab's own module, which grading runs without"}
+# a notebook whose metadata holds this key, true, is a kernel's history (the kit's check wrote
+# it): its code cells are the inputs the kernel ran, in the order they ran, each named by its
+# In [n] alone (its place among them is no cell the student sees)
+HISTORY = "autograder_kit_history"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,10 +82,13 @@ class Cell:
     count: int | None
     written: tuple
     lines: tuple
+    history: bool = False  # a kernel's input (HISTORY): named by its In [n] alone
 
     @property
     def label(self):
-        """"cell 7 (In [12])", as the student finds it in Jupyter."""
+        """"cell 7 (In [12])", as the student finds it in Jupyter; "In [12]" of a kernel's input."""
+        if self.history and self.count is not None:
+            return f"In [{self.count}]"
         return f"cell {self.number}" + (f" (In [{self.count}])" if self.count is not None else "")
 
 
@@ -112,12 +126,13 @@ class Statement:
     now: frozenset  # names it reads when it runs (a definition: its decorators, defaults, bases)
     later: frozenset  # names the functions it defines read when they are called
     why: str | None  # why it may not run; None where it may
+    kits: bool = False  # a line of the student kit's check (its import, a call of it): never listed
 
     @property
     def listed(self):
         """Whether leaving it out is worth telling the student: not for a bare ``x`` that
-        Jupyter displays, a ``pass`` or an annotation alone."""
-        return self.why is not None and not _quiet(self.node)
+        Jupyter displays, a ``pass``, an annotation alone or the kit's check."""
+        return self.why is not None and not self.kits and not _quiet(self.node)
 
     @property
     def definition(self):
@@ -174,9 +189,10 @@ def notebook_to_module(path, graded=()):
         return NotebookModule(notes=[f"Could not read the notebook {path.name}: {exc}"])
     module, statements = NotebookModule(), []
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    history = notebook.metadata.get(HISTORY) is True
     for number, raw in enumerate(code, 1):
         count = raw.get("execution_count")
-        cell, magics = _cell(number, count if isinstance(count, int) else None, raw.source)
+        cell, magics = _cell(number, count if isinstance(count, int) else None, raw.source, history)
         module.left_out += magics
         try:
             tree = ast.parse("\n".join(cell.lines))
@@ -188,6 +204,7 @@ def notebook_to_module(path, graded=()):
     aliases, ours = _aliases(statements), frozenset().union(*(s.binds for s in statements if not _is_import(s.node)))
     for statement in statements:
         statement.why = why_not_run(statement.node, lambda f: _callee(f, aliases, ours))
+        statement.kits = _kits(statement.node, lambda f: _callee(f, aliases, ours))
     kept = _select(statements, set(graded), star=any(_star(s.node) for s in statements))
     module.left_out += [s.left_out() for s in statements if s not in kept and s.listed]
     module.left_out.sort(key=lambda item: (item.place.cell.number, item.place.line))
@@ -259,6 +276,9 @@ def why_not_run(node, callee):
     """Why the top-level statement ``node`` does not run while grading, in a few words, or
     None where it may (whether it is needed is ``_select``'s to decide). ``callee(func)``: the
     dotted name a call reaches ("torch.device"), or None for the student's own."""
+    elsewhere = _elsewhere(node)
+    if elsewhere is not None:
+        return ELSEWHERE[elsewhere]
     if isinstance(node, DEFINITIONS):
         return None
     if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
@@ -295,6 +315,31 @@ def _cost(node, callee):
     if why is None and isinstance(node, ast.Call) and not _cheap(callee(node.func)):
         return f"calls {_short(ast.unparse(node.func), 30)}"
     return why
+
+
+def _elsewhere(node):
+    """The ELSEWHERE module the import ``node`` imports (``from google.colab import drive``,
+    ``from google import colab``, ``import autograder_kit``), or None."""
+    if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+    else:
+        return None
+    return next((place for place in ELSEWHERE for name in names if name == place or name.startswith(place + ".")),
+                None)
+
+
+def _kits(node, callee):
+    """Whether ``node`` is a line of the student kit's check: its import, or a call of what
+    that import binds (``check("wake_loss")``, ``autograder_kit.check()``, ``report =
+    check()``) as a statement."""
+    if _elsewhere(node) == KIT_PACKAGE:
+        return True
+    if isinstance(node, (ast.Expr, ast.Assign)) and isinstance(node.value, ast.Call):
+        reached = callee(node.value.func) or ""
+        return reached == KIT_PACKAGE or reached.startswith(KIT_PACKAGE + ".")
+    return False
 
 
 def _cheap(name):
@@ -416,15 +461,16 @@ def _write(kept):
     return "\n".join(source) + "\n", tuple(origins)
 
 
-def _cell(number, count, text):
+def _cell(number, count, text, history=False):
     """The Cell of a code cell's source and the magics and shell lines left out of it: each
-    such line is blanked (``pass`` where it is indented), so every other line keeps its number."""
+    such line is blanked (``pass`` where it is indented), so every other line keeps its number.
+    ``history``: the cell is a kernel's input (HISTORY)."""
     # lines as Python counts them (str.splitlines would also split at \f or \u2028 in a string)
     written = tuple(re.sub(r"\r\n?", "\n", text).split("\n")) if text else ()
     lines = list(written)
     magic = re.match(r"%%(\w+)", written[0].strip()) if written else None
     if magic and magic.group(1) not in PYTHON_CELL_MAGICS:
-        cell = Cell(number, count, written, tuple("" for _ in written))
+        cell = Cell(number, count, written, tuple("" for _ in written), history)
         return cell, [LeftOut(Place(cell, 1), f"a %%{magic.group(1)} cell", written[0])]
     kinds = []
     for index, line in enumerate(written):
@@ -433,7 +479,7 @@ def _cell(number, count, text):
             indent = line[:len(line) - len(line.lstrip())]
             lines[index] = f"{indent}pass" if indent else ""
             kinds.append((index + 1, kind))
-    cell = Cell(number, count, written, tuple(lines))
+    cell = Cell(number, count, written, tuple(lines), history)
     return cell, [LeftOut(Place(cell, line), kind, written[line - 1]) for line, kind in kinds]
 
 

@@ -191,6 +191,40 @@ def test_statements_sharing_a_line_and_a_with_block_keep_their_lines(tmp_path):
     assert "`with torch.no_grad():` (a with block)" in module.notes[0]
 
 
+def test_the_kits_check_and_colabs_module_are_not_imported_while_grading(tmp_path):
+    """A notebook checked from inside (the kit's `autograder_kit`) and run on Colab (Drive
+    mounted, the kit put on the path) is graded as it reads: neither import runs (neither
+    module is where grading runs), the kit's lines are not even listed, Colab's are, and a
+    graded function reading what Colab's import binds names that cell."""
+    path = write_notebook(tmp_path / "hw3.ipynb", [
+        "from google.colab import drive\ndrive.mount('/content/drive')\nimport sys; sys.path.append('/content/kit')",
+        "import torch\nfrom autograder_kit import check\nimport autograder_kit as kit",
+        "def wake_loss(x, w):\n    return -(x * w).mean()\n\n\ndef sleep_loss(z, w):\n    return drive(z)",
+        "check('wake_loss')\nkit.check()\nreport = check()"])
+    module = notebook_to_module(path, {"wake_loss", "sleep_loss"})
+    assert "google" not in module.source and "autograder_kit" not in module.source
+    assert "import torch" in module.source and "def wake_loss" in module.source
+    [listing] = [n for n in module.notes if n.startswith("Not run from the notebook")]
+    assert "cell 1, line 1 `from google.colab import drive` (Colab's own module, which grading runs without)" \
+        in listing
+    assert "check" not in listing.replace("sys.path", "")  # the kit's import and calls are the kit's
+    assert any(n.startswith("sleep_loss reads `drive`, but the statement that sets it, cell 1, line 1") for n in
+               module.notes)
+
+
+def test_a_kernels_history_names_its_inputs_by_in_n_alone(tmp_path):
+    """The in-notebook check's notebook of the kernel's inputs (its metadata says so): a cell
+    is named by the In [n] the student saw, never by its place among the inputs."""
+    path = write_notebook(tmp_path / "kernel.ipynb", ["import torch", "for i in range(3):\n    pass",
+                                                      "def wake_loss(x, w):\n    return x @ w"], counts=[1, 2, 3])
+    notebook = nbformat.read(path, as_version=4)
+    notebook.metadata["autograder_kit_history"] = True
+    nbformat.write(notebook, path)
+    module = notebook_to_module(path, {"wake_loss"})
+    assert "In [2], line 1 `for i in range(3):` (a loop)" in module.notes[0] and "cell 2" not in module.notes[0]
+    assert str(module.place(len(module.source.splitlines()))) == "In [3], line 2"
+
+
 # trap 4: errors name the cell and line
 
 def test_an_error_in_a_notebook_names_its_cell_and_line(tmp_path):
