@@ -5,7 +5,8 @@ Layout of the zip (``.kit`` is a dot-folder, so a submission that carries it alo
 graded as if it did not):
 
     README.md, check.py, requirements.txt   how to check and submit; the launcher; what it
-                                            runs on (only that, each with what it is for)
+                                            runs on (only that, each with what it is for;
+                                            torch as a range, KIT_TORCH)
     ASSIGNMENT.md                           the course's handout, where it has one
     <the template>                          the files students fill in
     .kit/autograder/                        the engine, as the grader runs it
@@ -33,7 +34,7 @@ from ..grader import assignment as assignment_file
 from ..grader.reference import Reference
 from ..workflows.package import HANDOUT, ROOT, walk, with_policy, zip_entries
 from . import CHECK, KIT
-from .record import PUBLIC_SEED, Record, Recording
+from .record import PUBLIC_SEED, Record, Recording, draws
 from .selfcheck import count
 
 # the engine's dependencies that a kit's run imports, and what each is for (requirements.txt and
@@ -47,6 +48,14 @@ NEEDS = {"torch": "runs your code and the checks, as Gradescope does",
          "pytest": "runs the grader's checks (each check is a pytest test)",
          "jsonschema": "checks the course's settings and the results against their schemas, as the grader does",
          "nbformat": "reads your notebook, if you hand one in"}
+# The torch the kit installs: a range, so that `pip install -r requirements.txt` keeps a torch
+# already installed in it (Colab's) rather than replacing it; the grader's image keeps
+# pyproject.toml's exact pin. From 2.3, the first torch built for NumPy 2, which a fresh
+# environment gets from the kit's numpy>=1.26 (the engine hands every input and output between
+# numpy and torch; an older torch cannot there); below 3, whose changes no kit has met. The
+# engine needs nothing newer. Within the range a kit's answers are compared only where this
+# torch draws the recorded inputs bit for bit: check.py says where it does not (record.draws).
+KIT_TORCH = "torch>=2.3,<3"
 LAUNCHER = '''"""Check your homework with the grader's own checks, on public inputs: python check.py --help"""
 import sys
 from pathlib import Path
@@ -89,7 +98,7 @@ def record(course, assignment_path=None, log=None):
 
     course = courses.load(course)
     assignment = assignment_file.load(assignment_path or course.manifest, course)
-    kept = Record(left_out=left_out(assignment))
+    kept = Record(left_out=left_out(assignment), draws=draws())
     tests = [t for t in assignment.tests if t not in kept.left_out]
     with tempfile.TemporaryDirectory() as scratch:
         submission = reference_submission(course, Path(scratch) / "reference")
@@ -176,10 +185,11 @@ def stand_ins(course):
 
 def requirements(course):
     """[(pin, what it is for)]: the engine's dependencies that the kit of ``course`` runs on
-    (NEEDS), as pyproject.toml pins them."""
+    (NEEDS), as pyproject.toml pins them, but torch: the range KIT_TORCH."""
     text = (ROOT / "pyproject.toml").read_text()
     listed = re.search(r"^dependencies = \[(.*?)\]", text, re.S | re.M).group(1)
     pins = {re.split(r"[<>=!~ \[]", pin)[0]: pin for pin in re.findall(r'"([^"]+)"', listed)}
+    pins["torch"] = KIT_TORCH
     wanted = [name for name in NEEDS if name != "nbformat" or course.notebook]
     return [(pins[name], NEEDS[name]) for name in wanted]
 
@@ -241,6 +251,11 @@ def readme(course, assignment, template):
                   f"{count(assignment.tests[t].points, 'point')}; {why}" for t, why in out.items()]
     lines += ["", "## What it installs", "", "Only what `check.py` runs on:", ""]
     lines += [f"- `{pin}`: {why}" for pin, why in requirements(course)]
+    lines += ["", f"Gradescope runs torch {graders_torch()}; the kit takes any torch in `{KIT_TORCH[len('torch'):]}`, "
+              "so `pip install -r requirements.txt` keeps a torch already installed in that range (Colab's) instead "
+              "of replacing it. The checks' inputs are random numbers drawn on the public seed: where your torch "
+              "draws some of them otherwise than the kit's, `check.py` says so, and which torch to install to check "
+              "everything."]
     answers = f", `{course.answers_file}`" if course.answers_file else ""
     if notebooks:
         upload = f"Upload your notebook ({_listed(notebooks)}{answers}), saved,"
@@ -254,6 +269,12 @@ def readme(course, assignment, template):
     if "README.md" in template:
         text += "\n---\n\n" + template["README.md"].read_text()
     return text
+
+
+def graders_torch():
+    """The torch the grader runs (pyproject.toml's pin): "2.13.0"."""
+    text = (ROOT / "pyproject.toml").read_text()
+    return re.search(r'"torch==([^"]+)"', text).group(1)
 
 
 def handed_in_notebooks(course, template):

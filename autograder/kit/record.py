@@ -48,15 +48,47 @@ def parameters(function):
     return found
 
 
+def draws():
+    """{"torch": its version, "kinds": {kind: digest}}: the public seed's draws of each kind
+    the checks' inputs are made of (grader/draw.py's, a large and a small normal, for torch
+    fills them by different routes), so that a kit run on another torch can say which of its
+    inputs differ from the recorded ones, bit for bit (``changed_draws``)."""
+    import torch
+
+    from ..grader.draw import Draw
+
+    draw = Draw(PUBLIC_SEED, "kit:draws")
+    kinds = {"normal": lambda: draw.normal(64), "normal (small)": lambda: draw.normal(5),
+             "float64 normal": lambda: draw.normal(33, dtype=torch.float64), "uniform": lambda: draw.uniform(64),
+             "binary": lambda: draw.binary(64), "simplex": lambda: draw.simplex(8, 5),
+             "integers": lambda: torch.tensor([draw.integers(0, 1000) for _ in range(8)] + [draw.seed()]),
+             "permutation": lambda: torch.randperm(50, generator=draw.generator)}
+    found = {}
+    for kind, make in kinds.items():
+        draw.begin(kind)
+        found[kind] = hashlib.sha256(np.ascontiguousarray(make().numpy()).tobytes()).hexdigest()[:16]
+    return {"torch": torch.__version__, "kinds": found}
+
+
+def changed_draws(recorded):
+    """(the recording torch's version, [kinds this torch draws otherwise]) of ``recorded``
+    (``draws()`` of the kit's making); (None, []) for a kit that recorded none."""
+    if not recorded:
+        return None, []
+    now = draws()["kinds"]
+    return recorded["torch"], [kind for kind, digest in recorded["kinds"].items() if now.get(kind) != digest]
+
+
 class Record:
     """What a kit knows of the reference: ``answers`` {digest: (answer, arrays)}; ``frames``
     {digest of a request: [helper frame kept]}; ``helpers`` {function: the helpers served
     while it runs}; ``signatures`` {helper: its reference's parameters}; ``left_out`` {test:
-    why the kit does not run it}."""
+    why the kit does not run it}; ``draws``: ``draws()`` of the torch that recorded it."""
 
-    def __init__(self, answers=None, frames=None, helpers=None, left_out=None, signatures=None):
+    def __init__(self, answers=None, frames=None, helpers=None, left_out=None, signatures=None, draws=None):
         self.answers, self.frames = answers or {}, frames or {}
         self.helpers, self.left_out, self.signatures = helpers or {}, left_out or {}, signatures or {}
+        self.draws = draws
 
     def save(self, folder):
         folder = Path(folder)
@@ -73,7 +105,7 @@ class Record:
                             for key, kept in self.frames.items()}}
         (folder / INDEX).write_text(json.dumps(index, separators=(",", ":")))
         (folder / SCOPE).write_text(json.dumps({"helpers": self.helpers, "signatures": self.signatures,
-                                                "left_out": self.left_out}, indent=1))
+                                                "left_out": self.left_out, "draws": self.draws}, indent=1))
         np.savez_compressed(folder / ARRAYS, **arrays)
         return folder
 
@@ -91,12 +123,17 @@ class Record:
                          "answer_arrays": take(frame["answer_arrays"])} for frame in kept]
                   for key, kept in index["frames"].items()}
         scope = json.loads((folder / SCOPE).read_text())
-        return cls(answers, frames, scope["helpers"], scope["left_out"], scope["signatures"])
+        return cls(answers, frames, scope["helpers"], scope["left_out"], scope["signatures"], scope.get("draws"))
 
     @staticmethod
     def load_left_out(folder):
         """{test: why the kit does not run it}, without reading the answers."""
         return json.loads((Path(folder) / SCOPE).read_text())["left_out"]
+
+    @staticmethod
+    def load_draws(folder):
+        """The ``draws()`` of the torch that recorded the kit, or None (an older kit)."""
+        return json.loads((Path(folder) / SCOPE).read_text()).get("draws")
 
 
 class Recording:

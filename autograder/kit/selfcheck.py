@@ -23,7 +23,7 @@ from ..grader.assignment import short_name
 from ..grader.budget import slowest
 from ..grader.calls import ErrorKind
 from ..grader.discovery import discover
-from .record import PUBLIC_SEED, Record
+from .record import PUBLIC_SEED, Record, changed_draws
 from .replay import RecordedReference
 
 OK, FAIL, TODO, UNCHECKED = "ok", "FAIL", "not implemented", "not checked here"
@@ -200,9 +200,25 @@ def run(folder, course, only=None):
         return 1, results.get("output", "the check could not run")
     found = verdicts(assignment, seen["plugin"], {t: w for t, w in left.items() if t in wanted})
     notes = [line for line in results.get("output", "").splitlines() if not line.startswith("Score:")]
+    notes += other_torch(course.record)
     notes += too_slow(seen["plugin"])
     status = 0 if all(v.status in (OK, UNCHECKED) for v in found) and any(v.status == OK for v in found) else 1
     return status, render(course.title, assignment.total, found, notes, blank)
+
+
+def other_torch(record):
+    """A line saying that this torch draws some of the checks' random inputs otherwise than
+    the torch that recorded the kit's answers (whose checks then show as not checked here),
+    and how to install that one; [] where it draws them all alike."""
+    recorded, kinds = changed_draws(Record.load_draws(record))
+    if not kinds:
+        return []
+    import torch
+
+    version = recorded.split("+")[0]
+    return [f"This torch ({torch.__version__}) draws other random inputs ({', '.join(kinds)}) than the torch the kit's "
+            f"answers were recorded with ({recorded}): checks on such inputs cannot be compared here and show as not "
+            f"checked here. To check them all, install that torch: pip install torch=={version}"]
 
 
 def folder_of(path, course, scratch):
