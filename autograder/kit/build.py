@@ -7,6 +7,8 @@ graded as if it did not):
     README.md, check.py, requirements.txt   how to check and submit; the launcher; what it
                                             runs on (only that, each with what it is for;
                                             torch as a range, KIT_TORCH)
+    autograder_kit/__init__.py              the check from inside the notebook (live.py), in
+                                            the kit of a course that hands out a notebook
     ASSIGNMENT.md                           the course's handout, where it has one
     <the template>                          the files students fill in
     .kit/autograder/                        the engine, as the grader runs it
@@ -31,6 +33,7 @@ import yaml
 
 from .. import course as courses
 from ..grader import assignment as assignment_file
+from ..grader.notebook import KIT_PACKAGE
 from ..grader.reference import Reference
 from ..workflows.package import HANDOUT, ROOT, walk, with_policy, zip_entries
 from . import CHECK, KIT
@@ -150,6 +153,8 @@ def files(course, assignment_path=None, log=None):
         folder = record(course, assignment_path, log).save(Path(scratch) / "record")
         entries.update({f"{inside}/record/{p.name}": p.read_bytes() for p in folder.iterdir()})
     entries[CHECK] = LAUNCHER
+    if handed_in_notebooks(course, template):  # the check from inside the notebook
+        entries[f"{KIT_PACKAGE}/__init__.py"] = ROOT / "autograder" / "kit" / "live.py"
     entries["requirements.txt"] = "".join(f"{pin:<16} # {why}\n" for pin, why in requirements(course))
     entries["README.md"] = readme(course, assignment_file.load(assignment_path or course.manifest, course), template)
     return entries
@@ -220,9 +225,10 @@ def readme(course, assignment, template):
             (f"python check.py -k {example}", "only the checks whose name or function has this")]
     if notebooks:
         runs.append((f"python check.py path/to/{notebooks[0]}", "your notebook somewhere else"))
-        start = [f"Fill in the notebook {_listed(notebooks)} here (in Jupyter), save it (File > Save: `check.py` "
-                 "reads the saved file, not what the notebook's kernel holds), then check it with the grader's own "
-                 "checks:"]
+        start = [f"Fill in the notebook {_listed(notebooks)} here (in Jupyter), then check it with the grader's own "
+                 "checks: from inside the notebook, as its kernel defines your functions (below, \"Checking from "
+                 "inside the notebook\"), or from a terminal on the saved file (File > Save: `check.py` reads the "
+                 "saved file, not what the notebook's kernel holds):"]
     else:
         runs.append(("python check.py path/to/folder", "your files somewhere else"))
         start = ["Fill in the files here, then check them with the grader's own checks:"]
@@ -245,6 +251,8 @@ def readme(course, assignment, template):
              "with why.", "", "## Checked here", ""]
     lines += [f"- {spec.short} ({functions}): {count(spec.points, 'point')}"
               for spec, functions in checked]
+    if notebooks:
+        lines += ["", *inside_the_notebook(notebooks[0], example)]
     if out:
         lines += ["", "## Checked only by the grader", ""]
         lines += [f"- {assignment.tests[t].label}: "
@@ -263,12 +271,38 @@ def readme(course, assignment, template):
         where = ", ".join(f"`{course.package}/{f}`" if course.package else f"`{f}`" for f in course.files)
         upload = f"Upload your files ({where}{answers})"
     lines += ["", "## Submitting", "",
-              f"{upload} to Gradescope, as a folder or a zip, at any depth. The hidden `.kit` folder and "
-              "`check.py` may come along; the grader ignores them."]
+              f"{upload} to Gradescope, as a folder or a zip, at any depth. The hidden `.kit` folder, "
+              f"`check.py`{f' and `{KIT_PACKAGE}/`' if notebooks else ''} may come along; the grader ignores them."]
     text = "\n".join(lines) + "\n"
     if "README.md" in template:
         text += "\n---\n\n" + template["README.md"].read_text()
     return text
+
+
+def inside_the_notebook(notebook, example):
+    """The README's lines on the check from inside ``notebook`` (live.py), and on Colab."""
+    kit = "/content/drive/MyDrive/KIT"
+    return [
+        "## Checking from inside the notebook", "",
+        f"In a cell of `{notebook}`, opened in this folder (where Jupyter runs it):", "",
+        *commands([("from autograder_kit import check", "the kit's check (autograder_kit/, here)"),
+                   (f'check("{example}")', f"the checks of one function (or check({example}), the function itself)"),
+                   ("check()", "every check below")]), "",
+        "`check` judges your functions as the notebook's kernel defines them now, saved or not: a function you "
+        "fixed in a later cell and ran is judged as fixed. It takes the cells the kernel ran, in the order it ran "
+        "them, and grades them as the grader grades a notebook (the same cells left out, the same checks, parts, "
+        "hints and points as `python check.py`), in a process of its own: your code runs in the grader's worker, "
+        "never in the kernel. It says what it judged, and names a cell by its `In [n]`. The kernel needs what "
+        "`requirements.txt` lists (install it in the environment Jupyter runs the notebook in). Gradescope grades "
+        "the notebook you upload: save it, and run it top to bottom once (Restart & Run All) so that the file "
+        "holds what the kernel held.", "",
+        "On Colab, where the notebook lives in your Drive: put this folder, unzipped, in your Drive (`KIT` below "
+        "is its place there: the folder holding `check.py`), and run once, in a cell at the top of the notebook:",
+        "", *commands([('from google.colab import drive; drive.mount("/content/drive")', "your Drive, as files"),
+                       (f'!pip install -q -r "{kit}/requirements.txt"', "keeps Colab's torch (within the range below)"),
+                       (f'import sys; sys.path.append("{kit}")', "points the notebook at the kit")]), "",
+        "then `from autograder_kit import check` as above. The grader leaves these lines out (it mounts no Drive, "
+        "installs nothing and never imports the kit), so they may stay in the notebook you submit."]
 
 
 def graders_torch():

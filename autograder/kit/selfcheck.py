@@ -178,8 +178,25 @@ def too_slow(plugin):
             f"Your slowest functions: {slowest(plugin.remote.spent)}."]
 
 
+@dataclasses.dataclass
+class Checked:
+    """A check's outcome: its exit status, its report, and its verdicts (none where the
+    grading itself failed or nothing was asked for)."""
+    status: int
+    text: str
+    verdicts: list = dataclasses.field(default_factory=list)
+
+
 def run(folder, course, only=None):
     """(exit status, text) of checking ``folder`` with the kit's ``course``."""
+    done = check(folder, course, only)
+    return done.status, done.text
+
+
+def check(folder, course, only=None, kernel=False):
+    """The Checked of ``folder`` (or a saved notebook) with the kit's ``course``; ``kernel``:
+    the notebook is a Jupyter kernel's history, written by the in-notebook check (live.py),
+    so that the report says what was judged: the kernel's functions, saved or not."""
     from ..grader import runner
 
     course = courses.load(course)
@@ -188,22 +205,26 @@ def run(folder, course, only=None):
     wanted = [t for t, spec in assignment.tests.items()
               if only is None or only in t or any(only in name for name in spec.covers)]
     if not wanted:
-        return 2, f"no check's name or function contains {only!r}"
+        return Checked(2, f"no check's name or function contains {only!r}")
     seen = {}
     with tempfile.TemporaryDirectory() as scratch:
-        folder = folder_of(Path(folder), course, Path(scratch) / "named")
-        results = runner.grade(folder, Path(scratch) / "results.json", course=course, device="cpu", seed=PUBLIC_SEED,
+        named = folder_of(Path(folder), course, Path(scratch) / "named", kernel)
+        results = runner.grade(named, Path(scratch) / "results.json", course=course, device="cpu", seed=PUBLIC_SEED,
                                log=lambda *_: None, tests=[t for t in wanted if t not in left],
                                reference=RecordedReference, observe=lambda plugin: seen.update(plugin=plugin))
-        blank = unanswered(folder, course) if only is None else []
+        blank = unanswered(named, course) if only is None else []
+    output = results.get("output", "the check could not run")
+    if kernel:
+        output = "\n".join([judged(Path(folder)), *(line for line in output.splitlines()
+                                                     if not line.startswith("Graded the notebook "))])
     if "plugin" not in seen:  # the grading itself failed: its results say why
-        return 1, results.get("output", "the check could not run")
-    found = verdicts(assignment, seen["plugin"], {t: w for t, w in left.items() if t in wanted})
-    notes = [line for line in results.get("output", "").splitlines() if not line.startswith("Score:")]
+        return Checked(1, output)
+    notes = [line for line in output.splitlines() if not line.startswith("Score:")]
     notes += other_torch(course.record)
+    found = verdicts(assignment, seen["plugin"], {t: w for t, w in left.items() if t in wanted})
     notes += too_slow(seen["plugin"])
     status = 0 if all(v.status in (OK, UNCHECKED) for v in found) and any(v.status == OK for v in found) else 1
-    return status, render(course.title, assignment.total, found, notes, blank)
+    return Checked(status, render(course.title, assignment.total, found, notes, blank), found)
 
 
 def other_torch(record):
@@ -221,18 +242,45 @@ def other_torch(record):
             f"checked here. To check them all, install that torch: pip install torch=={version}"]
 
 
-def folder_of(path, course, scratch):
+def judged(history):
+    """What the in-notebook check judged, from the kernel's ``history`` notebook: "Judged
+    the functions as this kernel defines them now, saved or not: the 12 inputs it ran (In [1]
+    to In [12]), in the order it ran them.", with a reminder that Gradescope grades the
+    notebook uploaded."""
+    import json
+
+    counts = [cell.get("execution_count") for cell in json.loads(history.read_text()).get("cells", [])
+              if cell.get("cell_type") == "code"]
+    ran = (f"the {count(len(counts), 'input')} it ran (In [{counts[0]}] to In [{counts[-1]}]), in the order it "
+           "ran them" if counts else "it has run nothing yet")
+    return (f"Judged the functions as this kernel defines them now, saved or not: {ran}, as the grader grades a "
+            "notebook. Gradescope grades the notebook you upload: save it, and run it top to bottom once before.")
+
+
+def folder_of(path, course, scratch, kernel=False):
     """The folder to check for what the student named: a folder as it is; a saved notebook
     (``python check.py hw3.ipynb``) alone in ``scratch``, with the answers file beside it,
-    so that the notebook named is the one graded, whatever other notebooks lie beside it."""
+    so that the notebook named is the one graded, whatever other notebooks lie beside it.
+    A kernel's history (``kernel``) is named as the course's notebook (messages name
+    ``hw3.ipynb``), with the answers file of the folder the kernel runs in."""
     if not (path.is_file() and path.suffix == ".ipynb"):
         return path
     scratch.mkdir(parents=True)
-    shutil.copyfile(path, scratch / path.name)
-    answers = path.with_name(course.answers_file) if course.answers_file else None
-    if answers is not None and answers.is_file():
+    name = (course.notebook_file or _template_notebook(course) or path.name) if kernel else path.name
+    shutil.copyfile(path, scratch / name)
+    answers = None
+    if course.answers_file:
+        answers = next((p for p in (path.with_name(course.answers_file), Path.cwd() / course.answers_file)
+                        if p.is_file() and (kernel or p.parent == path.parent)), None)
+    if answers is not None:
         shutil.copyfile(answers, scratch / answers.name)
     return scratch
+
+
+def _template_notebook(course):
+    """The name of the notebook the kit hands out, where it hands out one; else None."""
+    found = sorted(course.template.glob("*.ipynb")) if course.template is not None and course.template.is_dir() else []
+    return found[0].name if len(found) == 1 else None
 
 
 def main(argv=None, course=None, default_folder=None):
@@ -246,7 +294,15 @@ def main(argv=None, course=None, default_folder=None):
     parser.add_argument("folder", type=Path, nargs="?", default=default_folder or Path("."),
                         help="the folder holding your files, or your saved notebook (default: %(default)s)")
     parser.add_argument("-k", dest="only", default=None, help="only the checks whose name or function contains this")
+    parser.add_argument("--kernel", action="store_true", help="the notebook is a Jupyter kernel's history, as the "
+                        "in-notebook check (from autograder_kit import check) writes it")
+    parser.add_argument("--json", type=Path, default=None, help="also write the verdicts to this file, as JSON")
     args = parser.parse_args(argv)
-    status, text = run(args.folder, course, args.only)
-    print(text, file=sys.stderr if status == 2 else sys.stdout)
-    return status
+    done = check(args.folder, course, args.only, args.kernel)
+    if args.json is not None:
+        import json
+
+        args.json.write_text(json.dumps({"status": done.status, "text": done.text,
+                                         "verdicts": [dataclasses.asdict(v) for v in done.verdicts]}, indent=1))
+    print(done.text, file=sys.stderr if done.status == 2 else sys.stdout)
+    return done.status
