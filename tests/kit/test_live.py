@@ -157,6 +157,12 @@ def test_in_a_real_kernel_the_check_judges_the_kernels_functions_as_the_grader_d
     scores, _ = graders(course, inputs, ["test_wake_loss"], tmp_path / "second")
     assert scores == {"wake_loss": 1}
 
+    history = tmp_path / "kernel.ipynb"  # a kernel that never ran sleep_loss's cell
+    history.write_text(json.dumps(live.as_notebook([(1, "import torch"), (2, KERNEL_CELLS[3])])))
+    done = selfcheck.check(history, kit / KIT / "course", "sleep_loss", kernel=True)
+    assert [(v.status, v.detail) for v in done.verdicts] == [
+        ("not implemented", "this kernel defines no `sleep_loss`: run the cell that defines it")]
+
     saved = subprocess.run([sys.executable, str(kit / "check.py"), str(kit / "hw3.ipynb")], capture_output=True,
                            text=True, timeout=600)  # the saved notebook: still the kit's, unsolved
     assert saved.returncode == 1 and "not implemented" in saved.stdout, saved.stdout + saved.stderr
