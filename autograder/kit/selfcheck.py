@@ -268,7 +268,8 @@ def folder_of(path, course, scratch, kernel=False):
     (``python check.py hw3.ipynb``) alone in ``scratch``, with the answers file beside it,
     so that the notebook named is the one graded, whatever other notebooks lie beside it.
     A kernel's history (``kernel``) is named as the course's notebook (messages name
-    ``hw3.ipynb``), with the answers file of the folder the kernel runs in."""
+    ``hw3.ipynb``), with the answers file of the folder the kernel runs in, or else the
+    kit's (``course`` is the kit's ``.kit/course``; on Colab the kernel runs in /content)."""
     if not (path.is_file() and path.suffix == ".ipynb"):
         return path
     scratch.mkdir(parents=True)
@@ -276,8 +277,9 @@ def folder_of(path, course, scratch, kernel=False):
     shutil.copyfile(path, scratch / name)
     answers = None
     if course.answers_file:
-        answers = next((p for p in (path.with_name(course.answers_file), Path.cwd() / course.answers_file)
-                        if p.is_file() and (kernel or p.parent == path.parent)), None)
+        places = [path.parent] + ([Path.cwd(), course.root.parent.parent] if kernel else [])
+        answers = next((place / course.answers_file for place in places if (place / course.answers_file).is_file()),
+                       None)
     if answers is not None:
         shutil.copyfile(answers, scratch / answers.name)
     return scratch

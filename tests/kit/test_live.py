@@ -53,6 +53,29 @@ def test_the_history_notebook_is_converted_with_its_in_numbers(tmp_path):
                                              "the 5 inputs it ran (In [1] to In [5]), in the order it ran them")
 
 
+def test_the_kernels_history_is_checked_as_the_courses_notebook_with_its_answers(tmp_path, monkeypatch):
+    """check.py --kernel names the history as the course's notebook, and takes the answers
+    file from the kernel's folder, or else from the kit's (Colab's kernel runs in /content)."""
+    from types import SimpleNamespace
+
+    kit = tmp_path / "kit"
+    (kit / KIT / "course").mkdir(parents=True)
+    (kit / "answers.yaml").write_text("part1: 1\n")
+    course = SimpleNamespace(answers_file="answers.yaml", notebook_file="hw3.ipynb", template=None,
+                             root=kit / KIT / "course")
+    history = tmp_path / "scratch" / "kernel.ipynb"
+    history.parent.mkdir()
+    history.write_text(json.dumps(live.as_notebook([(1, "import torch")])))
+    monkeypatch.chdir(tmp_path)
+    named = selfcheck.folder_of(history, course, tmp_path / "named", kernel=True)
+    assert sorted(p.name for p in named.iterdir()) == ["answers.yaml", "hw3.ipynb"]
+    (tmp_path / "answers.yaml").write_text("part1: 2\n")  # the kernel's folder first
+    named = selfcheck.folder_of(history, course, tmp_path / "again", kernel=True)
+    assert (named / "answers.yaml").read_text() == "part1: 2\n"
+    saved = selfcheck.folder_of(history, course, tmp_path / "saved")  # a saved notebook: its own name, its folder's
+    assert sorted(p.name for p in saved.iterdir()) == ["kernel.ipynb"]
+
+
 def test_outside_a_kernel_the_check_says_where_it_runs(tmp_path):
     (tmp_path / "check.py").write_text("")
     with pytest.raises(RuntimeError, match="runs in a notebook's cell; elsewhere run python check.py"):
