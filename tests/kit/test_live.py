@@ -76,6 +76,22 @@ def test_the_kernels_history_is_checked_as_the_courses_notebook_with_its_answers
     assert sorted(p.name for p in saved.iterdir()) == ["kernel.ipynb"]
 
 
+def test_a_reference_notebook_may_hold_check_cells_for_students(tmp_path):
+    """As an Otter master notebook holds grader.check cells: the template keeps the kit's
+    check cells, and the reference (which the engine imports) does not run them."""
+    import importlib
+
+    from tests.workflows.test_notebook_course import SETUP, SOLUTIONS, cell, reference_notebook
+
+    checking = 'from autograder_kit import check\ncheck("wake_loss")'
+    text = reference_notebook([cell("code", SETUP, 1), cell("code", SOLUTIONS, 2), cell("code", checking, 3)])
+    course = notebook_course(tmp_path / "course", notebook=text)
+    handed_out = json.loads((course.template / "hw3.ipynb").read_text())["cells"]
+    assert "".join(handed_out[-1]["source"]) == checking
+    module = importlib.import_module(course.activate().reference_modules()["hw3"])
+    assert not hasattr(module, "check") and module.wake_loss is not None
+
+
 def test_outside_a_kernel_the_check_says_where_it_runs(tmp_path):
     (tmp_path / "check.py").write_text("")
     with pytest.raises(RuntimeError, match="runs in a notebook's cell; elsewhere run python check.py"):
