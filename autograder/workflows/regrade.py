@@ -226,8 +226,8 @@ def _common_provenance(batch):
 
 def write(changes, lines, out_dir, *, notices=False):
     """regrade.csv (a row per student), regrade_tests.csv (a row per changed test),
-    regrade.txt (the summary, then each submission), and with ``notices`` one text per
-    changed submission under notices/; returns {what: path}."""
+    regrade.txt (the summary, then each submission), and with ``notices`` one text under
+    notices/ per submission whose total changed (``noticed``); returns {what: path}."""
     out_dir = Path(out_dir)
     paths = {"regrade.csv": out_dir / "regrade.csv", "regrade_tests.csv": out_dir / "regrade_tests.csv",
              "regrade.txt": out_dir / "regrade.txt"}
@@ -237,11 +237,36 @@ def write(changes, lines, out_dir, *, notices=False):
     if notices:
         paths["notices"] = out_dir / "notices"
         paths["notices"].mkdir(exist_ok=True)
-        for change in changes:
-            # none where the new grading did not run the tests: review.txt flags it for a person first
-            if change.new is not None and change.new.results is not None and change.new.tests:
-                (paths["notices"] / f"{change.graded.name}.txt").write_text(notice(change))
+        for change in filter(noticed, changes):
+            (paths["notices"] / f"{change.graded.name}.txt").write_text(notice(change))
     return paths
+
+
+def noticed(change):
+    """Whether a regrade notice goes to the submission's students: where their total changed
+    (or the old batch did not grade it), and the new grading ran its tests. A grade that
+    stayed the same, its tests' points moved or a part's verdict flipped at the same points,
+    is listed in regrade.txt for the staff, and the students are not told of a regrade that
+    did not change it; a new grading without tests is flagged in review.txt for a person."""
+    return _graded_anew(change) and (change.delta is None or abs(change.delta) > SAME)
+
+
+def _graded_anew(change):
+    return change.new is not None and change.new.results is not None and bool(change.new.tests)
+
+
+def notices_line(changes):
+    """The summary's line on the notices: how many, and the changed submissions that got none."""
+    written = [c for c in changes if noticed(c)]
+    ungraded = [c for c in changes if not _graded_anew(c)]
+    same = [c for c in changes if _graded_anew(c) and not noticed(c)]
+    line = f"Notices: {len(written)} in notices/, one per submission whose total changed"
+    if same:
+        line += (f"; none for {len(same)} submission(s) whose total stayed the same (tests' points moved or a "
+                 "part's verdict flipped: regrade.txt)")
+    if ungraded:
+        line += f"; none for {len(ungraded)} without a whole grading in the new batch (review.txt)"
+    return line + "."
 
 
 def _number(value):

@@ -171,7 +171,7 @@ def write_report(batch_dir, out_dir=None, *, against=None, mixed=False, notices=
         changes = regrade.compare(old_batch, batch, old_others=old_others, new_others=others)
         changed = regrade.summary(changes, old_batch, batch)
         paths.update(regrade.write(changes, changed, out_dir, notices=notices))
-        summary += changed
+        summary += changed + ([regrade.notices_line(changes)] if notices else [])
     return paths, "\n".join(summary)
 
 

@@ -304,3 +304,23 @@ def test_an_older_batch_json_takes_its_submitters_from_the_export(tmp_path):
     paths, _ = write_report(folder)
     names = [(r["Name"], r["Email"], r["SID"]) for r in rows(paths["gradebook.csv"])]
     assert names == [("Carol Oh", "carol@example.edu", "103"), ("Bob Mu <bob@example.edu> (102)", "", "")]
+
+
+def test_notices_go_only_to_students_whose_total_changed(tmp_path):
+    """alice: points moved from 1.1 to 1.2 (3 + 1 → 1 + 3, the total stays 4); bob: a part's
+    verdict flipped at the same points; carol and dave: the total went up."""
+    old = batch(tmp_path / "old", {
+        "alice": results([record("1.1", 3), record("1.2", 1, "failed: elbo is off")]),
+        "bob": results([record("1.1", 0, "failed: kl", parts=[("values", 1.0, "failed"), ("gradients", 1.0, "held")])]),
+        "carol": results([record("1.1", 1, "failed: kl")])})
+    new = batch(tmp_path / "new", {
+        "alice": results([record("1.1", 1, "failed: kl is off"), record("1.2", 3, "failed: elbo is off")]),
+        "bob": results([record("1.1", 0, "failed: kl",
+                               parts=[("values", 1.0, "failed"), ("gradients", 1.0, "failed")])]),
+        "carol": results([record("1.1", 3)])})
+    paths, summary = write_report(new, tmp_path / "report", against=old, notices=True)
+    assert [p.name for p in paths["notices"].iterdir()] == ["carol.txt"]
+    assert ("Notices: 1 in notices/, one per submission whose total changed; none for 2 submission(s) whose total "
+            "stayed the same (tests' points moved or a part's verdict flipped: regrade.txt).") in summary
+    text = paths["regrade.txt"].read_text()  # the staff still see every change
+    assert "alice (Alice Ng): 4 → 4 (0)" in text and "bob (Bob Mu): 0 → 0 (0)" in text
