@@ -1,11 +1,17 @@
-"""A batch's report: a gradebook ready to upload to Gradescope, pass rates, the failures
-grouped by message with the submissions behind each, every student's feedback as Gradescope
-shows it, the submissions a person should look at, two charts, and, against an earlier
-batch, what a regrade changed (regrade.py), and, for a batch graded with ``--similarity``,
-the submissions that answered unseen probe inputs wrongly alike (similarity.py)."""
+"""A batch's report: a gradebook (a row per student, every test's score), pass rates, the
+failures grouped by message with the submissions behind each, every student's feedback as Gradescope shows it, the submissions a
+person should look at, two charts, and, against an earlier batch, what a regrade changed
+(regrade.py), and, for a batch graded with ``--similarity``, the submissions that answered
+unseen probe inputs wrongly alike (similarity.py).
+
+Whom each statistic counts, as its wording says: the scores (their summary line and
+histogram) count students, as the gradebook does, a group's score once for each member; the
+pass rates and the failures count submissions, each a piece of work however many handed it
+in (pass_rates.csv gives the students' counts beside them)."""
 import collections
 import csv
 import re
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,17 +115,47 @@ def render_failures(groups):
 
 
 def pass_rates(batch, tests):
-    """{test number: the share of graded submissions with full marks on it}."""
+    """{test number: the share of graded submissions with full marks on it} (by submission:
+    a group's work counts once)."""
+    return {number: count.rate for number, count in full_marks(batch, tests).items()}
+
+
+@dataclass(frozen=True)
+class FullMarks:
+    """How many graded submissions, and the students behind them, have full marks on a test."""
+    submissions: int
+    of_submissions: int
+    students: int
+    of_students: int
+
+    @property
+    def rate(self):
+        """The share of submissions (the pass rate the report shows)."""
+        return self.submissions / max(1, self.of_submissions)
+
+
+def full_marks(batch, tests):
+    """{test number: FullMarks} over the submissions with results."""
     results = [each for each in batch if each.results is not None]
-    passed = collections.Counter(test["number"] for each in results for test in each.tests
-                                 if test["score"] >= test["max_score"])
-    return {column.number: passed[column.number] / max(1, len(results)) for column in tests}
+    passed = {column.number: [each for each in results if any(
+        test["number"] == column.number and test["score"] >= test["max_score"] for test in each.tests)]
+        for column in tests}
+    students = sum(each.students for each in results)
+    return {number: FullMarks(len(who), len(results), sum(each.students for each in who), students)
+            for number, who in passed.items()}
+
+
+def student_scores(batch):
+    """Each student's total (a group's once per member), and the submissions they come from:
+    (scores, submissions with results)."""
+    graded = [each for each in batch if each.results is not None]
+    return [each.total for each in graded for _ in range(each.students)], graded
 
 
 def write_gradebook(batch, tests, path):
-    """gradebook.csv, ready for Gradescope's score import: a row per student (each member of
-    a group), name, email and SID in their own columns, the total and each test's score. A
-    submission without metadata is named by its folder; one without results has no scores."""
+    """gradebook.csv, every score of the class: a row per student (each member of a group),
+    name, email and SID in their own columns, the total and each test's score. A submission
+    without metadata is named by its folder; one without results has no scores."""
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(GRADEBOOK + [column.heading for column in tests])
@@ -137,12 +173,17 @@ def _scores(each, tests):
     return [feedback.points(score) for score in [each.total] + [by_number.get(c.number, 0) for c in tests]]
 
 
-def write_pass_rates(tests, rates, path):
+def write_pass_rates(tests, counts, path):
+    """pass_rates.csv: per test the share of submissions with full marks (``pass_rate``), its
+    counts, and the students behind them."""
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["test", "name", "max_score", "pass_rate"])
+        writer.writerow(["test", "name", "max_score", "pass_rate", "submissions_full_marks", "submissions_graded",
+                         "students_full_marks", "students_graded"])
         for column in tests:
-            writer.writerow([column.number, column.name, column.max_score, f"{rates[column.number]:.3f}"])
+            count = counts[column.number]
+            writer.writerow([column.number, column.name, column.max_score, f"{count.rate:.3f}", count.submissions,
+                             count.of_submissions, count.students, count.of_students])
 
 
 def write_feedback(batch, folder):
@@ -186,9 +227,10 @@ def _write_batch(batch, others, out_dir):
     paths = {name: out_dir / name for name in ("gradebook.csv", "pass_rates.csv", "failures.txt", "review.txt",
                                                "feedback", "scores.png", "pass_rates.png")}
     tests = columns(batch)
-    rates, groups, flags = pass_rates(batch, tests), failure_groups(batch, tests), review.review(batch, others)
+    counts, groups, flags = full_marks(batch, tests), failure_groups(batch, tests), review.review(batch, others)
+    rates = {number: count.rate for number, count in counts.items()}
     write_gradebook(batch, tests, paths["gradebook.csv"])
-    write_pass_rates(tests, rates, paths["pass_rates.csv"])
+    write_pass_rates(tests, counts, paths["pass_rates.csv"])
     paths["failures.txt"].write_text(render_failures(groups))
     paths["review.txt"].write_text(review.render(flags))
     write_feedback(batch, paths["feedback"])
@@ -197,51 +239,59 @@ def _write_batch(batch, others, out_dir):
 
 
 def _charts(batch, tests, rates, paths):
-    """scores.png and pass_rates.png."""
+    """scores.png (by student) and pass_rates.png (by submission)."""
     plt = pyplot()
-    scores = [each.total for each in batch if each.results is not None]
-    for figure, name in ((scores_chart(scores, sum(c.max_score for c in tests)), "scores.png"),
-                         (pass_rates_chart(tests, rates), "pass_rates.png")):
+    scores, graded = student_scores(batch)
+    for figure, name in ((scores_chart(scores, sum(c.max_score for c in tests), len(graded)), "scores.png"),
+                         (pass_rates_chart(tests, rates, len(graded)), "pass_rates.png")):
         figure.savefig(paths[name], dpi=120)
         plt.close(figure)
 
 
-def scores_chart(scores, total):
-    """A histogram of the totals, in twentieths of the assignment's ``total``; counts of
-    submissions are whole, and so are its ticks."""
+def scores_chart(scores, total, submissions=None):
+    """A histogram of the students' totals (``student_scores``: a group's once per member), in
+    twentieths of the assignment's ``total``; counts of students are whole, and so are its
+    ticks."""
     from matplotlib.ticker import MaxNLocator
 
     figure, axes = pyplot().subplots(figsize=(6, 3.5))
     total = total or 100
     axes.hist(scores, bins=[total * i / 20 for i in range(21)], color="#4c72b0", edgecolor="white")
-    axes.set(xlabel="score", ylabel="submissions", title=f"Scores ({len(scores)} submissions)")
+    title = f"Scores of {len(scores)} students" + (f" ({submissions} submissions)" if submissions is not None else "")
+    axes.set(xlabel="total score", ylabel="students", title=title)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     figure.tight_layout()
     return figure
 
 
-def pass_rates_chart(tests, rates):
+def pass_rates_chart(tests, rates, submissions=None):
     """A bar per test: the share of submissions with full marks on it."""
     figure, axes = pyplot().subplots(figsize=(7, max(3, 0.22 * len(tests))))
     labels = [f"{column.number} {column.name.split('(')[0].strip()}" for column in tests]
     axes.barh(labels[::-1], [100 * rates[column.number] for column in tests][::-1], color="#55a868")
-    axes.set(xlabel="submissions with full marks (%)", xlim=(0, 100), title="Pass rate per test")
+    of = f" of {submissions}" if submissions is not None else ""
+    axes.set(xlabel=f"submissions{of} with full marks (%)", xlim=(0, 100), title="Pass rate per test, by submission")
     axes.tick_params(axis="y", labelsize=7)
     figure.tight_layout()
     return figure
 
 
 def render_summary(batch, tests, rates, groups, top=5):
-    """The few lines ``autograder report`` prints about the batch itself."""
-    scores = sorted(each.total for each in batch if each.results is not None)
+    """The few lines ``autograder report`` prints about the batch itself: the scores by
+    student, the pass rates and failures by submission, each line saying which."""
+    scores, graded = student_scores(batch)
     if not scores:
         return "No graded submissions."
-    mean = sum(scores) / len(scores)
-    median = scores[len(scores) // 2]
+    scores.sort()
+    ungraded = [each for each in batch if each.results is None]
     hardest = sorted(tests, key=lambda column: rates[column.number])[:top]
-    lines = [f"{len(scores)} submissions: mean {mean:.1f}, median {median:g}, min {scores[0]:g}, max {scores[-1]:g}",
-             "Hardest tests: " + ", ".join(f"{c.number} {c.name.split('(')[0].strip()} {100 * rates[c.number]:.0f}%"
-                                          for c in hardest),
-             "Most frequent failures:"]
+    lines = [f"Scores by student (a group's score counts for each member): {len(scores)} students in "
+             f"{len(graded)} submissions, mean {statistics.fmean(scores):.1f}, median "
+             f"{feedback.points(statistics.median(scores))}, min {scores[0]:g}, max {scores[-1]:g}"
+             + (f"; {len(ungraded)} submission(s) without results ({sum(e.students for e in ungraded)} student(s)) "
+                "not counted" if ungraded else ""),
+             "Hardest tests (share of submissions with full marks): "
+             + ", ".join(f"{c.number} {c.name.split('(')[0].strip()} {100 * rates[c.number]:.0f}%" for c in hardest),
+             "Most frequent failures (submissions):"]
     lines += [f"  {len(g.submissions):3d} × {g.column.number}: {g.key}" for g in groups[:top]]
     return "\n".join(lines)

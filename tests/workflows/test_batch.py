@@ -101,7 +101,7 @@ def test_report_writes_gradebook_statistics_and_charts(graded_class):
     assert len(list((report / "feedback").iterdir())) == len(rows)
     for chart in ("scores.png", "pass_rates.png"):
         assert (report / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert f"{len(rows)} submissions: mean" in process.stdout
+    assert f"{len(rows)} students in {len(rows)} submissions, mean" in process.stdout
 
 
 def test_report_groups_the_same_mistake_across_inputs():

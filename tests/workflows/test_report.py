@@ -306,6 +306,33 @@ def test_an_older_batch_json_takes_its_submitters_from_the_export(tmp_path):
     assert names == [("Carol Oh", "carol@example.edu", "103"), ("Bob Mu <bob@example.edu> (102)", "", "")]
 
 
+def test_scores_count_students_and_pass_rates_count_submissions(tmp_path):
+    """carol and dave hand in one submission (4 of 9): the scores count it for both students,
+    the pass rates once; a submission without results counts for neither, and is said."""
+    folder = batch(tmp_path / "graded", {
+        "alice": results([record("1.1", 3), record("1.2", 4), record("2.1", 2)]),
+        "carol": results([record("1.1", 0, "failed: kl is off"), record("1.2", 4), record("2.1", 0, "failed: x")]),
+        "bob": results([record("1.1", 3), record("1.2", 0, "failed: elbo is off"), record("2.1", 2)]),
+        "ghost": None})
+    paths, summary = write_report(folder)
+    # students: 9 (alice), 4 (carol), 4 (dave), 5 (bob): mean 5.5, median 4.5
+    assert ("Scores by student (a group's score counts for each member): 4 students in 3 submissions, mean 5.5, "
+            "median 4.5, min 4, max 9; 1 submission(s) without results (1 student(s)) not counted") in summary
+    assert "Hardest tests (share of submissions with full marks): 1.1 kl 67%, 1.2 elbo 67%, 2.1 iwae 67%" in summary
+    assert "Most frequent failures (submissions):" in summary
+    rates = {r["test"]: r for r in rows(paths["pass_rates.csv"])}
+    assert (rates["1.1"]["pass_rate"], rates["1.1"]["submissions_full_marks"], rates["1.1"]["submissions_graded"],
+            rates["1.1"]["students_full_marks"], rates["1.1"]["students_graded"]) == ("0.667", "2", "3", "2", "4")
+    assert (rates["1.2"]["students_full_marks"], rates["1.2"]["students_graded"]) == ("3", "4")
+    from autograder.workflows import graded as graded_batch
+    from autograder.workflows.report import scores_chart, student_scores
+    scores, graded = student_scores(graded_batch.load(folder))
+    assert sorted(scores) == [4, 4, 5, 9] and len(graded) == 3
+    figure = scores_chart(scores, 9, len(graded))
+    axes = figure.axes[0]
+    assert axes.get_ylabel() == "students" and axes.get_title() == "Scores of 4 students (3 submissions)"
+
+
 def test_notices_go_only_to_students_whose_total_changed(tmp_path):
     """alice: points moved from 1.1 to 1.2 (3 + 1 → 1 + 3, the total stays 4); bob: a part's
     verdict flipped at the same points; carol and dave: the total went up."""

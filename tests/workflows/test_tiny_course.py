@@ -83,7 +83,7 @@ def test_batch_and_report(tmp_path):
     results = {name: json.loads((tmp_path / "graded" / name / "results.json").read_text()) for name in ("alice", "bob")}
     assert results["alice"]["score"] == 14 and results["bob"]["score"] == 0
     report = autograder("report", "graded", cwd=tmp_path)
-    assert report.returncode == 0 and "2 submissions: mean 7" in report.stdout, report.stdout + report.stderr
+    assert report.returncode == 0 and "2 students in 2 submissions, mean 7" in report.stdout, report.stdout + report.stderr
 
 
 def test_student_kit_checks_the_course(tmp_path):
