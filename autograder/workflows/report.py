@@ -1,5 +1,6 @@
-"""A batch's report: a gradebook (a row per student, every test's score), pass rates, the
-failures grouped by message with the submissions behind each, every student's feedback as Gradescope shows it, the submissions a
+"""A batch's report: a gradebook (a row per student, every test's score), the upload file
+(only what a score import keys on), pass rates, the failures grouped by message with the
+submissions behind each, every student's feedback as Gradescope shows it, the submissions a
 person should look at, two charts, and, against an earlier batch, what a regrade changed
 (regrade.py), and, for a batch graded with ``--similarity``, the submissions that answered
 unseen probe inputs wrongly alike (similarity.py).
@@ -24,6 +25,7 @@ from .batch import Person
 # so that the same mistake on different inputs is one failure
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\w)")
 GRADEBOOK = ["Name", "Email", "SID", "Total Score"]  # then a column per test
+UPLOAD = ["Name", "Email", "SID", "Total Score"]  # upload.csv: a row per student with an email, nothing else
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,53 @@ def write_gradebook(batch, tests, path):
                 writer.writerow([person.name, person.email, person.sid, *scores])
 
 
+@dataclass(frozen=True)
+class Upload:
+    """What upload.csv holds and what it left out, for the summary."""
+    rows: int
+    no_email: tuple = ()  # labels of the students without an email (a score import cannot match them)
+    no_results: tuple = ()  # labels of the students whose submission has no results
+    twice: tuple = ()  # emails on more than one submission (which score is theirs is for a person to say)
+
+    def line(self):
+        """The summary's line: how many rows, and who was left out and why."""
+        left = [f"{len(who)} {why} ({_few(who)})" for who, why in (
+            (self.no_email, "without an email"), (self.no_results, "without results"),
+            (self.twice, "with an email on two submissions")) if who]
+        return (f"Upload: upload.csv holds {self.rows} student(s), by email, with their total"
+                + ("; left out: " + "; ".join(left) if left else ""))
+
+
+def _few(names, shown=3):
+    return ", ".join(names[:shown]) + (", …" if len(names) > shown else "")
+
+
+def write_upload(batch, path):
+    """upload.csv: only what a CSV score import keys on, a row per student: name, email, SID
+    and the total (no per-test columns: on Gradescope those come from the autograder's
+    results). Students without an email cannot be matched, those without results have no
+    score, and an email on two submissions is ambiguous: all three are left out and named in
+    the returned Upload."""
+    by_email = collections.defaultdict(list)
+    no_email, no_results = [], []
+    for each in batch:
+        for person in each.people or [Person(name=each.name)]:
+            if not person.email:
+                no_email.append(person.name or person.sid or each.name)
+            elif each.results is None:
+                no_results.append(person.email)
+            else:
+                by_email[person.email.strip().lower()].append((person, each))
+    twice = sorted(email for email, found in by_email.items() if len(found) > 1)
+    rows = [(person, each) for email, found in by_email.items() if email not in twice for person, each in found]
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(UPLOAD)
+        for person, each in rows:
+            writer.writerow([person.name, person.email, person.sid, feedback.points(each.total)])
+    return Upload(len(rows), tuple(no_email), tuple(no_results), tuple(twice))
+
+
 def _scores(each, tests):
     """The total and a score per test column ("" throughout where there are no results)."""
     if each.results is None:
@@ -224,18 +273,19 @@ def _loaded(batch_dir, mixed):
 
 def _write_batch(batch, others, out_dir):
     """The report of one batch: ({what: path}, the summary's lines)."""
-    paths = {name: out_dir / name for name in ("gradebook.csv", "pass_rates.csv", "failures.txt", "review.txt",
-                                               "feedback", "scores.png", "pass_rates.png")}
+    paths = {name: out_dir / name for name in ("gradebook.csv", "upload.csv", "pass_rates.csv", "failures.txt",
+                                               "review.txt", "feedback", "scores.png", "pass_rates.png")}
     tests = columns(batch)
     counts, groups, flags = full_marks(batch, tests), failure_groups(batch, tests), review.review(batch, others)
     rates = {number: count.rate for number, count in counts.items()}
     write_gradebook(batch, tests, paths["gradebook.csv"])
+    upload = write_upload(batch, paths["upload.csv"])
     write_pass_rates(tests, counts, paths["pass_rates.csv"])
     paths["failures.txt"].write_text(render_failures(groups))
     paths["review.txt"].write_text(review.render(flags))
     write_feedback(batch, paths["feedback"])
     _charts(batch, tests, rates, paths)
-    return paths, [render_summary(batch, tests, rates, groups), review.summary_line(flags)]
+    return paths, [render_summary(batch, tests, rates, groups), upload.line(), review.summary_line(flags)]
 
 
 def _charts(batch, tests, rates, paths):

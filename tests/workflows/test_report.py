@@ -1,5 +1,6 @@
 """`autograder report` on synthetic batch folders (results.json files written here, nothing
-graded): what a regrade changed (--against), the upload-ready gradebook, failures.txt, the
+graded): what a regrade changed (--against) and whom its notices go to, the gradebook and the
+upload file, the statistics (scores by student, pass rates by submission), failures.txt, the
 review flags, each student's feedback, and refusing a batch of mixed course versions."""
 import csv
 import json
@@ -152,7 +153,7 @@ def test_a_submission_graded_on_one_side_only_is_a_change(tmp_path):
     assert "1 graded on one side only" in summary
 
 
-def test_the_gradebook_is_ready_to_upload_one_row_per_group_member(regraded, tmp_path):
+def test_the_gradebook_has_a_row_per_group_member_with_every_score(regraded, tmp_path):
     _, new = regraded
     (new / "ghost").mkdir()  # listed with no results: a batch stopped before it
     index = json.loads((new / INDEX).read_text()) + [{"name": "ghost", "path": "", "submitters": [], "people": []}]
@@ -331,6 +332,27 @@ def test_scores_count_students_and_pass_rates_count_submissions(tmp_path):
     figure = scores_chart(scores, 9, len(graded))
     axes = figure.axes[0]
     assert axes.get_ylabel() == "students" and axes.get_title() == "Scores of 4 students (3 submissions)"
+
+
+def test_upload_holds_only_what_a_score_import_keys_on(tmp_path):
+    people = {**PEOPLE, "nobody": [], "again": [("Bob Mu", "BOB@example.edu", "102")],
+              "ghost": [("Gil Ho", "gil@example.edu", "107")]}
+    folder = batch(tmp_path / "graded", {
+        "alice": results([record("1.1", 3), record("1.2", 1, "failed: elbo is off")]),
+        "carol": results([record("1.1", 3), record("1.2", 4)]),
+        "bob": results([record("1.1", 0, "failed: kl is off")]),
+        "again": results([record("1.1", 3)]),  # bob's email on a second submission: which total is his?
+        "nobody": results([record("1.1", 3)]),  # no metadata: no email to match
+        "ghost": None}, people)
+    paths, summary = write_report(folder)
+    with open(paths["upload.csv"], newline="") as f:
+        header, *body = list(csv.reader(f))
+    assert header == ["Name", "Email", "SID", "Total Score"]
+    assert body == [["Alice Ng", "alice@example.edu", "101", "4"], ["Carol Oh", "carol@example.edu", "103", "7"],
+                    ["Dave Pu", "dave@example.edu", "104", "7"]]
+    assert ("Upload: upload.csv holds 3 student(s), by email, with their total; left out: 1 without an email "
+            "(nobody); 1 without results (gil@example.edu); 1 with an email on two submissions (bob@example.edu)") \
+        in summary
 
 
 def test_notices_go_only_to_students_whose_total_changed(tmp_path):
