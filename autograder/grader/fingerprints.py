@@ -29,17 +29,26 @@ A function whose reference answer changes with the torch seed of the request dra
 noise: its answers cannot be compared across submissions, so its calls are skipped and the
 function is named (checks that inject the noise themselves pass it as an argument, and
 those calls are deterministic). So is one whose reference does not even equal itself.
+
+Every submission's probe pass makes the same requests of the reference (the same seed draws
+the same inputs), and a request is the whole of what the reference computes from: so the
+reference's answers on the probe seed, and which forms of call can be compared, are
+computed once for the class and kept in the batch folder (``ProbeCache``), not once per
+submission. A grade never reads them: the grading seed's pass asks the reference itself.
 """
 import dataclasses
 import hashlib
+import io
 import json
 import math
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..worker import wire
 from .calls import StudentError, decode_reply
 from .values import Returned
 
@@ -48,6 +57,8 @@ DIGITS = 3  # significant digits of an array's magnitude that a fingerprint keep
 VERSION = 1  # of the fingerprint rule and the file's layout: files of another version are not compared
 NOISY = "draws its own noise (its answer changes with the request's torch seed)"
 UNSTABLE = "the reference does not answer it the same way twice"
+CACHE = "probe-cache"  # in the batch folder, beside probe.json: the reference's side of the class's probe passes
+UNKNOWN = object()  # a form of call whose stability is not decided yet
 
 
 def _grid(array):
@@ -145,10 +156,11 @@ class ProbeWatch:
     """runner.grade's ``watch`` for the probe pass: records the calls made while the checks run
     on ``probe_seed`` (``begin`` says which seed's checks run), and nothing else."""
 
-    def __init__(self, probe_seed):
+    def __init__(self, probe_seed, cache=None):
         self.probe_seed, self.recording = int(probe_seed), False
         self.functions, self.why_not = {}, {}  # {function: Function}, {function: why a call was not compared}
-        self._stable = {}  # {function: None or why its answers cannot be compared}
+        self._stable = {}  # {form: None or why its answers cannot be compared}
+        self.cache = cache  # a ProbeCache: the class's verdicts on forms (set by Probe.reference), or None
 
     def begin(self, seed):
         self.recording = int(seed) == self.probe_seed
@@ -163,8 +175,11 @@ class ProbeWatch:
             seen.raised += 1
             return
         try:
-            want = want or decode_reply(*reference.answer(header, arrays))
-            why = self._unstable(reference, name, header, arrays, want)
+            why = self._known(_form(header))
+            if why is None or why is UNKNOWN:  # a call known not to be comparable needs no answer
+                want = want or decode_reply(*reference.answer(header, arrays))
+            if why is UNKNOWN:
+                why = self._unstable(reference, header, arrays, want)
         except Exception as exc:  # noqa: BLE001 - a request only the worker answers (an op) is no evidence
             why = f"the reference could not answer it ({type(exc).__name__})"
         if why is not None:  # this call is skipped; the function's other forms still count
@@ -174,17 +189,27 @@ class ProbeWatch:
         if not reply_agrees(reply, want):
             seen.wrong[request_key(header, arrays)] = fingerprint(reply)
 
-    def _unstable(self, reference, name, header, arrays, want):
+    def _known(self, form):
+        """What is known of ``form``: None (comparable), why not, or UNKNOWN; from this grading,
+        else from the class's cache (another submission's probe pass decided it)."""
+        if form not in self._stable and self.cache is not None:
+            known = self.cache.get("form", _digest(form))
+            if known is not None:
+                self._stable[form] = json.loads(known)["why"]
+        return self._stable.get(form, UNKNOWN)
+
+    def _unstable(self, reference, header, arrays, want):
         """Why this call's answers cannot be compared, or None; decided on the first call of
-        each form (``_form``: a call that omits its noise argument is another form than one
-        that passes it), by asking the reference again with the same request and with
-        another torch seed."""
-        form = _form(header)
-        if form not in self._stable:
-            again = decode_reply(*reference.answer(header, arrays))
-            reseeded = decode_reply(*reference.answer({**header, "seed": int(header.get("seed", 0)) + 1}, arrays))
-            self._stable[form] = UNSTABLE if fingerprint(again) != fingerprint(want) else \
-                NOISY if fingerprint(reseeded) != fingerprint(want) else None
+        each form in the class (``_form``: a call that omits its noise argument is another
+        form than one that passes it), by asking the reference itself (never the cache)
+        again with the same request and with another torch seed."""
+        form, own = _form(header), getattr(reference, "uncached", reference)
+        again = decode_reply(*own.answer(header, arrays))
+        reseeded = decode_reply(*own.answer({**header, "seed": int(header.get("seed", 0)) + 1}, arrays))
+        self._stable[form] = UNSTABLE if fingerprint(again) != fingerprint(want) else \
+            NOISY if fingerprint(reseeded) != fingerprint(want) else None
+        if self.cache is not None:
+            self.cache.put("form", _digest(form), json.dumps({"form": form, "why": self._stable[form]}).encode())
         return self._stable[form]
 
     def document(self, course_digest, hints=None):
@@ -207,6 +232,10 @@ def _form(header):
     """A request's form: its header with every number masked (which arguments it passes, not
     their values or shapes)."""
     return re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", json.dumps(header, sort_keys=True, default=str))
+
+
+def _digest(text):
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _hint(hints, function):
@@ -235,6 +264,76 @@ def write(document, path):
     os.replace(fresh, path)
 
 
+class ProbeCache:
+    """A folder of what the class's probe passes ask the reference alike: its answers to the
+    probe requests (``answer``) and its verdicts on forms of call (``form``), each a file
+    named by a hash of what it answers. The first grading that needs one computes and writes
+    it (atomically: gradings running side by side share the folder), the others read it.
+    ``scoped`` gives the subfolder of one rule version, engine, course and probe seed, so that
+    an edited course never reads another's answers; the whole folder can be deleted at any
+    time (it is computed again)."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+
+    def scoped(self, *what):
+        return ProbeCache(self.folder / _digest(json.dumps([str(w) for w in what]))[:16])
+
+    def get(self, kind, key):
+        """The bytes kept under ``kind`` and ``key``, or None."""
+        try:
+            return (self.folder / f"{kind}-{key}").read_bytes()
+        except OSError:
+            return None
+
+    def put(self, kind, key, data):
+        """Keep ``data``; a folder that cannot be written only costs the next grading the time."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".partial-", delete=False) as f:
+                f.write(data)
+            os.replace(f.name, self.folder / f"{kind}-{key}")
+        except OSError:
+            pass
+
+
+def answer_key(header, arrays):
+    """A full hash of a request: its header, and each array's dtype, shape and bytes."""
+    digest = hashlib.sha256(json.dumps(header, sort_keys=True, default=str).encode())
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+class CachedReference:
+    """The grading's reference (``uncached``), whose answers on the probe seed (while the watch
+    records) come from the class's ProbeCache where another grading computed them: the same
+    request, the same answer, through the same codec. The grading seed's answers are always
+    the reference's own."""
+
+    def __init__(self, reference, cache, watch):
+        self.uncached, self.cache, self.watch = reference, cache, watch
+
+    def __getattr__(self, name):  # seconds, helpers_of, server, session: the reference's own
+        return getattr(self.uncached, name)
+
+    def answer(self, header, arrays):
+        if not self.watch.recording:
+            return self.uncached.answer(header, arrays)
+        key = answer_key(header, arrays)
+        frame = self.cache.get("answer", key)
+        if frame is not None:
+            try:
+                return wire.decode(io.BytesIO(frame).read)
+            except (wire.WireError, EOFError, ValueError):  # a damaged file: answered again below
+                pass
+        answer = self.uncached.answer(header, arrays)
+        self.cache.put("answer", key, wire.encode(*answer))
+        return answer
+
+
 PROBE_VARIABLE = "AUTOGRADER_PROBE_SEED"  # the batch's probe seed, passed as the grading seed is
 
 
@@ -242,15 +341,28 @@ class Probe:
     """One grading's probe pass (``run_autograder --fingerprints FILE`` with the probe seed in
     ``$AUTOGRADER_PROBE_SEED``): ``options()`` are runner.grade's arguments that run it, and
     ``write`` keeps its fingerprints. Where the grading seed is the probe seed (a submission
-    graded before and only probed now, its results thrown away), the one pass is the probe."""
+    graded before and only probed now, its results thrown away), the one pass is the probe.
+    The reference's side of the pass is shared by the class through ``cache`` (a folder; by
+    default ``probe-cache`` in the batch folder, two levels above FILE)."""
 
-    def __init__(self, path, probe_seed, grading_seed=None, hint_prefix="hint:"):
+    def __init__(self, path, probe_seed, grading_seed=None, hint_prefix="hint:", cache=None):
         self.path, self.probe_seed, self.hint_prefix = Path(path), int(probe_seed), hint_prefix
         self.only = grading_seed is not None and int(grading_seed) == self.probe_seed
         self.watch, self.hints, self.seen = ProbeWatch(self.probe_seed), {}, False
+        self.cache = ProbeCache(self.path.parent.parent / CACHE if cache is None else cache)
 
     def options(self):
-        return {"again": () if self.only else (self.probe_seed,), "watch": self.watch, "observe": self.observe}
+        return {"again": () if self.only else (self.probe_seed,), "watch": self.watch, "observe": self.observe,
+                "reference": self.reference}
+
+    def reference(self, course):
+        """The grading's reference (runner.grade's ``reference``), its probe answers shared."""
+        from .. import provenance
+        from .reference import of_course
+
+        self.watch.cache = self.cache.scoped(VERSION, provenance.engine_version(),
+                                             provenance.fingerprints(course).course, self.probe_seed)
+        return CachedReference(of_course(course), self.watch.cache, self.watch)
 
     def observe(self, plugin):
         if plugin.secret_seed == self.probe_seed:

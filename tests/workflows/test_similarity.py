@@ -1,7 +1,8 @@
 """The similarity report's rules, on synthetic data: the fingerprint (the same values up to
-float noise hash alike, different values do not, a correct answer is never wrong) and the
-ranking (rare answers shared by two rank first, a common mistake below, correct submissions
-in no group)."""
+float noise hash alike, different values do not, a correct answer is never wrong), the
+class-wide cache of the reference's probe answers (read by every grading but the first,
+never for a grade, never for the stability check), and the ranking (rare answers shared by
+two rank first, a common mistake below, correct submissions in no group)."""
 import json
 
 import numpy as np
@@ -65,6 +66,63 @@ def test_the_watch_records_only_the_probe_pass(monkeypatch):
     document = watch.document("c")
     assert document["functions"]["f"]["wrong"] == 1 and document["functions"]["f"]["fingerprint"]
     assert document["functions"]["noisy"]["fingerprint"] is None and "noise" in document["skipped"]["noisy"]
+
+
+class Counting:
+    """A reference that counts the requests it answers; ``values(header)`` is its answer's value."""
+
+    def __init__(self, values):
+        self.values, self.calls, self.seconds = values, 0, {}
+
+    def answer(self, header, arrays):
+        self.calls += 1
+        return {"value": {"$tensor": 0}, "seed": header["seed"]}, [np.asarray(self.values(header), dtype=np.float32)]
+
+
+def test_the_probe_answers_are_computed_once_for_the_class(tmp_path):
+    cache = rule.ProbeCache(tmp_path / rule.CACHE).scoped(rule.VERSION, "engine", "course-digest", 7)
+    header, arrays = {"function": "f", "seed": 3, "args": []}, [np.arange(4.0)]
+    first, second = Counting(lambda h: [1.0, 2.0]), Counting(lambda h: [9.0, 9.0])
+    watch = rule.ProbeWatch(7)
+    graded = rule.CachedReference(first, cache, watch)
+    watch.begin(1)  # the grading seed's pass: the reference's own answers, never kept
+    assert graded.answer(header, arrays)[1][0].tolist() == [1.0, 2.0] and first.calls == 1
+    assert not cache.folder.exists()
+    watch.begin(7)  # the probe pass: computed once, then read by the next grading of the class
+    graded.answer(header, arrays)
+    probe = rule.CachedReference(second, cache, watch).answer(header, arrays)
+    assert first.calls == 2 and second.calls == 0
+    assert probe[0] == {"value": {"$tensor": 0}, "seed": 3} and probe[1][0].tolist() == [1.0, 2.0]
+    assert rule.CachedReference(second, cache, watch).answer({**header, "seed": 4}, arrays) and second.calls == 1
+    assert rule.CachedReference(second, cache, watch).answer(header, [np.arange(4.0, dtype=np.float32)]) \
+        and second.calls == 2  # another dtype is another request
+    other = rule.ProbeCache(tmp_path / rule.CACHE).scoped(rule.VERSION, "engine", "edited-course", 7)
+    assert other.folder != cache.folder  # an edited course never reads these answers
+    for damaged in cache.folder.glob("answer-*"):
+        damaged.write_bytes(b"\x00\x01")
+    assert rule.CachedReference(second, cache, watch).answer(header, arrays)[1][0].tolist() == [9.0, 9.0]
+
+
+def test_a_forms_stability_is_decided_once_for_the_class_by_the_reference_itself(tmp_path, monkeypatch):
+    monkeypatch.setattr(rule, "decode_reply", lambda header, arrays: reply(arrays[0]))
+    cache = rule.ProbeCache(tmp_path).scoped("same class")
+    noisy = Counting(lambda header: [float(header["seed"])])  # its answer moves with the torch seed
+    first = rule.ProbeWatch(7, cache)
+    first.begin(7)
+    first(rule.CachedReference(noisy, cache, first), {"function": "noisy", "seed": 0}, [], reply([5.0]))
+    assert first.skipped() == {"noisy": rule.NOISY} and noisy.calls == 3  # the answer, again, reseeded
+    later = rule.ProbeWatch(7, cache)
+    later.begin(7)
+    later(rule.CachedReference(noisy, cache, later), {"function": "noisy", "seed": 0}, [], reply([5.0]))
+    assert later.skipped() == {"noisy": rule.NOISY} and noisy.calls == 3  # known: no answer asked at all
+    # a reference that never answers alike is caught though its first answer comes from the cache
+    drifting = Counting(lambda header: [float(drifting.calls)])
+    watch = rule.ProbeWatch(7, rule.ProbeCache(tmp_path).scoped("another class"))
+    watch.begin(7)
+    cached = rule.CachedReference(drifting, watch.cache, watch)
+    cached.answer({"function": "g", "seed": 0}, [])  # another grading kept the answer
+    watch(cached, {"function": "g", "seed": 0}, [], reply([1.0]))
+    assert watch.skipped() == {"g": rule.UNSTABLE}
 
 
 def probed(name, wrong, hints=None):

@@ -70,6 +70,7 @@ def test_a_renamed_copy_of_two_mistakes_is_the_top_pair(tmp_path):
     prints = {n: json.loads((graded / n / "fingerprints.json").read_text()) for n in scores}
     assert not any(f["fingerprint"] for f in prints["alice"]["functions"].values())
     assert "dist.sampling.sample_exponential" not in prints["alice"]["skipped"]  # its noise is injected: compared
+    assert any((graded / "probe-cache").rglob("answer-*"))  # the reference's probe answers, computed once a class
 
     report = autograder("report", "graded", cwd=tmp_path)
     assert report.returncode == 0, report.stdout + report.stderr
