@@ -7,15 +7,12 @@ import torch
 from ..course import CourseError
 from ..worker.closeness import magnitude
 from ..worker.probes import module_of
+from ..worker.tree import dtype_name, leaves
 from . import stats
 from .compare import Mismatch, assert_close, assert_float_close, expect_tensor
 from .values import Returned
 
 NUDGES = 4  # candidate moves of the float64 resolution check
-
-
-def dtype_name(dtype):
-    return str(dtype).removeprefix("torch.")
 
 
 def _first_dtype(values):
@@ -116,12 +113,9 @@ def change_error(got0, got1, want0, want1, spec):
     return float(np.abs(got - want).max(initial=0.0)) / allowed, got, want
 
 
-def _leaves(value):
-    if isinstance(value, Returned):
-        return [value]
-    if isinstance(value, (tuple, list)):
-        return [leaf for item in value for leaf in _leaves(item)]
-    return []
+def _returned(value):
+    """The tensors of a returned value (in its tuples and lists), in order."""
+    return [leaf for leaf in leaves(value, (tuple, list)) if isinstance(leaf, Returned)]
 
 
 def check_float64(remote, spec, function, *args, what=None, mistakes=None, offsets=None, earlier=None,
@@ -138,8 +132,8 @@ def check_float64(remote, spec, function, *args, what=None, mistakes=None, offse
                   **kwargs)
     nudged, nudged_kwargs = _telling_nudge(remote, spec, function, first.want.value, args, kwargs, hold_fixed)
     moved = remote.run(function, *nudged, dtype="float64", **nudged_kwargs)
-    pairs = zip(_leaves(first.got.value), _leaves(moved.got.value), _leaves(first.want.value),
-                _leaves(moved.want.value))
+    pairs = zip(_returned(first.got.value), _returned(moved.got.value), _returned(first.want.value),
+                _returned(moved.want.value))
     for got0, got1, want0, want1 in pairs:
         expect_tensor(got1, what, dtype=want1.dtype, shape=want1.shape)
         ratio, got, want = change_error(got0, got1, want0, want1, spec)
@@ -170,7 +164,7 @@ def _telling_nudge(remote, spec, function, want0, args, kwargs, hold_fixed):
             {k: _nudged(v, spec.step64, generator, k in hold_fixed) for k, v in kwargs.items()}
         want1 = remote.run_reference(function, *moved[0], dtype="float64", **moved[1]).value
         reach = min((float(np.abs(_change(w0, w1, spec.step64)).max(initial=0.0)) / magnitude(w0.array)
-                     for w0, w1 in zip(_leaves(want0), _leaves(want1))), default=0.0)
+                     for w0, w1 in zip(_returned(want0), _returned(want1))), default=0.0)
         if best is None or reach > best[0]:
             best = (reach, moved)
     return best[1]

@@ -17,8 +17,9 @@ import time
 import numpy as np
 import torch
 
-from ..worker import protocol, served
+from ..worker import protocol
 from ..worker.probes import Builder, module_of
+from ..worker.tree import META, MODULE, NET, TENSOR, TUPLE, dtype_name, leaves, rebuild, tagged, torch_dtype, write
 from . import assignment, memory
 
 
@@ -89,19 +90,6 @@ def _closure(course, function):
     return tuple(sorted(found))
 
 
-def _networks(node, found):
-    """{name: request node} of every network a request builds."""
-    if isinstance(node, dict):
-        if protocol.MODULE in node:
-            found[node["name"]] = node
-        for value in node.values():
-            _networks(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _networks(value, found)
-    return found
-
-
 class Overtime(Exception):
     """The served calls of one request used up its time."""
 
@@ -139,7 +127,7 @@ class Server:
     def __init__(self, reference, header, arrays, allowed, timeout=30.0):
         self.reference, self.allowed, self.left = reference, set(allowed), float(timeout)
         self.arrays, self.dtype = arrays, header.get("dtype", "float32")
-        self.network_nodes = _networks(header, {})
+        self.network_nodes = {node["name"]: node for node in tagged(header, MODULE)}  # the networks it builds
         self.graphs, self.kept, self.ids, self.calls = {}, 0, itertools.count(), 0
 
     def __call__(self, frame, arrays):
@@ -172,28 +160,23 @@ class Server:
             raise PermissionError(f"{function} is not served in this call")
         inputs, shapes_only = [], []
 
+        def ones(node):
+            # the worker's meta-device run needs shapes only; the reference computes them on
+            # ones of those shapes here, as the meta device would make the grader import
+            # torch's compiler stack (2 s and 70 MB) for its Python meta kernels
+            shapes_only.append(True)
+            return torch.ones(node[META], dtype=torch_dtype(node["dtype"]))
+
+        def tensor(node):
+            value = torch.from_numpy(arrays[int(node[TENSOR])].copy())
+            if "grad" in node and frame.get("grad"):
+                value.requires_grad_(True)
+                inputs.append(value)
+            return value
+
         def build(node):
-            if isinstance(node, list):
-                return [build(item) for item in node]
-            if not isinstance(node, dict):
-                return node
-            if served.META in node:
-                # the worker's meta-device run needs shapes only; the reference computes them on
-                # ones of those shapes here, as the meta device would make the grader import
-                # torch's compiler stack (2 s and 70 MB) for its Python meta kernels
-                shapes_only.append(True)
-                return torch.ones(node[served.META], dtype=getattr(torch, node["dtype"]))
-            if protocol.TENSOR in node:
-                value = torch.from_numpy(arrays[int(node[protocol.TENSOR])].copy())
-                if "grad" in node and frame.get("grad"):
-                    value.requires_grad_(True)
-                    inputs.append(value)
-                return value
-            if served.NET in node:
-                return self._network(node, build, inputs)
-            if protocol.TUPLE in node:
-                return tuple(build(item) for item in node[protocol.TUPLE])
-            return {key: build(value) for key, value in node.items()}
+            return rebuild(node, {META: ones, TENSOR: tensor, NET: lambda net: self._network(net, build, inputs),
+                                  TUPLE: tuple})
 
         reference = self.reference.resolve(function)
         try:
@@ -209,7 +192,7 @@ class Server:
                 raise MemoryError(f"the call needs more than the {self.MAX_BYTES >> 20} MB a served call may use") \
                     from None
             raise
-        size = sum(leaf.numel() for leaf in served._leaves(value) if isinstance(leaf, torch.Tensor))
+        size = sum(leaf.numel() for leaf in leaves(value) if isinstance(leaf, torch.Tensor))
         if size > self.MAX_ELEMENTS:
             raise ValueError(f"the value has {size} elements, more than are served")
         if shapes_only:
@@ -223,14 +206,14 @@ class Server:
                 raise MemoryError("too many differentiable helper calls in one request")
             self.kept += size
             answer["call"] = call = next(self.ids)
-            self.graphs[call] = (inputs, [leaf for leaf in served._leaves(value)
+            self.graphs[call] = (inputs, [leaf for leaf in leaves(value)
                                           if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()])
         return answer, out
 
     def _network(self, node, build, inputs):
         """The network as the grader built it for this request, holding the worker's current
         weights as its parameters (the inputs whose gradients go back)."""
-        built = Builder(self.arrays, "cpu", self.dtype, self.reference.networks).module(self.network_nodes[node[served.NET]])
+        built = Builder(self.arrays, "cpu", self.dtype, self.reference.networks).module(self.network_nodes[node[NET]])
         for (name, _), theirs in zip(list(built.named_parameters()), [build(p) for p in node["params"]]):
             module, _, leaf = name.rpartition(".")
             mine = torch.nn.Parameter(theirs.detach(), requires_grad=theirs.requires_grad)
@@ -243,7 +226,7 @@ class Server:
         does after a backward pass (a second backward through it fails here as it would there)."""
         inputs, outputs = self.graphs.pop(frame["call"])
         self.kept -= sum(x.numel() * x.element_size() for x in inputs)
-        pairs = [(o, torch.from_numpy(arrays[int(c[protocol.TENSOR])].copy()))
+        pairs = [(o, torch.from_numpy(arrays[int(c[TENSOR])].copy()))
                  for o, c in zip(outputs, frame["cotangents"]) if c is not None and o.requires_grad]
         grads = torch.autograd.grad([o for o, _ in pairs], inputs, [c for _, c in pairs], allow_unused=True) \
             if pairs else [None] * len(inputs)
@@ -254,10 +237,9 @@ class Server:
 def _pack(value, out, shapes_only=False):
     """A served value as an answer tree; ``shapes_only`` (a meta-device run): its tensors as
     shapes, which the worker makes meta tensors of."""
-    if isinstance(value, torch.Tensor) and shapes_only:
-        out.append(np.zeros(0, np.float32))  # a shape alone: the tensor stays on meta
-        return {served.META: list(value.shape), "dtype": str(value.dtype).removeprefix("torch."),
-                protocol.TENSOR: len(out) - 1}
-    if type(value) in (tuple, list):
-        return {"$" + type(value).__name__: [_pack(item, out, shapes_only) for item in value]}
-    return protocol.pack(value, out)
+    def leaf(value):
+        if isinstance(value, torch.Tensor) and shapes_only:
+            out.append(np.zeros(0, np.float32))  # a shape alone: the tensor stays on meta
+            return {META: list(value.shape), "dtype": dtype_name(value.dtype), TENSOR: len(out) - 1}
+        return protocol.pack(value, out)
+    return write(value, leaf)

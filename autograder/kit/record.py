@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..worker import protocol
+from ..worker.tree import TENSOR, pairs, rebuild
 
 PUBLIC_SEED = 20261122
 INDEX, ARRAYS, SCOPE = "record.json", "arrays.npz", "scope.json"
@@ -195,24 +195,14 @@ class _RecordingServer:
 
 def _shifted(node, by):
     """An answer tree whose array indices are moved by ``by`` (arrays appended to a list)."""
-    if isinstance(node, dict) and protocol.TENSOR in node:
-        return {**node, protocol.TENSOR: int(node[protocol.TENSOR]) + by}
-    if isinstance(node, dict):
-        return {k: _shifted(v, by) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_shifted(v, by) for v in node]
-    return node
+    return rebuild(node, {TENSOR: lambda tensor: {**tensor, TENSOR: int(tensor[TENSOR]) + by}})
 
 
 def _same(node, arrays, other, other_arrays):
     """Whether two answer trees hold the same values, bit for bit."""
-    if isinstance(node, dict) and protocol.TENSOR in node:
-        return isinstance(other, dict) and protocol.TENSOR in other and np.array_equal(
-            arrays[int(node[protocol.TENSOR])], other_arrays[int(other[protocol.TENSOR])], equal_nan=True)
-    if isinstance(node, dict):
-        return isinstance(other, dict) and node.keys() == other.keys() and all(
-            _same(node[k], arrays, other[k], other_arrays) for k in node)
-    if isinstance(node, list):
-        return isinstance(other, list) and len(node) == len(other) and all(
-            _same(a, arrays, b, other_arrays) for a, b in zip(node, other))
-    return node == other
+    def same(a, b):
+        if isinstance(a, dict):  # a tensor node
+            return isinstance(b, dict) and TENSOR in b and np.array_equal(
+                arrays[int(a[TENSOR])], other_arrays[int(b[TENSOR])], equal_nan=True)
+        return a == b
+    return all(pair is not None and same(*pair) for pair in pairs(node, other))

@@ -22,8 +22,8 @@ import inspect
 import numpy as np
 
 from ..grader.parts import Unchecked
-from ..worker import protocol
 from ..worker.closeness import magnitude
+from ..worker.tree import TENSOR, pairs, rebuild
 from .record import Record, digest
 
 RTOL, ATOL = 1e-4, 1e-5  # of matching arguments: float32 round-off of another summation order
@@ -151,14 +151,10 @@ def _listed(names):
 
 def _gathered(node, arrays, out):
     """An answer tree whose arrays are copied from ``arrays`` into ``out``, renumbered."""
-    if isinstance(node, dict) and protocol.TENSOR in node:
-        out.append(arrays[int(node[protocol.TENSOR])].copy())
-        return {**node, protocol.TENSOR: len(out) - 1}
-    if isinstance(node, dict):
-        return {k: _gathered(v, arrays, out) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_gathered(v, arrays, out) for v in node]
-    return node
+    def gather(tensor):
+        out.append(arrays[int(tensor[TENSOR])].copy())
+        return {**tensor, TENSOR: len(out) - 1}
+    return rebuild(node, {TENSOR: gather})
 
 
 def _matches(node, arrays, want, want_arrays, inputs):
@@ -166,23 +162,23 @@ def _matches(node, arrays, want, want_arrays, inputs):
     within float32 round-off, shape for shape. Fills ``inputs`` {the frame's input index
     ("grad" of a tensor node): the recorded frame's at the same place, or None where the
     reference's did not take its gradient}."""
-    if isinstance(want, dict) and protocol.TENSOR in want:
-        if not (isinstance(node, dict) and protocol.TENSOR in node):
-            return False
-        got, expected = arrays[int(node[protocol.TENSOR])], want_arrays[int(want[protocol.TENSOR])]
-        if got.shape != expected.shape or got.dtype != expected.dtype:
-            return False
-        if "grad" in node:
-            inputs[int(node["grad"])] = want.get("grad")
-        if not np.issubdtype(expected.dtype, np.floating):
-            return bool(np.array_equal(got, expected))
-        return bool(np.allclose(got, expected, rtol=RTOL, atol=ATOL * magnitude(expected), equal_nan=False))
-    if isinstance(want, dict):
-        return isinstance(node, dict) and want.keys() == node.keys() and all(
-            _matches(node[k], arrays, want[k], want_arrays, inputs) for k in want)
-    if isinstance(want, list):
-        return isinstance(node, list) and len(node) == len(want) and all(
-            _matches(a, arrays, b, want_arrays, inputs) for a, b in zip(node, want))
-    if isinstance(want, float) and isinstance(node, (int, float)):
-        return bool(np.isclose(node, want, rtol=RTOL, atol=ATOL))
-    return node == want and type(node) is type(want)
+    def close(want, node):
+        if isinstance(want, dict):  # a tensor node
+            return _close_tensors(node, arrays, want, want_arrays, inputs)
+        if isinstance(want, float) and isinstance(node, (int, float)):
+            return bool(np.isclose(node, want, rtol=RTOL, atol=ATOL))
+        return node == want and type(node) is type(want)
+    return all(pair is not None and close(*pair) for pair in pairs(want, node))
+
+
+def _close_tensors(node, arrays, want, want_arrays, inputs):
+    if not (isinstance(node, dict) and TENSOR in node):
+        return False
+    got, expected = arrays[int(node[TENSOR])], want_arrays[int(want[TENSOR])]
+    if got.shape != expected.shape or got.dtype != expected.dtype:
+        return False
+    if "grad" in node:
+        inputs[int(node["grad"])] = want.get("grad")
+    if not np.issubdtype(expected.dtype, np.floating):
+        return bool(np.array_equal(got, expected))
+    return bool(np.allclose(got, expected, rtol=RTOL, atol=ATOL * magnitude(expected), equal_nan=False))

@@ -22,8 +22,9 @@ import sys
 import torch
 from torch.nn.utils import parametrize
 
-from .protocol import MODULE, OPTIMIZER, TENSOR, TUPLE, pack, pack_plain
+from .protocol import pack, pack_plain
 from .served import served
+from .tree import MODULE, OPTIMIZER, TENSOR, TUPLE, leaves, rebuild, torch_dtype
 
 
 class PlainSGD:
@@ -90,14 +91,14 @@ class Builder:
     def tensor(self, node):
         value = torch.from_numpy(self.arrays[node[TENSOR]].copy()).to(self.device)
         if value.is_floating_point():
-            value = value.to(getattr(torch, node.get("dtype", self.dtype)))
+            value = value.to(torch_dtype(node.get("dtype", self.dtype)))
         return value.requires_grad_(bool(node.get("requires_grad")))
 
     def module(self, node):
         if node[MODULE] not in self.networks:
             raise ValueError(f"the course plugin builds no network of kind {node[MODULE]!r}")
         layers = [(self.tensor(w), self.tensor(b)) for w, b in node["layers"]]
-        net = self.networks[node[MODULE]](layers, node).to(device=self.device, dtype=getattr(torch, self.dtype))
+        net = self.networks[node[MODULE]](layers, node).to(device=self.device, dtype=torch_dtype(self.dtype))
         self.modules[node["name"]] = net
         return net
 
@@ -106,19 +107,7 @@ class Builder:
         return OPTIMIZERS[node[OPTIMIZER]](params, lr=node["lr"])
 
     def build(self, node):
-        if isinstance(node, list):
-            return [self.build(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        if TENSOR in node:
-            return self.tensor(node)
-        if MODULE in node:
-            return self.module(node)
-        if OPTIMIZER in node:
-            return self.optimizer(node)
-        if TUPLE in node:
-            return tuple(self.build(item) for item in node[TUPLE])
-        return {key: self.build(value) for key, value in node.items()}
+        return rebuild(node, {TENSOR: self.tensor, MODULE: self.module, OPTIMIZER: self.optimizer, TUPLE: tuple})
 
     def build_call(self, args, kwargs):
         """Modules first, so that optimizers can refer to them in any position."""
@@ -149,11 +138,8 @@ def set_parameter(module, name, value):
 
 
 def tensor_leaves(value):
-    if type(value) is torch.Tensor:
-        return [value]
-    if type(value) in (tuple, list):
-        return [leaf for item in value for leaf in tensor_leaves(item)]
-    return []
+    """The tensors of a returned value, in the order ``pack`` writes them."""
+    return [leaf for leaf in leaves(value, (tuple, list), exact=True) if type(leaf) is torch.Tensor]
 
 
 def unchanged(before, after):

@@ -2,7 +2,8 @@
 plain data. One definition for the grader (requests out, answers in), the worker
 (requests in, answers out) and the students' self-check (stored requests and answers).
 
-A value is a tree of JSON values in which tensors are references into a list of arrays:
+A value is a tree of JSON values in which tensors are references into a list of arrays
+(the tags, and the walks over such trees, are tree.py's):
 
 - ``{"$t": i, "dtype", "requires_grad"[, "device"]}``: the i-th array, as a tensor;
 - ``{"$tuple": [...]}``, ``{"$list": [...]}``: a tuple or list (in answers; requests
@@ -21,12 +22,13 @@ import math
 
 import torch
 
-from . import wire
+from .tree import ARRAYS, FLOAT, LIST, MODULE, OPTIMIZER, OTHER, TENSOR, TUPLE, dtype_name, rebuild, write, \
+    write_arguments
 
-TENSOR, TUPLE, LIST, FLOAT, OTHER = "$t", "$tuple", "$list", "$float", "$other"
-MODULE, OPTIMIZER = "$module", "$optimizer"
+__all__ = ["Encoder", "request", "pack", "pack_plain", "unpack", "RESERVED",  # and the tags a request or answer holds
+           "TENSOR", "TUPLE", "LIST", "FLOAT", "OTHER", "MODULE", "OPTIMIZER"]
 RESERVED = frozenset({"function", "args", "kwargs", "device", "dtype", "seed", "report_params", "op", "cotangents",
-                      "helpers", wire.ARRAYS})
+                      "helpers", ARRAYS})
 
 
 class Encoder:
@@ -40,20 +42,17 @@ class Encoder:
         self.arrays.append(tensor.detach().cpu().numpy().copy())
         node = {TENSOR: len(self.arrays) - 1, **extra}
         if tensor.is_floating_point():
-            node["dtype"] = str(tensor.dtype).removeprefix("torch.")
+            node["dtype"] = dtype_name(tensor.dtype)
         return node
 
     def encode(self, value):
+        return write_arguments(value, self._leaf)
+
+    def _leaf(self, value):
         if isinstance(value, torch.Tensor):
             return self.array(value, requires_grad=value.requires_grad)
         if hasattr(value, "encode") and not isinstance(value, (str, bytes)):
             return value.encode(self)
-        if isinstance(value, tuple):
-            return {TUPLE: [self.encode(v) for v in value]}
-        if isinstance(value, list):
-            return [self.encode(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self.encode(v) for k, v in value.items()}
         return value
 
 
@@ -80,13 +79,15 @@ def request(function, args=(), kwargs=None, *, device="cpu", dtype="float32", se
 def pack(value, arrays):
     """A returned value as an answer tree; anything that is not exactly a tensor, a number,
     None, a string or a tuple/list of them is described by its type name only."""
+    return write(value, lambda leaf: _packed(leaf, arrays))
+
+
+def _packed(value, arrays):
     kind = type(value)
     if kind is torch.Tensor:
         arrays.append(value.detach().cpu().resolve_conj().resolve_neg().numpy())
-        return {TENSOR: len(arrays) - 1, "dtype": str(value.dtype).removeprefix("torch."),
+        return {TENSOR: len(arrays) - 1, "dtype": dtype_name(value.dtype),
                 "device": str(value.device), "requires_grad": value.requires_grad}
-    if kind in (tuple, list):
-        return {"$" + kind.__name__: [pack(item, arrays) for item in value]}
     if kind is float:
         return value if math.isfinite(value) else {FLOAT: repr(value)}
     if kind in (int, bool, str) or value is None:
@@ -97,31 +98,10 @@ def pack(value, arrays):
 def pack_plain(value, arrays):
     """A course plugin operation's result as an answer tree: what ``pack`` takes, and dicts
     with string keys (instructor code's dicts are data; a student's returned dict is not)."""
-    kind = type(value)
-    if kind is dict:
-        bad = [key for key in value if not isinstance(key, str) or key.startswith("$")]
-        if bad:
-            raise TypeError(f"an operation's dict keys must be strings not starting with '$', got {bad[0]!r}")
-        return {key: pack_plain(item, arrays) for key, item in value.items()}
-    if kind in (tuple, list):
-        return {"$" + kind.__name__: [pack_plain(item, arrays) for item in value]}
-    return pack(value, arrays)
+    return write(value, lambda leaf: _packed(leaf, arrays), dicts=True)
 
 
 def unpack(node, arrays, tensor, other):
     """Invert ``pack``: ``tensor(array, node)`` and ``other(type name)`` make the leaves."""
-    if isinstance(node, list):
-        return [unpack(item, arrays, tensor, other) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if TENSOR in node:
-        return tensor(arrays[int(node[TENSOR])], node)
-    if TUPLE in node:
-        return tuple(unpack(item, arrays, tensor, other) for item in node[TUPLE])
-    if LIST in node:
-        return [unpack(item, arrays, tensor, other) for item in node[LIST]]
-    if FLOAT in node:
-        return float(node[FLOAT])
-    if OTHER in node:
-        return other(str(node[OTHER]))
-    return {str(key): unpack(value, arrays, tensor, other) for key, value in node.items()}
+    return rebuild(node, {TENSOR: lambda leaf: tensor(arrays[int(leaf[TENSOR])], leaf), TUPLE: tuple, LIST: list,
+                          FLOAT: lambda leaf: float(leaf[FLOAT]), OTHER: lambda leaf: other(str(leaf[OTHER]))})

@@ -17,8 +17,7 @@ import weakref
 import torch
 
 from . import protocol
-
-META, NET = "$meta", "$net"
+from .tree import META, NET, TENSOR, dtype_name, leaves, torch_dtype, write_arguments
 
 
 class ServedError(RuntimeError):
@@ -41,14 +40,6 @@ class Channel:
         return self.wire.decode(self.reader.read)
 
 
-def _leaves(value):
-    if isinstance(value, (tuple, list)):
-        return [leaf for item in value for leaf in _leaves(item)]
-    if isinstance(value, dict):
-        return [leaf for item in value.values() for leaf in _leaves(item)]
-    return [value]
-
-
 class _Call:
     """One served call: encodes its arguments, asks the grader, rebuilds the value on the
     arguments' device, and serves its backward pass."""
@@ -59,12 +50,15 @@ class _Call:
         self.encoder, self.inputs, self.device, self.id = protocol.Encoder(), [], None, None
 
     def encode(self, value):
+        return write_arguments(value, self._leaf, keys=str)
+
+    def _leaf(self, value):
         if isinstance(value, torch.Tensor):
             if type(value) not in (torch.Tensor, torch.nn.Parameter) or value.is_complex():
                 raise TypeError("not plain data")
             self.device = self.device or value.device
             if value.device.type == "meta":
-                return {META: list(value.shape), "dtype": str(value.dtype).removeprefix("torch.")}
+                return {META: list(value.shape), "dtype": dtype_name(value.dtype)}
             node = self.encoder.array(value, device=str(value.device))
             if value.requires_grad and value.is_floating_point():
                 node["grad"] = len(self.inputs)
@@ -75,11 +69,6 @@ class _Call:
             if name is None:
                 raise TypeError("a network the grader did not build")
             return {NET: name, "params": [self.encode(p) for p in value.parameters()]}
-        if isinstance(value, (tuple, list)):
-            return {protocol.TUPLE: [self.encode(v) for v in value]} if isinstance(value, tuple) \
-                else [self.encode(v) for v in value]
-        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-            return {k: self.encode(v) for k, v in value.items()}
         if value is None or type(value) in (bool, int, float, str):
             return value
         raise TypeError("not plain data")
@@ -102,7 +91,7 @@ class _Call:
         value = protocol.unpack(answer["value"], arrays, self._tensor, lambda name: None)
         if not self.inputs:
             return value
-        outputs = [leaf for leaf in _leaves(value) if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()]
+        outputs = [leaf for leaf in leaves(value) if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()]
         weakref.finalize(self, self.channel.freed.append, self.id)  # when the graph holding this call goes
         attached = iter(_Served.apply(self, len(outputs), *outputs, *self.inputs))
         swap = {id(o): next(attached) for o in outputs}
@@ -110,7 +99,7 @@ class _Call:
 
     def _tensor(self, array, node):
         if META in node:
-            return torch.empty(node[META], dtype=getattr(torch, node["dtype"]), device="meta")
+            return torch.empty(node[META], dtype=torch_dtype(node["dtype"]), device="meta")
         return torch.from_numpy(array.copy()).to(self.device or "cpu")
 
     def backward(self, cotangents):
@@ -122,7 +111,7 @@ class _Call:
             return self._own_grads(cotangents)
         if not answer.get("ok"):
             raise ServedError(f"the grader could not differentiate {self.function}: {answer.get('error')}")
-        return [None if node is None else torch.from_numpy(arrays[node[protocol.TENSOR]].copy()).to(x.device)
+        return [None if node is None else torch.from_numpy(arrays[node[TENSOR]].copy()).to(x.device)
                 for node, x in zip(answer["grads"], self.inputs)]
 
     def _own_grads(self, cotangents):
@@ -133,7 +122,7 @@ class _Call:
         fresh = {id(x): x.detach().requires_grad_(True) for x in self.inputs if not isinstance(x, torch.nn.Parameter)}
         inputs = [fresh.get(id(x), x) for x in self.inputs]
         with torch.enable_grad():
-            own = [leaf for leaf in _leaves(self.original(*_rebuild(list(self.args), fresh),
+            own = [leaf for leaf in leaves(self.original(*_rebuild(list(self.args), fresh),
                                                           **{k: _rebuild(v, fresh) for k, v in self.kwargs.items()}))
                    if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()]
             pairs = [(o, c) for o, c in zip(own, cotangents) if c is not None and o.requires_grad]

@@ -6,7 +6,7 @@ C order. Only the numeric and boolean dtypes of DTYPES are accepted, and each bu
 length must be exactly its dtype's size times its shape's, so no frame can carry code and
 no array is read from bytes that are not its own. The buffers are copied as they are, with
 no per-array serializer: a served helper's frame is mostly its tensors. This module needs
-only numpy, so both sides can load it.
+only numpy (and tree.py's tags, which need no torch), so both sides can load it.
 """
 import json
 import math
@@ -14,10 +14,11 @@ import struct
 
 import numpy as np
 
+from .tree import ARRAYS  # the header key that describes the arrays
+
 LENGTH = struct.Struct("!Q")
 MAX_FRAME_BYTES = 64 << 20
 MAX_DIMS = 32
-ARRAYS = "$arrays"  # the header key that describes the arrays
 DTYPES = {name: np.dtype(name).newbyteorder("<") for name in (
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "float32", "float64", "complex64", "complex128")}

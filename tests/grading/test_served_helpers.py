@@ -215,3 +215,25 @@ def test_a_served_backward_that_fails_is_the_graders_error_not_the_students():
     message = plugin._failure_message(SimpleNamespace(when="call"), call)
     assert message.startswith("The autograder could not finish this test: while vae.elbo ran") and \
         "not of your submission" in message
+
+
+def test_a_served_graph_is_let_go_as_soon_as_the_workers_is(student):
+    """The grader keeps a differentiable served call's graph until the worker says its own
+    is gone (``free``), which reference counting alone must tell: a call kept alive until the
+    cyclic collector runs would be freed a request later, where its number names another
+    request's graph."""
+    import gc
+
+    module = importlib.import_module("submission.vae")
+    server = serving.Server(probes.Session(BUNDLED.reference_modules()), {"dtype": "float32"}, [],
+                            ["vae.kl_standard_normal"])
+    session = probes.Session({"vae": "submission.vae"}, channel=Loopback(server), stage=student)
+    gc.disable()
+    try:
+        with served.served(session, ["vae.kl_standard_normal"], session.channel, {}, student):
+            value = module.kl_standard_normal(torch.ones(1, 2, requires_grad=True), torch.zeros(1, 2))
+        assert list(server.graphs) == [0] and session.channel.freed == []
+        del value
+        assert session.channel.freed == [0]
+    finally:
+        gc.enable()
