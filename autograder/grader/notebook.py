@@ -332,7 +332,7 @@ def _elsewhere(node):
 
 def _kits(node, callee):
     """Whether ``node`` is a line of the student kit's check: its import, or a call of what
-    that import binds (``check("wake_loss")``, ``autograder_kit.check()``, ``report =
+    that import binds (``check("loss")``, ``autograder_kit.check()``, ``report =
     check()``) as a statement."""
     if _elsewhere(node) == KIT_PACKAGE:
         return True

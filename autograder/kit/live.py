@@ -1,7 +1,7 @@
 """The student kit's check from inside a notebook: in a cell,
 
     from autograder_kit import check
-    check("wake_loss")      # or check(): every check the kit runs
+    check("loss")      # or check(): every check the kit runs
 
 The kit ships this file as ``autograder_kit/__init__.py``, beside ``check.py`` and ``.kit``
 (build.py). It judges the functions as the live kernel defines them, saved or not: the inputs
@@ -52,7 +52,7 @@ class Report:
 
 def check(name=None, kit=None, shell=None):
     """Run the kit's checks on the functions as this kernel defines them now, and print the
-    report. ``name``: only the checks whose name or function contains it ("wake_loss", or
+    report. ``name``: only the checks whose name or function contains it ("loss", or
     the function itself); ``kit``: the kit's folder (by default the one holding this
     package); ``shell``: the IPython shell (by default the running one). Returns a Report."""
     kit = Path(kit) if kit is not None else HERE.parent
