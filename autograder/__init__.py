@@ -10,9 +10,9 @@ The trust boundary is the layout:
 - ``sandbox/`` trusted: builds the worker's allow-list view (bubblewrap), starts and
   confines the worker, and talks to it in plain data.
 - ``worker/``  untrusted side: the only code that runs next to student code (with the
-  course's plugin). The trusted side uses only its protocol and codec (``protocol``,
-  ``wire``), its comparison rule (``closeness``) and its call harness (``probes``, run on
-  the reference), never anything that imports a submission.
+  course's plugin). The trusted side uses only its plain data (``tree``, ``protocol``,
+  ``wire``), its comparison rule (``closeness``) and its call harness (``probes`` and the
+  modules it builds on, run on the reference), never anything that imports a submission.
 
 Around the grading of one submission: ``workflows/`` (batch, report, Gradescope's archive,
 a new course's scaffold, the bundled course's experiment), ``kit/`` (the student kit: the

@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 from ..worker import protocol
-from ..worker.probes import Builder, module_of
+from ..worker.builder import Builder
+from ..worker.probes import module_of
 from ..worker.tree import META, MODULE, NET, TENSOR, TUPLE, dtype_name, leaves, rebuild, tagged, torch_dtype, write
 from . import assignment, memory
 

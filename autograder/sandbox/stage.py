@@ -30,9 +30,9 @@ class Stage:
     modules: dict  # contract module -> importable name in the worker
     plugin: str | None = None  # importable name of the course plugin in the worker
     aliases: dict = dataclasses.field(default_factory=dict)  # another name -> the student package
-    stand_ins: dict = dataclasses.field(default_factory=dict)  # probes.StandIns' arguments
+    stand_ins: dict = dataclasses.field(default_factory=dict)  # imports.StandIns' arguments
     import_first: list = dataclasses.field(default_factory=list)  # modules the worker imports before any other
-    own: list = dataclasses.field(default_factory=list)  # the student's ungraded modules (probes.OwnModules)
+    own: list = dataclasses.field(default_factory=list)  # the student's ungraded modules (imports.OwnModules)
     view: Path | None = None  # where the worker sees ``root``: /worker inside bubblewrap, else ``root``
 
     def __post_init__(self):

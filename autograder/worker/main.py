@@ -48,17 +48,17 @@ def main():
     sys.path[:0] = [STAGE, os.path.join(STAGE, "submission")]
     import torch
 
-    from agworker import probes, served, wire
+    from agworker import imports, probes, served, wire
 
     torch.set_num_threads(1)
     reader, writer = os.fdopen(in_fd, "rb", buffering=0), os.fdopen(out_fd, "wb", buffering=0)
     config = json.loads(sys.argv[3])
     if config.get("aliases"):
-        sys.meta_path.insert(0, probes.Aliases(config["aliases"]))
+        sys.meta_path.insert(0, imports.Aliases(config["aliases"]))
     submission = os.path.join(STAGE, "submission") + os.sep
-    stand_ins = probes.StandIns(**config["stand_ins"], stage=submission)
+    stand_ins = imports.StandIns(**config["stand_ins"], stage=submission)
     sys.meta_path.append(stand_ins)
-    own = probes.OwnModules(config["own"], submission)
+    own = imports.OwnModules(config["own"], submission)
     sys.meta_path.insert(0, own)
     plugin = importlib.import_module(config["plugin"]) if config.get("plugin") else None
     session = probes.Session(config["modules"], plugin, channel=served.Channel(reader, writer, wire),

@@ -60,3 +60,20 @@ def test_every_name_of_the_api_exists_and_is_documented():
     for name in api.__all__:
         assert hasattr(api, name), name
         assert f"`{name}" in reference, f"docs/api.md does not describe {name}"
+
+
+def test_a_worker_plugin_gets_the_documented_namespace_and_nothing_else():
+    """An operation's ``session.api`` is the plugin namespace, not a module of the engine:
+    exactly the names docs/api.md describes for plugins."""
+    import dataclasses
+
+    from autograder.worker import probes
+
+    namespace = probes.Session({}).api
+    names = [field.name for field in dataclasses.fields(namespace)]
+    assert names == ["set_parameter", "PlainSGD", "PlainAdam"]
+    plugins = (ROOT / "docs" / "api.md").read_text().partition("## Worker plugins")[2]
+    for name in names:
+        assert f"`{name}" in plugins, f"docs/api.md does not describe session.api.{name}"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        namespace.PlainSGD = None

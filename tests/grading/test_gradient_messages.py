@@ -15,7 +15,7 @@ from torch import nn
 from autograder.grader.calls import Net, Outcome, Reply, decode_reply
 from autograder.grader.checking import check_gradients, parameter_label
 from autograder.grader.compare import Mismatch
-from autograder.worker import probes, protocol, wire
+from autograder.worker import builder, probes, protocol, wire
 
 REFERENCE = '''
 import torch
@@ -113,7 +113,7 @@ def test_a_parameter_is_named_by_its_module_path(sessions):
 
 def test_parameter_names_follow_parameters_order():
     critic = Critic([(torch.zeros(5, 3), torch.zeros(5)), (torch.zeros(1, 5), torch.zeros(1))])
-    assert probes.parameter_names({"critic": critic}) == {
+    assert builder.parameter_names({"critic": critic}) == {
         "critic": ["net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"]}
     assert [p.shape for p in critic.parameters()] == [(5, 3), (5,), (1, 5), (1,)]
 

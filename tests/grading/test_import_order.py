@@ -1,4 +1,4 @@
-"""How the worker imports a submission (worker/probes.py): in the order the course's own entry
+"""How the worker imports a submission (worker/imports.py): in the order the course's own entry
 points do (``student.import_first``), or, without that, again in the circle's order after a
 circular-import failure; a failed attempt leaves no module of the submission behind; and a
 student's own module (not graded) that raises at import becomes an inert stand-in, named in
@@ -15,6 +15,7 @@ from autograder.grader.discovery import Submission
 from autograder.grader.remote import Remote
 from autograder.sandbox.stage import own_modules
 from autograder.worker import probes
+from autograder.worker.imports import OwnModules, StandIns, import_cleanly
 from autograder.worker.main import imported
 
 NUMBERS = itertools.count()
@@ -83,7 +84,7 @@ def test_a_failed_import_leaves_no_module_of_the_submission_behind(package, tmp_
                                                         "from {pkg}.models import model\nraise RuntimeError('late')\n"})
         __import__(name)
         with pytest.raises(RuntimeError, match="late"):
-            probes.import_cleanly(f"{name}.utils", stage)
+            import_cleanly(f"{name}.utils", stage)
     finally:
         sys.path.remove(str(tmp_path / "library_beside"))
     # the model imported whole, holding the utils module that stopped half-way: gone too, and
@@ -118,12 +119,12 @@ class Worker:
 
 def test_an_own_module_that_raises_at_import_stands_in_and_the_summary_names_it(package):
     name, stage, _ = package(DEBUG_HELPER)
-    own = probes.OwnModules([f"{name}.ImUtil"], stage)
+    own = OwnModules([f"{name}.ImUtil"], stage)
     sys.meta_path.insert(0, own)
     worker = session(name, stage, import_first=["utils"])
     submission = types.SimpleNamespace(notebook=None, modules={"models.model": None}, where=lambda module: module,
                                        place=Submission(stage).place)
-    remote = Remote(None, submission, lambda: Worker(lambda module: imported(worker, module, probes.StandIns(), own)),
+    remote = Remote(None, submission, lambda: Worker(lambda module: imported(worker, module, StandIns(), own)),
                     reference=types.SimpleNamespace(seconds={}))
     remote._import("models.model", "models.model.twice")
 
@@ -137,7 +138,7 @@ def test_an_own_module_that_raises_at_import_stands_in_and_the_summary_names_it(
 
 def test_a_graded_module_that_raises_at_import_still_fails(package):
     name, stage, _ = package({**DEBUG_HELPER, "models/model.py": "raise ValueError('not yet')\n"})
-    sys.meta_path.insert(0, probes.OwnModules([f"{name}.ImUtil"], stage))
+    sys.meta_path.insert(0, OwnModules([f"{name}.ImUtil"], stage))
     with pytest.raises(ValueError, match="not yet"):
         session(name, stage).load("models.model")
 

@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import mannwhitneyu
 
 from autograder.grader import bands, stats
-from autograder.worker.probes import StandIns
+from autograder.worker.imports import StandIns
 
 
 @pytest.mark.parametrize("shift", [0.0, 0.5, 2.0])
