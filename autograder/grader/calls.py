@@ -9,6 +9,7 @@ import torch
 
 from ..enums import TextEnum
 from ..worker import protocol
+from ..worker.tree import MODULE, OPTIMIZER
 from .values import Decoded, unpack
 
 
@@ -48,7 +49,7 @@ class Net:
         self.name, self.layers, self.kind, self.options = name, list(layers), kind, options  # layers: [(w, b)]
 
     def encode(self, encoder: protocol.Encoder) -> dict[str, object]:
-        return {protocol.MODULE: self.kind, "name": self.name, **self.options,
+        return {MODULE: self.kind, "name": self.name, **self.options,
                 "layers": [[encoder.array(w), encoder.array(b)] for w, b in self.layers]}
 
 
@@ -59,7 +60,7 @@ class Opt:
     over: list[str]  # the networks whose parameters it steps
 
     def encode(self, encoder: protocol.Encoder) -> dict[str, object]:
-        return {protocol.OPTIMIZER: self.kind, "lr": self.lr, "over": self.over}
+        return {OPTIMIZER: self.kind, "lr": self.lr, "over": self.over}
 
 
 @dataclasses.dataclass

@@ -22,11 +22,8 @@ import math
 
 import torch
 
-from .tree import ARRAYS, FLOAT, LIST, MODULE, OPTIMIZER, OTHER, TENSOR, TUPLE, dtype_name, rebuild, write, \
-    write_arguments
+from .tree import ARRAYS, FLOAT, LIST, OTHER, TENSOR, TUPLE, dtype_name, rebuild, write, write_arguments
 
-__all__ = ["Encoder", "request", "pack", "pack_plain", "unpack", "RESERVED",  # and the tags a request or answer holds
-           "TENSOR", "TUPLE", "LIST", "FLOAT", "OTHER", "MODULE", "OPTIMIZER"]
 RESERVED = frozenset({"function", "args", "kwargs", "device", "dtype", "seed", "report_params", "op", "cotangents",
                       "helpers", ARRAYS})
 

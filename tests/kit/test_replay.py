@@ -15,6 +15,7 @@ from autograder.grader.remote import Remote
 from autograder.kit.record import Record, _RecordingServer, digest, parameters
 from autograder.kit.replay import NotRecorded, RecordedReference, RecordedServer, bound, signature
 from autograder.worker import probes, protocol
+from autograder.worker.tree import TENSOR
 
 BUNDLED = courses.load()
 KL = "vae.kl_standard_normal"  # (mu, logvar) -> (B,)
@@ -61,7 +62,7 @@ def replay(session, kept):
 
 def values(answer, arrays):
     """The array of a served value that is one tensor."""
-    return arrays[answer["value"][protocol.TENSOR]]
+    return arrays[answer["value"][TENSOR]]
 
 
 def test_keywords_and_positions_are_one_call_and_gradients_reach_the_students_inputs(session, replay):
@@ -72,7 +73,7 @@ def test_keywords_and_positions_are_one_call_and_gradients_reach_the_students_in
     (got, got_arrays), (want, want_arrays) = (server(backward(answer["call"]), [COTANGENT])
                                               for server, answer in ((replay, got), (grader, want)))
     assert len(got["grads"]) == len(want["grads"]) == 1  # logvar's gradient only, as the grader's
-    assert np.allclose(got_arrays[got["grads"][0][protocol.TENSOR]], want_arrays[want["grads"][0][protocol.TENSOR]])
+    assert np.allclose(got_arrays[got["grads"][0][TENSOR]], want_arrays[want["grads"][0][TENSOR]])
     assert replay.unchecked() is None
 
 
