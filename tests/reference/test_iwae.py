@@ -114,6 +114,7 @@ def test_stable_with_log_weights_near_minus_1e4():
     assert value.item() == pytest.approx(-1e4 + math.log((1 + math.e + math.exp(-3)) / 3), abs=1e-2)
 
 
+@pytest.mark.slow  # minutes of CPU: k = 5000 on 200 inputs, chunked
 def test_large_k_stays_under_one_gigabyte():
     """k = 5000 on 200 MNIST-sized inputs: [k, B, 784] alone would take 3.1 GB."""
     script = ("import resource, torch, benchmarks.iwae_memory as b\n"

@@ -251,6 +251,7 @@ def test_feedback_is_what_the_student_reads_in_gradescopes_order(tmp_path):
         "2.1) iwae (iwae.iwae) (2/2)\nAll checks passed.\n")
 
 
+@pytest.mark.slow  # two reports through the command line, charts included
 def test_a_batch_of_mixed_course_versions_is_refused_unless_asked(tmp_path, regraded):
     old, _ = regraded
     folder = batch(tmp_path / "graded", {"alice": results([record("1.1", 3)], course="a" * 64),
