@@ -20,6 +20,7 @@ import torch
 from ..worker import protocol
 from ..worker.builder import Builder
 from ..worker.probes import module_of
+from ..worker.served import vjp
 from ..worker.tree import META, MODULE, NET, TENSOR, TUPLE, dtype_name, leaves, rebuild, tagged, torch_dtype, write
 from . import assignment, memory
 
@@ -229,8 +230,7 @@ class Server:
         self.kept -= sum(x.numel() * x.element_size() for x in inputs)
         pairs = [(o, torch.from_numpy(arrays[int(c[TENSOR])].copy()))
                  for o, c in zip(outputs, frame["cotangents"]) if c is not None and o.requires_grad]
-        grads = torch.autograd.grad([o for o, _ in pairs], inputs, [c for _, c in pairs], allow_unused=True) \
-            if pairs else [None] * len(inputs)
+        grads = vjp(pairs, inputs) if pairs else [None] * len(inputs)
         out = []
         return {"ok": True, "grads": [None if g is None else protocol.pack(g, out) for g in grads]}, out
 

@@ -128,7 +128,22 @@ class _Call:
             pairs = [(o, c) for o, c in zip(own, cotangents) if c is not None and o.requires_grad]
             if not pairs:
                 return [None] * len(inputs)
-            return list(torch.autograd.grad([o for o, _ in pairs], inputs, [c for _, c in pairs], allow_unused=True))
+            return list(vjp(pairs, inputs))
+
+
+def vjp(pairs, inputs):
+    """Σ_i c_iᵀ ∂o_i/∂inputs for ``pairs`` [(output o_i, its cotangent c_i)], one gradient
+    (or None) per input: the gradient of Σ_i ⟨o_i, c_i⟩, whose backward hands each o_i exactly
+    c_i. Not torch.autograd.grad's grad_outputs, which imports torch's symbolic shapes and
+    sympy on first use (about 70 MB and a second of CPU in each process). A cotangent of
+    another shape than its output is refused, never broadcast."""
+    for output, cotangent in pairs:
+        if cotangent.shape != output.shape:
+            raise RuntimeError(f"Mismatch in shape: a cotangent of shape {tuple(cotangent.shape)} for an output of "
+                               f"shape {tuple(output.shape)}")
+    with torch.enable_grad():  # the product is a new node of the graph, whatever the caller's mode
+        total = sum((output * cotangent.to(output.dtype)).sum() for output, cotangent in pairs)
+    return torch.autograd.grad(total, inputs, allow_unused=True)
 
 
 def _rebuild(value, swap):
