@@ -58,6 +58,11 @@ NEEDS = {"torch": "runs your code and the checks, as Gradescope does",
 # numpy and torch; an older torch cannot there); below 3, whose changes no kit has met. The
 # engine needs nothing newer. Within the range a kit's answers are compared only where this
 # torch draws the recorded inputs bit for bit: check.py says where it does not (record.draws).
+# Tried on 2.3.1, 2.4.1, 2.7.1, 2.13.0 and 2.14.1: a notebook kit passed a solution on each,
+# the bundled course's kit its reference on the last four; from 2.7.1 every kind of draw is
+# 2.13.0's, while 2.3.1 and 2.4.1 draw other noise seeds (randint over [0, 2³¹ − 1)), so that
+# on 2.4.1 the bundled kit left 7 parts of functions drawing their own noise to the grader,
+# as check.py said.
 KIT_TORCH = "torch>=2.3,<3"
 LAUNCHER = '''"""Check your homework with the grader's own checks, on public inputs: python check.py --help"""
 import sys
