@@ -172,10 +172,13 @@ def test_in_a_real_kernel_the_check_judges_the_kernels_functions_as_the_grader_d
     """A student's session: a wrong wake_loss and a sleep_loss that raises, checked from the
     notebook (both fail, the error named by its In [n]); wake_loss fixed in a later cell and
     never saved, checked again: judged fixed, though the saved notebook is still the kit's
-    unsolved one. Each verdict is the grader's own on the same kernel state."""
+    unsolved one. Each verdict is the grader's own on the same kernel state. The kernel runs
+    in a folder of its own, as on Colab (/content), the kit found by the one line the README
+    gives."""
     course, kit = wake_sleep_kit(tmp_path)
     assert (kit / "autograder_kit" / "__init__.py").read_text() == Path(live.__file__).read_text()
-    session = run_in_kernel(KERNEL_CELLS, kit)
+    (tmp_path / "content").mkdir()
+    session = run_in_kernel([f"import sys; sys.path.append({str(kit)!r})", *KERNEL_CELLS], tmp_path / "content")
     printed = lambda cell: "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")  # noqa: E731
     found = json.loads(printed(session.cells[-1]))
 
@@ -183,10 +186,10 @@ def test_in_a_real_kernel_the_check_judges_the_kernels_functions_as_the_grader_d
     by_test = {v["test"]: v for v in verdicts}
     assert status == 1 and {t: (v["status"], v["earned"]) for t, v in by_test.items()} == {
         "test_wake_loss": ("FAIL", 0), "test_sleep_loss": ("FAIL", 0)}
-    assert "(In [2], line 7: `return -(z * w).mean(dim=1)`)" in by_test["test_sleep_loss"]["detail"]
-    report = printed(session.cells[2])
-    assert "Judged the functions as this kernel defines them now, saved or not: the 3 inputs it ran (In [1] to " \
-           "In [3])" in report and "Graded the notebook" not in report and "check()" not in report
+    assert "(In [3], line 7: `return -(z * w).mean(dim=1)`)" in by_test["test_sleep_loss"]["detail"]
+    report = printed(session.cells[3])
+    assert "Judged the functions as this kernel defines them now, saved or not: the 4 inputs it ran (In [1] to " \
+           "In [4])" in report and "Graded the notebook" not in report and "check()" not in report
     assert "This torch" not in report  # the kit's torch draws the recorded inputs
     scores, _ = graders(course, inputs, None, tmp_path / "first")
     assert scores == {"wake_loss": 0, "sleep_loss": 0}
