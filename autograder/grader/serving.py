@@ -54,7 +54,8 @@ def _scaffold_names(course):
     return names
 
 
-_HELPERS, _GRADED = {}, {}  # (course, function) -> helpers; course -> the functions its tests cover
+_HELPERS: dict[tuple[object, str], object] = {}  # (course, function) -> its helpers
+_GRADED: dict[object, set[str]] = {}  # course -> the functions its tests cover
 
 
 def helpers_of(course, function):
