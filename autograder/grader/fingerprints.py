@@ -269,8 +269,8 @@ class ProbeCache:
     probe requests (``answer``) and its verdicts on forms of call (``form``), each a file
     named by a hash of what it answers. The first grading that needs one computes and writes
     it (atomically: gradings running side by side share the folder), the others read it.
-    ``scoped`` gives the subfolder of one rule version, engine, course and probe seed, so that
-    an edited course never reads another's answers; the whole folder can be deleted at any
+    ``scoped`` gives the subfolder of one rule version, engine (its version and source), course
+    and probe seed, so that an edited course or engine never reads another's answers; the whole folder can be deleted at any
     time (it is computed again)."""
 
     def __init__(self, folder):
@@ -304,6 +304,16 @@ def answer_key(header, arrays):
         array = np.ascontiguousarray(array)
         digest.update(f"{array.dtype.str}{array.shape}".encode())
         digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def engine_digest():
+    """A hash of the engine's own source: an answer kept by another state of the code (its
+    codec, its calls) is never read, even where the version number did not change."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -360,7 +370,7 @@ class Probe:
         from .. import provenance
         from .reference import of_course
 
-        self.watch.cache = self.cache.scoped(VERSION, provenance.engine_version(),
+        self.watch.cache = self.cache.scoped(VERSION, provenance.engine_version(), engine_digest(),
                                              provenance.fingerprints(course).course, self.probe_seed)
         return CachedReference(of_course(course), self.watch.cache, self.watch)
 
