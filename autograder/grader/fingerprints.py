@@ -297,16 +297,6 @@ class ProbeCache:
             pass
 
 
-def answer_key(header, arrays):
-    """A full hash of a request: its header, and each array's dtype, shape and bytes."""
-    digest = hashlib.sha256(json.dumps(header, sort_keys=True, default=str).encode())
-    for array in arrays:
-        array = np.ascontiguousarray(array)
-        digest.update(f"{array.dtype.str}{array.shape}".encode())
-        digest.update(array.tobytes())
-    return digest.hexdigest()
-
-
 def engine_digest():
     """A hash of the engine's own source: an answer kept by another state of the code (its
     codec, its calls) is never read, even where the version number did not change."""
@@ -332,7 +322,7 @@ class CachedReference:
     def answer(self, header, arrays):
         if not self.watch.recording:
             return self.uncached.answer(header, arrays)
-        key = answer_key(header, arrays)
+        key = wire.digest(header, arrays)
         frame = self.cache.get("answer", key)
         if frame is not None:
             try:

@@ -16,20 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from ..worker.tree import TENSOR, pairs, rebuild
+from ..worker.wire import digest
 
 PUBLIC_SEED = 20261122
 INDEX, ARRAYS, SCOPE = "record.json", "arrays.npz", "scope.json"
 LITERALS = (type(None), bool, int, float, str)  # defaults a frame carries as themselves
-
-
-def digest(header, arrays):
-    """The identity of a request: its plain-data header and the bytes of its arrays."""
-    hashed = hashlib.sha256(json.dumps(header, sort_keys=True, default=str).encode())
-    for array in arrays:
-        array = np.ascontiguousarray(array)
-        hashed.update(f"{array.dtype.str}{array.shape}".encode())
-        hashed.update(array.tobytes())
-    return hashed.hexdigest()
 
 
 def parameters(function):

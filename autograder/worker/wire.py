@@ -8,6 +8,7 @@ no array is read from bytes that are not its own. The buffers are copied as they
 no per-array serializer: a served helper's frame is mostly its tensors. This module needs
 only numpy (and tree.py's tags, which need no torch), so both sides can load it.
 """
+import hashlib
 import json
 import math
 import struct
@@ -94,3 +95,14 @@ def decode(read):
         blob = bytearray(_read_exactly(read, size, budget))
         arrays.append(np.frombuffer(blob, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False))
     return header, arrays
+
+
+def digest(header, arrays):
+    """The identity of a request (a frame's content): a hash of its plain-data header and of
+    each array's dtype, shape and bytes; the same request in any process, on any run."""
+    hashed = hashlib.sha256(json.dumps(header, sort_keys=True, default=str).encode())
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        hashed.update(f"{array.dtype.str}{array.shape}".encode())
+        hashed.update(array.tobytes())
+    return hashed.hexdigest()
