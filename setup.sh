@@ -15,7 +15,7 @@
 #
 # A zip made by `autograder build` carries setup.env, which sets TORCH_WHEELS.
 #
-#   ./setup.sh --dev   also installs what the project's tests use (Dask for `batch --scheduler`, Hypothesis)
+#   ./setup.sh --dev   also installs what the project's tests use (Dask for `batch --scheduler`, Hypothesis, mypy, and nbclient with ipykernel for the kit's in-notebook check)
 #
 # It installs the packages the course beside it (course.yaml) lets student code import.
 set -euo pipefail
