@@ -294,8 +294,8 @@ def _grading_commands(commands):
     batch.set_defaults(run=_batch)
 
     report = commands.add_parser("report", help="a batch's gradebook, failures, feedback, review and regrade",
-                                 description="From a batch folder: gradebook.csv (ready for Gradescope's score "
-                                             "import: a row per student), pass_rates.csv, failures.txt (every "
+                                 description="From a batch folder: gradebook.csv (a row per student with every "
+                                             "test's score), upload.csv (only what a score import keys on), pass_rates.csv, failures.txt (every "
                                              "failure, whole, with its submissions), review.txt (submissions a "
                                              "person should look at), feedback/<submission>.txt (what each "
                                              "student reads on Gradescope), scores.png and pass_rates.png; with "

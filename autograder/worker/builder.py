@@ -8,6 +8,16 @@ from .protocol import pack
 from .tree import MODULE, OPTIMIZER, TENSOR, TUPLE, rebuild, torch_dtype
 
 
+def reseed(seed):
+    """torch.manual_seed(seed) for the devices a grading runs on: the CPU's generator, and
+    CUDA's where torch has it. torch.manual_seed itself also queues a seed for CUDA where
+    CUDA is not there, capturing a stack trace each time (0.5 ms a call, several per graded
+    call)."""
+    torch.default_generator.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
 class Builder:
     """Turns a request tree into Python values on one device and dtype."""
 

@@ -15,7 +15,7 @@ engine's helpers as ``session.api`` (plugin_api.py), and the engine's own operat
 """
 import torch
 
-from .builder import Builder, packed_parameters, parameter_names
+from .builder import Builder, packed_parameters, parameter_names, reseed
 from .imports import import_in_order
 from .plugin_api import API
 from .protocol import pack, pack_plain
@@ -116,7 +116,7 @@ class Session:
         args, kwargs = builder.build_call(request.get("args", []), request.get("kwargs", {}))
         inputs = [a for a in [*args, *kwargs.values()] if type(a) is torch.Tensor]
         snapshot = [a.detach().clone() for a in inputs]
-        torch.manual_seed(request.get("seed", 0))
+        reseed(request.get("seed", 0))
         value = function(*args, **kwargs)
 
         out = []

@@ -1,8 +1,7 @@
 """The engine's own operation ``"train"``: a step function of the submission called once per
 minibatch, answering its losses and the networks' parameters after the last step."""
-import torch
 
-from .builder import packed_parameters, parameter_names
+from .builder import packed_parameters, parameter_names, reseed
 from .protocol import pack
 
 
@@ -14,7 +13,7 @@ def train(session, request, builder):
     data, batches = builder.tensor(request["data"]), builder.tensor(request["batches"])
     per_step = {key: builder.tensor(node) for key, node in request.get("per_step", {}).items()}
     step = session.resolve(request["function"])
-    torch.manual_seed(request.get("seed", 0))
+    reseed(request.get("seed", 0))
     losses = []
     for t in range(batches.shape[0]):
         losses.append(step(data[batches[t]], *args, **kwargs, **{k: v[t] for k, v in per_step.items()}))
