@@ -32,7 +32,19 @@ class Channel:
 
     def __init__(self, reader, writer, wire):
         self.reader, self.writer, self.wire = reader, writer, wire
-        self.freed = []  # ids of served calls whose graph is gone here
+        self.freed = []  # ids of this request's served calls whose graph is gone here
+        self.request = 0  # which request is being served: the grader numbers each one's calls from 0
+
+    def begin(self):
+        """A new request: an earlier one's calls mean nothing to its server (their numbers
+        name this request's calls there), so their pending or later frees are dropped."""
+        self.request += 1
+        self.freed.clear()
+
+    def let_go(self, request, call):
+        """Call ``call`` of ``request`` has no graph left here."""
+        if request == self.request:
+            self.freed.append(call)
 
     def ask(self, header, arrays):
         freed, self.freed[:] = list(self.freed), []
@@ -87,12 +99,12 @@ class _Call:
         answer, arrays = self.channel.ask(header, self.encoder.arrays)
         if not answer.get("ok"):
             raise LookupError(answer.get("error"))
-        self.id = answer.get("call")
+        self.id, self.request = answer.get("call"), self.channel.request
         value = protocol.unpack(answer["value"], arrays, self._tensor, lambda name: None)
         if not self.inputs:
             return value
         outputs = [leaf for leaf in leaves(value) if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()]
-        weakref.finalize(self, self.channel.freed.append, self.id)  # when the graph holding this call goes
+        weakref.finalize(self, self.channel.let_go, self.request, self.id)  # when the graph holding this call goes
         attached = iter(_Served.apply(self, len(outputs), *outputs, *self.inputs))
         swap = {id(o): next(attached) for o in outputs}
         return _rebuild(value, swap)
@@ -103,6 +115,9 @@ class _Call:
         return torch.from_numpy(array.copy()).to(self.device or "cpu")
 
     def backward(self, cotangents):
+        if self.request != self.channel.request:
+            raise ServedError(f"a value {self.function} returned was kept past the graded call that made it, and the "
+                              "grader let go of its graph with that call")
         encoder = protocol.Encoder()
         nodes = [None if c is None else encoder.array(c) for c in cotangents]
         answer, arrays = self.channel.ask({"event": "helper_grad", "call": self.id, "cotangents": nodes},
@@ -197,6 +212,7 @@ def served(session, functions, channel, networks, stage):
         homes = session.contract_modules(getattr(value, "__module__", None) or "")
         return next((wanted[(home, name)] for home in homes if (home, name) in wanted), None)
 
+    channel.begin()
     replaced = []
     for module in list(sys.modules.values()):
         if not str(getattr(module, "__file__", "") or "").startswith(stage):

@@ -62,11 +62,12 @@ def test_a_function_is_served_what_its_reference_reaches_and_nothing_else():
     assert "utils.log_normal" not in serving.helpers_of(cs236, "utils.log_normal")
 
 
-class Loopback:
+class Loopback(served.Channel):
     """The worker's channel, answered in-process by a grader-side Server through the codec."""
 
     def __init__(self, server):
-        self.server, self.asked, self.freed = server, [], []
+        super().__init__(None, None, wire)
+        self.server, self.asked = server, []
 
     def ask(self, header, arrays):
         header, self.freed[:] = {**header, "free": list(self.freed)}, []
@@ -194,9 +195,7 @@ def test_a_served_backward_that_fails_is_the_graders_error_not_the_students():
     from autograder.grader.calls import EngineError, StudentError
     from autograder.worker.main import describe
 
-    class Refusing:  # serves the forward, then cannot differentiate it
-        freed = []
-
+    class Refusing(served.Channel):  # serves the forward, then cannot differentiate it
         def ask(self, header, arrays):
             if header["event"] == "helper":
                 out = []
@@ -204,7 +203,7 @@ def test_a_served_backward_that_fails_is_the_graders_error_not_the_students():
             return {"ok": False, "error": "RuntimeError: Mismatch in shape"}, []
 
     x = torch.zeros(3, requires_grad=True)
-    value = served._Call(Refusing(), "vae.kl_standard_normal", {}, None).run((x,), {})
+    value = served._Call(Refusing(None, None, wire), "vae.kl_standard_normal", {}, None).run((x,), {})
     with pytest.raises(served.ServedError, match="could not differentiate vae.kl_standard_normal") as raised:
         value.sum().backward()
     error = describe(raised.value)
@@ -237,3 +236,23 @@ def test_a_served_graph_is_let_go_as_soon_as_the_workers_is(student):
         assert session.channel.freed == [0]
     finally:
         gc.enable()
+
+
+def test_a_value_kept_past_its_call_never_frees_or_names_another_calls_graph(student):
+    """Each request's server numbers its calls from 0: a served value a submission keeps (a
+    global cache) and lets go of during a later request must not free that request's call
+    of the same number, and its backward pass is the grader's error, not another graph's."""
+    module = importlib.import_module("submission.vae")
+    server = serving.Server(probes.Session(BUNDLED.reference_modules()), {"dtype": "float32"}, [],
+                            ["vae.kl_standard_normal"])
+    session = probes.Session({"vae": "submission.vae"}, channel=Loopback(server), stage=student)
+    with served.served(session, ["vae.kl_standard_normal"], session.channel, {}, student):
+        kept = module.kl_standard_normal(torch.ones(1, 2, requires_grad=True), torch.zeros(1, 2))
+    server.graphs.clear()  # the first request's server is gone; the next one numbers from 0 again
+    with served.served(session, ["vae.kl_standard_normal"], session.channel, {}, student):
+        value = module.kl_standard_normal(torch.ones(1, 2, requires_grad=True), torch.zeros(1, 2))
+        with pytest.raises(served.ServedError, match="kept past the graded call"):
+            kept.sum().backward()
+        del kept
+        assert session.channel.freed == [] and list(server.graphs) == [1]
+        value.sum().backward()
