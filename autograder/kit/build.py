@@ -262,7 +262,16 @@ def readme(course, assignment, template):
         lines += ["", "## Checked only by the grader", ""]
         lines += [f"- {assignment.tests[t].label}: "
                   f"{count(assignment.tests[t].points, 'point')}; {why}" for t, why in out.items()]
-    lines += ["", "## What it installs", "", "Only what `check.py` runs on:", ""]
+    lines += ["", *installs_and_submitting(course, notebooks)]
+    text = "\n".join(lines) + "\n"
+    if "README.md" in template:
+        text += "\n---\n\n" + template["README.md"].read_text()
+    return text
+
+
+def installs_and_submitting(course, notebooks):
+    """The kit README's last sections: what ``requirements.txt`` installs, and what to upload."""
+    lines = ["## What it installs", "", "Only what `check.py` runs on:", ""]
     lines += [f"- `{pin}`: {why}" for pin, why in requirements(course)]
     lines += ["", f"Gradescope runs torch {graders_torch()}; the kit takes any torch in `{KIT_TORCH[len('torch'):]}`, "
               "so `pip install -r requirements.txt` keeps a torch already installed in that range (Colab's) instead "
@@ -278,10 +287,7 @@ def readme(course, assignment, template):
     lines += ["", "## Submitting", "",
               f"{upload} to Gradescope, as a folder or a zip, at any depth. The hidden `.kit` folder, "
               f"`check.py`{f' and `{KIT_PACKAGE}/`' if notebooks else ''} may come along; the grader ignores them."]
-    text = "\n".join(lines) + "\n"
-    if "README.md" in template:
-        text += "\n---\n\n" + template["README.md"].read_text()
-    return text
+    return lines
 
 
 def inside_the_notebook(notebook, example):
