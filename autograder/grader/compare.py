@@ -112,6 +112,20 @@ def _pattern_hint(got, want, differ, allowed, offsets):
     return None
 
 
+def _numbers(offsets):
+    """``offsets`` with each value a float; a course error (TypeError) for one that is not a
+    single number, naming what to use instead."""
+    found = {}
+    for description, value in offsets.items():
+        value = value.detach().cpu() if hasattr(value, "detach") else value
+        if np.ndim(value) != 0:
+            raise TypeError(f"offsets[{description!r}] must be one number (got − want, the same everywhere), not "
+                            f"{type(value).__name__} of shape {tuple(np.shape(value))}; a mistake whose difference "
+                            "varies goes in mistakes= as the value it gives")
+        found[description] = float(value)
+    return found
+
+
 def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None, earlier=()):
     """Fail with an actionable message unless ``got`` matches ``want`` (both Returned)
     elementwise by the rule of worker/closeness.py.
@@ -122,6 +136,7 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None, ea
     transpose, a named offset (``offsets``: {description: got − want}), an additive
     constant or a factor, each only where it explains every value (_pattern_hint).
     """
+    offsets = _numbers(offsets or {})  # on every call, the reference's too: a wrong one is found at once
     expect_tensor(got, what, dtype=want.dtype, device=want.device, shape=want.shape)
     g, w = got.array.astype(np.float64), want.array.astype(np.float64)
     ok, band = matches(g, w, rtol, atol)  # band: atol as scaled for this expected value
@@ -145,7 +160,7 @@ def assert_close(got, want, what, *, rtol, atol, mistakes=None, offsets=None, ea
         if value.shape == got.shape and np.allclose(g, value, rtol=1e-4, atol=1e-5, equal_nan=True):
             hint = f"your values match a known mistake: {description}"
             break
-    hint = hint or _constant_hint(g, w, earlier) or _pattern_hint(g, w, ~ok, allowed(w, rtol, atol), offsets or {})
+    hint = hint or _constant_hint(g, w, earlier) or _pattern_hint(g, w, ~ok, allowed(w, rtol, atol), offsets)
     if hint:
         lines.append(f"hint: {hint}")
     raise Mismatch("\n  ".join(lines))
