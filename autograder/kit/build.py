@@ -304,7 +304,11 @@ def inside_the_notebook(notebook, example):
         "them, and grades them as the grader grades a notebook (the same cells left out, the same checks, parts, "
         "hints and points as `python check.py`), in a process of its own: your code runs in the grader's worker, "
         "never in the kernel. It says what it judged, and names a cell by its `In [n]`. The kernel needs what "
-        "`requirements.txt` lists (install it in the environment Jupyter runs the notebook in). Gradescope grades "
+        "`requirements.txt` lists (install it in the environment Jupyter runs the notebook in). It prints its "
+        "report and returns it (`report = check()`: `report.passed` is True when every function it checked "
+        "passed; `report.verdicts` lists each test's status and points); it never raises over a failed check. "
+        "A notebook opened outside this folder cannot import `autograder_kit`: open it here, or add this folder "
+        "to `sys.path` as on Colab below. Gradescope grades "
         "the notebook you upload: save it, and run it top to bottom once (Restart & Run All) so that the file "
         "holds what the kernel held.", "",
         "On Colab, where the notebook lives in your Drive: put this folder, unzipped, in your Drive (`KIT` below "

@@ -10,6 +10,7 @@ unimplemented or left to the grader.
 """
 import argparse
 import dataclasses
+import difflib
 import re
 import shutil
 import sys
@@ -206,7 +207,11 @@ def check(folder, course, only=None, kernel=False):
     wanted = [t for t, spec in assignment.tests.items()
               if only is None or only in t or any(only in name for name in spec.covers)]
     if not wanted:
-        return Checked(2, f"no check's name or function contains {only!r}")
+        names = sorted({name.rpartition(".")[2] for spec in assignment.tests.values() for name in spec.covers})
+        close = difflib.get_close_matches(only, names, n=3)
+        guess = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+        return Checked(2, f"no check's name or function contains {only!r}{guess}; the functions checked: "
+                          f"{', '.join(names)}")
     seen = {}
     with tempfile.TemporaryDirectory() as scratch:
         named = folder_of(Path(folder), course, Path(scratch) / "named", kernel)
