@@ -1,7 +1,6 @@
 """Course code talks to the engine through one module, autograder.api: checks, helpers and
 calibration scripts import nothing else of it, and worker plugins import none of it."""
 import ast
-from pathlib import Path
 
 import pytest
 
