@@ -7,10 +7,13 @@ Each class is built from the bundled course's declared mistakes (variants/varian
 text edits only, so that several apply to one submission): every submission gets 1 to 3
 independent mistakes, the first few mistakes drawn far more often than the rest (common
 ones); two planted groups (3 and 2 submissions) share 3 mistakes no one else makes, each
-copy reformatted (reindented, commented). The class is graded twice, without and with
+copy reformatted (reindented, commented); and ``--correct`` submissions are the reference,
+reformatted too (a correct answer is never evidence, so they must appear in no pair). The class is graded twice, without and with
 ``--similarity`` (the same fixed grading seed), for the added time, and the report's
 ``similarity.csv`` is read back: of its top pairs, as many as were planted, the share that
-are planted pairs (precision) and the share of planted pairs among them (recall). By
+are planted pairs (precision) and the share of planted pairs among them (recall); the rank
+of the last planted pair against the first pair that shares only ordinary mistakes; and the
+pairs that name a correct submission. By
 default the training problem is left out (as in the test suite); ``--everything`` grades
 the whole assignment.
 """
@@ -55,14 +58,19 @@ def reformatted(text, tag):
         return f"# homework by {tag}\n\n" + text
 
 
-def build(course, mistakes, folder, n, rng):
-    """A class of ``n`` submissions in ``folder``; returns the planted pairs {(a, b)}."""
+def build(course, mistakes, folder, n, rng, correct):
+    """A class of ``n`` submissions in ``folder``, the last ``correct`` of them correct;
+    returns the planted pairs {(a, b)} and the correct submissions' names."""
     rare = rng.sample(mistakes, SHARED * len(PLANTED))
     ordinary = [m for m in mistakes if m not in rare]
     weights = [8 if i < 3 else 1 for i in range(len(ordinary))]  # the first few are common mistakes
     planted, names = set(), [f"s{i:03d}" for i in range(n)]
     groups = [names[sum(PLANTED[:g]):sum(PLANTED[:g + 1])] for g in range(len(PLANTED))]
+    right = names[n - correct:]
     for name in names:
+        if name in right:
+            write_submission(course, folder / name, (), copy=True)
+            continue
         chosen = {m.name: m for m in rng.choices(ordinary, weights, k=rng.randint(1, 3))}
         group = next((g for g, members in enumerate(groups) if name in members), None)
         if group is not None:
@@ -70,13 +78,13 @@ def build(course, mistakes, folder, n, rng):
         write_submission(course, folder / name, chosen.values(), copy=group is not None)
     for members in groups:
         planted |= set(combinations(members, 2))
-    return planted
+    return planted, set(right)
 
 
 def write_submission(course, target, chosen, copy):
     """The reference with each mistake's edit applied where it still applies."""
     reference_submission(course, target)
-    texts = {}
+    texts = {file: course.reference_source(file) for file in course.files} if copy else {}
     for mistake in chosen:
         file, old, new = mistake.edit
         text = texts.get(file, course.reference_source(file))
@@ -94,14 +102,17 @@ def batch(folder, out, jobs, assignment, similarity):
     return time.monotonic() - started
 
 
-def scored(out, planted):
+def scored(out, planted, correct):
     subprocess.run([sys.executable, "-m", "autograder.cli", "report", str(out)], check=True, capture_output=True,
                    cwd=ROOT)
     with open(out / "report" / "similarity.csv") as f:
         found = [tuple(sorted((row["submission_a"], row["submission_b"]))) for row in csv.DictReader(f)]
     top = set(found[:len(planted)])
     hits = len(top & planted)
-    return hits / max(1, len(top)), hits / len(planted), len(found)
+    last_planted = max((found.index(pair) + 1 for pair in planted if pair in found), default=None)
+    first_other = next((rank for rank, pair in enumerate(found, 1) if pair not in planted), None)
+    with_correct = sum(1 for pair in found if set(pair) & correct)
+    return hits / max(1, len(top)), hits / len(planted), len(found), last_planted, first_other, with_correct
 
 
 def main():
@@ -110,6 +121,7 @@ def main():
     parser.add_argument("--classes", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--correct", type=int, default=3, help="correct submissions in each class")
     parser.add_argument("--everything", action="store_true")
     args = parser.parse_args()
     course = courses.load(None)
@@ -118,14 +130,16 @@ def main():
     assignment = [] if args.everything else ["--assignment", str(assignment_file(scratch, drop=["training"]))]
     rng = random.Random(args.seed)
     print(f"{len(mistakes)} declared text-edit mistakes; {args.classes} class(es) of {args.n}, {args.jobs} job(s)")
-    print("| class | precision | recall | pairs listed | batch s | with --similarity s | added |\n|---|---|---|---|---|---|---|")
+    print("| class | precision | recall | pairs listed | last planted pair's rank | first other pair's rank "
+          "| pairs naming a correct submission | batch s | with --similarity s | added |\n" + "|---" * 10 + "|")
     for index in range(args.classes):
         folder = scratch / f"class{index}"
-        planted = build(course, mistakes, folder / "export", args.n, rng)
+        planted, correct = build(course, mistakes, folder / "export", args.n, rng, args.correct)
         plain = batch(folder / "export", folder / "plain", args.jobs, assignment, similarity=False)
         probed = batch(folder / "export", folder / "probed", args.jobs, assignment, similarity=True)
-        precision, recall, listed = scored(folder / "probed", planted)
-        print(f"| {index} | {precision:.2f} | {recall:.2f} | {listed} | {plain:.0f} | {probed:.0f} | "
+        precision, recall, listed, last, first, with_correct = scored(folder / "probed", planted, correct)
+        print(f"| {index} | {precision:.2f} | {recall:.2f} | {listed} | {last} | {first} | {with_correct} "
+              f"| {plain:.0f} | {probed:.0f} | "
               f"{100 * (probed - plain) / plain:.0f} % |", flush=True)
     shutil.rmtree(scratch, ignore_errors=True)
 
