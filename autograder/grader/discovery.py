@@ -53,6 +53,16 @@ class Submission:
         """The source staged for a graded notebook, or None."""
         return None if self.converted is None else self.converted.source
 
+    def lacks(self, module, name):
+        """"models/net.py defines no `Model.loss`": a contract name the submission does not
+        define, said of what the student wrote: the file, the notebook, or, for the kit's
+        in-notebook check, the kernel (whose module the student never sees)."""
+        if self.converted is not None and self.converted.history:
+            return f"this kernel defines no `{name}`: run the cell that defines it"
+        if self.notebook is not None:
+            return f"{self.notebook.name} defines no `{name}`"
+        return f"{module.replace('.', '/')}.py defines no `{name}`"
+
     def where(self, module):
         """Where a module was found, or why it was not, for messages to the student."""
         if self.notebook is not None:

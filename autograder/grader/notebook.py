@@ -162,6 +162,7 @@ class NotebookModule:
     body: list = dataclasses.field(default_factory=list)  # the kept top-level statements (ast nodes)
     left_out: list = dataclasses.field(default_factory=list)  # LeftOut
     notes: list = dataclasses.field(default_factory=list)
+    history: bool = False  # made of a kernel's inputs (HISTORY), not of a saved notebook
 
     def place(self, line):
         """The cell line of ``line`` (from 1) of the module, or None."""
@@ -189,7 +190,7 @@ def notebook_to_module(path, graded=()):
         return NotebookModule(notes=[f"Could not read the notebook {path.name}: {exc}"])
     module, statements = NotebookModule(), []
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    history = notebook.metadata.get(HISTORY) is True
+    history = module.history = notebook.metadata.get(HISTORY) is True
     for number, raw in enumerate(code, 1):
         count = raw.get("execution_count")
         cell, magics = _cell(number, count if isinstance(count, int) else None, raw.source, history)

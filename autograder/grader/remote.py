@@ -193,7 +193,10 @@ def _student_error(function, error, submission):
     if error.get("engine"):
         return EngineError(f"while {function} ran, {error.get('message', '')}")
     if error.get("type") == probes.Undefined.__name__:
-        return StudentError(error.get("message", ""), ErrorKind.UNDEFINED, "AttributeError")
+        lacking = error.get("undefined")
+        named = isinstance(lacking, dict) and all(isinstance(lacking.get(k), str) for k in ("module", "name"))
+        message = submission.lacks(lacking["module"], lacking["name"]) if named else error.get("message", "")
+        return StudentError(message, ErrorKind.UNDEFINED, "AttributeError")
     kind = ErrorKind.NOT_IMPLEMENTED if error.get("type") == "NotImplementedError" else \
         ErrorKind.DEVICE if _device_mismatch(error.get("message", "")) else ErrorKind.ERROR
     return StudentError(f"{function} raised {_format_error(error, submission)}", kind, error.get("type"))

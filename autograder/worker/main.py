@@ -32,7 +32,10 @@ def describe(exc):
                 break
     # the served helpers' machinery failing (served.ServedError) is the grader's error, not the student's
     engine = type(exc).__name__ == "ServedError" and type(exc).__module__.rpartition(".")[2] == "served"
-    return {"type": type(exc).__name__, "message": message, "where": where, "engine": engine}
+    answer = {"type": type(exc).__name__, "message": message, "where": where, "engine": engine}
+    if type(exc).__name__ == "Undefined" and type(exc).__module__.rpartition(".")[2] == "probes":
+        answer["undefined"] = {"module": exc.module, "name": exc.name}  # a contract name the submission lacks
+    return answer
 
 
 def imported(session, module, stand_ins, own):

@@ -49,7 +49,13 @@ def module_of(qualified, modules):
 
 class Undefined(AttributeError):
     """The submission does not define a name the contract names (a function, a class or a
-    method): the grader tells the student that it is not written yet, and where it belongs."""
+    method): the grader tells the student that it is not written yet, and where it belongs.
+    ``module`` is the contract's module ("models.net"), ``name`` the missing name within it
+    ("Model.loss"); the grader words them for what the student wrote (a file, a notebook)."""
+
+    def __init__(self, module, name):
+        super().__init__(f"{module.replace('.', '/')}.py defines no `{name}`")
+        self.module, self.name = module, name
 
 
 class Session:
@@ -86,7 +92,7 @@ class Session:
         names = qualified[len(module) + 1:].split(".")
         for depth, name in enumerate(names):
             if not hasattr(value, name):
-                raise Undefined(f"{module.replace('.', '/')}.py defines no `{'.'.join(names[:depth + 1])}`")
+                raise Undefined(module, ".".join(names[:depth + 1]))
             value = getattr(value, name)
         return value
 
