@@ -1,4 +1,5 @@
-"""The bundled course's reference experiment: AEVB against wake-sleep on binarized MNIST.
+"""The course's reference experiment (``autograder experiment``, the manifest's
+``experiment``): AEVB against wake-sleep on binarized MNIST.
 
 Both train the same 2-D-latent model (the training checks' architecture) with the
 reference step functions; after every epoch the held-out L_100 is measured. Writes
@@ -14,15 +15,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .. import course
-from ..data import mnist
-from ..grader.draw import Draw
-
-course.load().activate()  # the bundled course's packages: its training setup, plugin and reference
-from checks import training  # noqa: E402
-from checks.plugin import MLP  # noqa: E402
-from reference.iwae import iwae_bound  # noqa: E402
-from reference.wake_sleep import aevb_step, wake_sleep_step  # noqa: E402
+from autograder.api import Draw, load_mnist_folder, load_mnist_subset
+from checks import training
+from checks.plugin import MLP
+from reference.iwae import iwae_bound
+from reference.wake_sleep import aevb_step, wake_sleep_step
 
 METHODS = ("aevb", "wake_sleep")
 
@@ -30,9 +27,9 @@ METHODS = ("aevb", "wake_sleep")
 def load(mnist_folder=None, heldout_fraction=0.1):
     """(x_train, x_heldout, y_heldout) as tensors: the committed subset, or MNIST in IDX format."""
     if mnist_folder is None:
-        x, _, xh, yh = mnist.load_subset(training.SUBSET)
+        x, _, xh, yh = load_mnist_subset(training.SUBSET)
     else:
-        images, labels = mnist.load_idx_folder(mnist_folder)
+        images, labels = load_mnist_folder(mnist_folder)
         cut = int(len(images) * (1 - heldout_fraction))
         x, xh, yh = images[:cut], images[cut:], labels[cut:]
     return torch.from_numpy(x), torch.from_numpy(xh), torch.from_numpy(yh)

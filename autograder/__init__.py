@@ -15,7 +15,7 @@ The trust boundary is the layout:
   modules it builds on, run on the reference), never anything that imports a submission.
 
 Around the grading of one submission: ``workflows/`` (batch, report, Gradescope's archive,
-a new course's scaffold, the bundled course's experiment), ``kit/`` (the student kit: the
+a new course's scaffold), ``kit/`` (the student kit: the
 same grading on a public seed, the reference's answers recorded in place of the
 reference), ``data/`` (reading MNIST).
 """

@@ -20,7 +20,7 @@ Example (tests/courses/tiny)::
         with grader.part("stable at x = ±200", needs="values"):
             grader.check("logistic.log_sigmoid", 200.0 * torch.sign(x))
 """
-from .data.mnist import load_subset as load_mnist_subset
+from .data.mnist import load_idx_folder as load_mnist_folder, load_subset as load_mnist_subset
 from .grader.bands import Band, calibrate, fit_band, read_bands
 from .grader.calls import Net, Opt, StudentError
 from .grader.checking import expect_fresh_draws, expect_gaussian, expect_gaussian_draws, expect_statistics, samples_of
@@ -44,5 +44,5 @@ __all__ = [
     # training checks: pass bands calibrated from reference runs
     "Band", "fit_band", "read_bands", "calibrate", "Reference",
     # data
-    "load_mnist_subset",
+    "load_mnist_subset", "load_mnist_folder",
 ]

@@ -110,6 +110,7 @@ class Course:
     data: tuple[Path, ...]
     record: Path | None = None  # a student kit's recorded reference answers (kit/record.py)
     variants: Path | None = None  # declared mistakes and alternatives (verify/variants.py); not shipped
+    experiment: Path | None = None  # the reference's experiment, run by `autograder experiment`; not shipped
     # what is graded when a notebook and .py files both define the graded functions
     deliverable: Literal["notebook", "files"] = "files"
     # a notebook-first course: the notebook student.files names ("hw3.ipynb"); the reference
@@ -312,7 +313,7 @@ def load(path: "str | os.PathLike[str] | Course | None" = None) -> Course:
         answer_key=(root / key["file"]).resolve() if key else None, symbols=(key or {}).get("symbols", {}),
         choices={k: tuple(v) for k, v in (key or {}).get("choices", {}).items()},
         answers_help=(key or {}).get("help", ""), data=tuple((root / d).resolve() for d in data.get("data", ())),
-        record=folder("record"), variants=folder("variants", required=False))
+        record=folder("record"), variants=folder("variants", required=False), experiment=folder("experiment"))
     course = dataclasses.replace(course, deliverable=student.get("deliverable") or default_deliverable(course))
     _check(course, line_of)
     return course

@@ -34,7 +34,7 @@ def main():
         if kind in ("aevb", "wake_sleep"):
             function, args_, kwargs, extra = training.vae_run(draw, kind)
             reply = reference.run(function, *args_, op="train", extra=extra, **kwargs)
-            return {"heldout_l100": training.heldout_bound(reply.params)}
+            return {"heldout_l100": training.heldout_bound(reference.run, reply.params)}
         function, args_, kwargs, extra = training.gan_run(draw, kind)
         return training.loss_summary(reference.run(function, *args_, op="train", extra=extra, **kwargs).value)
 

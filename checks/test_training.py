@@ -31,7 +31,7 @@ def _vae(grader, draw, metric, kind, what):
     losses = _losses(reply.value, what, 1 if kind == "aevb" else 2)
     try:
         with grader.timed("reference"):  # the reference's own compute: it scores the trained model
-            bound = training.heldout_bound(reply.params)
+            bound = training.heldout_bound(grader.run_reference, reply.params)
     except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         raise Mismatch(f"{what}: the networks' parameters could not be evaluated after training ({exc})") from None
     metric(f"{kind}_heldout_l100", bound)

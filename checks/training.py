@@ -15,7 +15,6 @@ import numpy as np
 import torch
 
 from autograder.api import Net, Opt, load_mnist_subset, read_bands
-from checks.plugin import MLP
 
 CALIBRATION = Path(__file__).with_name("training_calibration.yaml")
 SUBSET = Path(__file__).parent / "data" / "mnist_subset.npz"
@@ -52,24 +51,22 @@ def vae_run(draw, kind):
 
 
 def trained_networks(params):
-    """The trained encoder and decoder, rebuilt here from the parameters the worker sent."""
+    """The trained encoder and decoder as Nets, from the parameters the worker sent."""
     def net(name, head):
         tensors = [p.tensor().float() for p in params[name]]
-        return MLP(list(zip(tensors[0::2], tensors[1::2])), head, None, False)
+        return Net(name, list(zip(tensors[0::2], tensors[1::2])), "mlp", head=head, out_shape=None, pair=False)
     return net("encoder", "gaussian"), net("decoder", None)
 
 
-@torch.no_grad()
-def heldout_bound(params, seed=0):
-    """Mean L_100 (nats per digit) of the trained model on the held-out digits, with the
-    reference ``iwae_bound`` and evaluation noise fixed by ``seed``."""
-    from reference.iwae import iwae_bound
-
+def heldout_bound(run_reference, params, seed=0):
+    """Mean L_100 (nats per digit) of the trained model on the held-out digits, by the
+    reference's ``iwae_bound``, asked like every reference answer (``run_reference``:
+    ``grader.run_reference``, or a ``Reference``'s ``run``), with evaluation noise fixed by ``seed``."""
     _, _, x_heldout, _ = load_mnist_subset(SUBSET)
-    encoder, decoder = trained_networks(params)
     x = torch.from_numpy(x_heldout[:VAE["heldout"]])
     eps = torch.randn(VAE["k"], len(x), LATENT, generator=torch.Generator().manual_seed(seed))
-    return float(iwae_bound(x, encoder, decoder, VAE["k"], eps=eps).mean())
+    reply = run_reference("iwae.iwae_bound", x, *trained_networks(params), VAE["k"], eps=eps)
+    return float(reply.value.tensor().mean())
 
 
 def ring(draw, n):
