@@ -54,7 +54,7 @@ from .values import Returned
 
 FILE = "fingerprints.json"  # beside a submission's results.json in a batch folder, never inside it
 DIGITS = 3  # significant digits of an array's magnitude that a fingerprint keeps
-VERSION = 1  # of the fingerprint rule and the file's layout: files of another version are not compared
+VERSION = 2  # of the fingerprint rule and the file's layout: files of another version are not compared
 NOISY = "draws its own noise (its answer changes with the request's torch seed)"
 UNSTABLE = "the reference does not answer it the same way twice"
 CACHE = "probe-cache"  # in the batch folder, beside probe.json: the reference's side of the class's probe passes
@@ -130,11 +130,9 @@ def reply_agrees(got, want):
 
 
 def request_key(header, arrays):
-    """A hash of a request (its header and arrays): the same probe input in every submission."""
-    digest = hashlib.sha256(json.dumps(header, sort_keys=True, default=str).encode())
-    for array in arrays:
-        digest.update(np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()[:16]
+    """A request's identity (``wire.digest``, cut to 16 hex digits): the same probe input in
+    every submission."""
+    return wire.digest(header, arrays)[:16]
 
 
 @dataclasses.dataclass
