@@ -223,6 +223,7 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     as_root = os.geteuid() == 0
     stage = build_stage(submission, course)
     confined = confinement.decide(assignment.limits, stage, device, [PROJECT, course.root])
+    stage.view = confined.view  # the worker's paths to its files, as it will see them
     if confined.refusal:
         log(f"WARNING: the worker runs without its allow-list view: {confined.refusal}")
     restore = confinement.close_folders(confined, {PROJECT, course.root}, Path(submission_dir))

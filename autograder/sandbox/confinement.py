@@ -13,6 +13,7 @@ Layers, strongest first; each is used where the machine allows it:
 """
 import dataclasses
 import glob
+from pathlib import Path
 
 from . import landlock, policy, view
 
@@ -30,6 +31,7 @@ class Confinement:
     uid_gid: tuple[int, int] | None = None  # the worker's (uid, gid), or None to keep the grader's
     landlock: dict[str, list[str]] | None = None  # the allow-list the launcher sets on itself: {"read", "write", "devices"}
     no_landlock: str | None = None  # why there is none, where the view is not used
+    view: Path | None = None  # where the worker sees its stage: inside the view, or where it lies
 
     def describe(self, layers, as_root):
         """One plain paragraph for the grader's log: which layers held."""
@@ -66,18 +68,17 @@ class Confinement:
 
 
 def decide(limits, stage, device, private):
-    """The confinement of ``stage``'s worker here; moves ``stage`` to its place in the view
-    when there is one. ``private``: folders the worker must never see (the project's, the
-    course's)."""
-    decision = Confinement()
+    """The confinement of ``stage``'s worker here, with where the worker sees the stage (the
+    caller places the stage there). ``private``: folders the worker must never see (the
+    project's, the course's)."""
+    decision = Confinement(view=stage.root)
     roots = view.interpreter_roots(private)
     if limits.namespaces:
         program = view.find_bwrap()
         arguments = view.bwrap_arguments(stage, roots, device)
         decision.refusal = view.probe(program, arguments)
         if decision.refusal is None:
-            decision.bwrap = [program, *arguments]
-            stage.view = view.INSIDE
+            decision.bwrap, decision.view = [program, *arguments], view.INSIDE
     if decision.bwrap is None and not limits.landlock:
         decision.no_landlock = "turned off in the assignment file (sandbox: landlock: false)"
     elif decision.bwrap is None and landlock.abi() < 1:
