@@ -32,7 +32,7 @@ class Judged:
     why: str  # killed: the losing test's first line; survived: the first call that differed
 
     def diff(self):
-        """The change on one line: "vae.py:57: `x.sum(-1)` → `x.mean(-1)`"."""
+        """The change on one line: "net.py:57: `x.sum(-1)` → `x.mean(-1)`"."""
         return f"{self.file}:{self.mutant.line}: `{self.mutant.before}` → `{self.mutant.after}`"
 
 

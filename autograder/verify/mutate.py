@@ -85,7 +85,7 @@ def _mutant_once(key, draw):
 
 def mutants(source, module, functions=None, *, per_function=None):
     """All mutants of the solution regions of ``source`` (one module's text, importable name
-    ``module`` such as "vae" or "models.vae"). ``functions``: contract names to mutate (others
+    ``module`` such as "net" or "models.net"). ``functions``: contract names to mutate (others
     are skipped; a class's name selects its methods); None = every function with a solution
     region. ``per_function``: at most this many per function, chosen deterministically and
     spread over the operators round-robin (so a cap keeps every operator that applies

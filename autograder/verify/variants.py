@@ -261,7 +261,7 @@ def _changes(course, entry, fail):
 
 
 def _file_of(course, function):
-    """The student file that defines a contract name ("models.vae.VAE.f" → "models/vae.py")."""
+    """The student file that defines a contract name ("models.net.Model.f" → "models/net.py")."""
     for module, file in sorted(zip(course.modules, course.files), key=lambda mf: -len(mf[0])):
         if function.startswith(module + "."):
             return file

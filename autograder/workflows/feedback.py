@@ -17,7 +17,7 @@ def points(value):
 
 
 def test_heading(test):
-    """"1.2) sample_gaussian (vae.sample_gaussian) (2.4/3)": a test as its heading reads."""
+    """"1.2) sample (net.sample) (2.4/3)": a test as its heading reads."""
     return f"{test['number']}) {test['name']} ({points(test['score'])}/{points(test['max_score'])})"
 
 

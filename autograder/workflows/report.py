@@ -21,7 +21,7 @@ from . import feedback, graded, regrade, review, similarity, wording
 from .charts import pyplot
 from .batch import Person
 
-# a number standing alone (not the digits of a name such as MaskedConv2d or float64): masked
+# a number standing alone (not the digits of a name such as Conv2d or float64): masked
 # so that the same mistake on different inputs is one failure
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\w)")
 GRADEBOOK = ["Name", "Email", "SID", "Total Score"]  # then a column per test

@@ -90,7 +90,7 @@ def degenerate(course, functions, form, target):
     shutil.copytree(course.template, target, dirs_exist_ok=True)
     for module, file in zip(course.modules, course.files):
         path = target / course.template_file(file).relative_to(course.template)
-        notebook = path.with_name(Path(course.source_of(file)).name)  # a nested file's name alone (models/vae.py)
+        notebook = path.with_name(Path(course.source_of(file)).name)  # a nested file's name alone (models/net.py)
         if notebook.suffix == ".ipynb" and notebook.is_file():  # graded as the module it makes, written as .py
             from ..grader.notebook import reference_module
 

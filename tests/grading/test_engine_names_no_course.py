@@ -1,4 +1,5 @@
-"""The engine names no course: grader/, sandbox/, worker/ and kit/ contain no module,
+"""The engine names no course: none of its folders (grader/, sandbox/, worker/, kit/,
+workflows/, verify/, data/) contains a module,
 function, class, answer, symbol or plugin name of any course the project holds."""
 import ast
 import re
@@ -10,7 +11,7 @@ import torch
 from autograder import course as courses
 
 ENGINE = Path(courses.__file__).resolve().parent
-ENGINE_FOLDERS = ("grader", "sandbox", "worker", "kit")
+ENGINE_FOLDERS = ("grader", "sandbox", "worker", "kit", "workflows", "verify", "data")
 ROOT = Path(__file__).resolve().parent.parent.parent
 COMMON = {"utils", "models", "loss"}  # words of every PyTorch codebase, not a course's
 COURSES = [courses.BUNDLED, ROOT / "tests" / "courses" / "tiny", ROOT / "courses" / "cs236-hw2"]
