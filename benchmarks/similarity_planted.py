@@ -20,6 +20,7 @@ the whole assignment.
 import argparse
 import ast
 import csv
+import dataclasses
 import random
 import shutil
 import subprocess
@@ -58,40 +59,49 @@ def reformatted(text, tag):
         return f"# homework by {tag}\n\n" + text
 
 
+@dataclasses.dataclass
+class Class:
+    planted: set  # the planted pairs {(a, b)}
+    correct: set  # the correct submissions' names
+    made: dict  # {name: the names of the mistakes its files hold}
+    common: set  # the names of the common mistakes
+
+
 def build(course, mistakes, folder, n, rng, correct):
-    """A class of ``n`` submissions in ``folder``, the last ``correct`` of them correct;
-    returns the planted pairs {(a, b)} and the correct submissions' names."""
+    """A Class of ``n`` submissions in ``folder``, the last ``correct`` of them correct."""
     rare = rng.sample(mistakes, SHARED * len(PLANTED))
     ordinary = [m for m in mistakes if m not in rare]
     weights = [8 if i < 3 else 1 for i in range(len(ordinary))]  # the first few are common mistakes
-    planted, names = set(), [f"s{i:03d}" for i in range(n)]
+    made, names = {}, [f"s{i:03d}" for i in range(n)]
     groups = [names[sum(PLANTED[:g]):sum(PLANTED[:g + 1])] for g in range(len(PLANTED))]
     right = names[n - correct:]
     for name in names:
         if name in right:
-            write_submission(course, folder / name, (), copy=True)
+            made[name] = write_submission(course, folder / name, (), copy=True)
             continue
         chosen = {m.name: m for m in rng.choices(ordinary, weights, k=rng.randint(1, 3))}
         group = next((g for g, members in enumerate(groups) if name in members), None)
         if group is not None:
             chosen.update({m.name: m for m in rare[SHARED * group:SHARED * (group + 1)]})
-        write_submission(course, folder / name, chosen.values(), copy=group is not None)
-    for members in groups:
-        planted |= set(combinations(members, 2))
-    return planted, set(right)
+        made[name] = write_submission(course, folder / name, chosen.values(), copy=group is not None)
+    planted = {pair for members in groups for pair in combinations(members, 2)}
+    return Class(planted, set(right), made, {m.name for m in ordinary[:3]})
 
 
 def write_submission(course, target, chosen, copy):
-    """The reference with each mistake's edit applied where it still applies."""
+    """The reference with each mistake's edit applied where it still applies; returns the
+    names of those applied."""
     reference_submission(course, target)
     texts = {file: course.reference_source(file) for file in course.files} if copy else {}
+    applied = set()
     for mistake in chosen:
         file, old, new = mistake.edit
         text = texts.get(file, course.reference_source(file))
         if text.count(old) == 1:
-            texts[file] = text.replace(old, new)
+            texts[file], applied = text.replace(old, new), applied | {mistake.name}
     for file, text in texts.items():
         write_module(course, target, file, reformatted(text, target.name) if copy else text)
+    return applied
 
 
 def batch(folder, out, jobs, assignment, similarity):
@@ -102,17 +112,30 @@ def batch(folder, out, jobs, assignment, similarity):
     return time.monotonic() - started
 
 
-def scored(out, planted, correct):
+def scored(out, made):
+    """The report of the batch ``out``, its similarity.csv read back against ``made``."""
     subprocess.run([sys.executable, "-m", "autograder.cli", "report", str(out)], check=True, capture_output=True,
                    cwd=ROOT)
-    with open(out / "report" / "similarity.csv") as f:
+    return ranks(out / "report" / "similarity.csv", made)
+
+
+def ranks(path, made):
+    """similarity.csv's pairs against the Class ``made``: (precision, recall, pairs listed, the
+    last planted pair's rank, the first rank of a pair sharing only common mistakes, pairs
+    above the last planted one that share a rare mistake by chance, pairs naming a correct
+    submission)."""
+    with open(path) as f:
         found = [tuple(sorted((row["submission_a"], row["submission_b"]))) for row in csv.DictReader(f)]
-    top = set(found[:len(planted)])
-    hits = len(top & planted)
-    last_planted = max((found.index(pair) + 1 for pair in planted if pair in found), default=None)
-    first_other = next((rank for rank, pair in enumerate(found, 1) if pair not in planted), None)
-    with_correct = sum(1 for pair in found if set(pair) & correct)
-    return hits / max(1, len(top)), hits / len(planted), len(found), last_planted, first_other, with_correct
+    top = set(found[:len(made.planted)])
+    hits = len(top & made.planted)
+    last = max((found.index(pair) + 1 for pair in made.planted if pair in found), default=None)
+    shared = {pair: made.made[pair[0]] & made.made[pair[1]] for pair in found}
+    common_only = next((rank for rank, pair in enumerate(found, 1)
+                        if pair not in made.planted and shared[pair] and shared[pair] <= made.common), None)
+    chance = sum(1 for pair in found[:last or 0] if pair not in made.planted and shared[pair] - made.common)
+    with_correct = sum(1 for pair in found if set(pair) & made.correct)
+    return (hits / max(1, len(top)), hits / len(made.planted), len(found), last, common_only, chance,
+            with_correct)
 
 
 def main():
@@ -130,15 +153,16 @@ def main():
     assignment = [] if args.everything else ["--assignment", str(assignment_file(scratch, drop=["training"]))]
     rng = random.Random(args.seed)
     print(f"{len(mistakes)} declared text-edit mistakes; {args.classes} class(es) of {args.n}, {args.jobs} job(s)")
-    print("| class | precision | recall | pairs listed | last planted pair's rank | first other pair's rank "
-          "| pairs naming a correct submission | batch s | with --similarity s | added |\n" + "|---" * 10 + "|")
+    print("| class | precision | recall | pairs listed | last planted pair's rank | first pair of common mistakes only "
+          "| pairs above the last planted one sharing a rare mistake by chance | pairs naming a correct submission | batch s "
+          "| with --similarity s | added |\n" + "|---" * 11 + "|")
     for index in range(args.classes):
         folder = scratch / f"class{index}"
-        planted, correct = build(course, mistakes, folder / "export", args.n, rng, args.correct)
+        made = build(course, mistakes, folder / "export", args.n, rng, args.correct)
         plain = batch(folder / "export", folder / "plain", args.jobs, assignment, similarity=False)
         probed = batch(folder / "export", folder / "probed", args.jobs, assignment, similarity=True)
-        precision, recall, listed, last, first, with_correct = scored(folder / "probed", planted, correct)
-        print(f"| {index} | {precision:.2f} | {recall:.2f} | {listed} | {last} | {first} | {with_correct} "
+        precision, recall, listed, last, common_only, chance, with_correct = scored(folder / "probed", made)
+        print(f"| {index} | {precision:.2f} | {recall:.2f} | {listed} | {last} | {common_only} | {chance} | {with_correct} "
               f"| {plain:.0f} | {probed:.0f} | "
               f"{100 * (probed - plain) / plain:.0f} % |", flush=True)
     shutil.rmtree(scratch, ignore_errors=True)
