@@ -122,8 +122,7 @@ class Worker:
             self.stop()
             raise
         except (EOFError, wire.WireError, OSError) as exc:
-            status = self.stop()
-            raise WorkerDied(f"the worker {_describe_exit(status)} ({exc})") from None
+            raise WorkerDied(f"the worker {self._ended()} ({exc})") from None
 
     def request(self, header, arrays=(), timeout=30.0, serve=None):
         """Send one request; returns ``(answer, arrays)`` or raises WorkerDied/WorkerTimeout.
@@ -149,8 +148,7 @@ class Worker:
             try:
                 view = view[os.write(self.to_worker, view[:1 << 16]):]
             except OSError:
-                status = self.stop()
-                raise WorkerDied(f"the worker {_describe_exit(status)}") from None
+                raise WorkerDied(f"the worker {self._ended()}") from None
 
     def output(self):
         return self.drain.take() if self.drain else ""
@@ -158,6 +156,24 @@ class Worker:
     @property
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
+
+    def _ended(self):
+        """Stop a worker that broke off a request (its channel closed), and say how it ended:
+        by its own exit, or killed, and when killed by SIGKILL what its memory says."""
+        try:  # a worker that died is gone within moments; its own status, not our kill's
+            own = self.proc.wait(timeout=1) if self.proc is not None else None
+        except subprocess.TimeoutExpired:
+            own = None
+        peak, kills = policy.memory_used(self.cgroups)
+        status = self.stop()
+        if own is None:
+            return _describe_exit(status)
+        if own in (-9, 128 + 9):  # SIGKILL, seen directly or through bubblewrap's status
+            if kills:
+                return f"was killed for using more than its memory limit ({self.limits.memory_mb} MB)"
+            used = f"; it had used up to {peak} MB" if peak else ""
+            return f"was killed by SIGKILL, as the system kills a process when memory runs out{used}"
+        return _describe_exit(own)
 
     def stop(self):
         """Kill the worker and everything it started; returns its exit status."""

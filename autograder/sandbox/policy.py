@@ -134,6 +134,22 @@ def make_cgroups(name, limits):
     return created
 
 
+def memory_used(paths):
+    """(peak MB, out-of-memory kills) of the worker's memory cgroup, where the kernel keeps
+    them (cgroup v1, or v2 from Linux 5.19 for the peak); (None, 0) without one."""
+    peak, kills = None, 0
+    for path in map(Path, paths):
+        for name in ("memory.max_usage_in_bytes", "memory.peak"):
+            with contextlib.suppress(OSError, ValueError):
+                peak = max(peak or 0, int((path / name).read_text()) >> 20)
+        for name in ("memory.oom_control", "memory.events"):
+            with contextlib.suppress(OSError, ValueError):
+                for line in (path / name).read_text().splitlines():
+                    key, _, value = line.partition(" ")
+                    kills += int(value) if key == "oom_kill" else 0
+    return peak, kills
+
+
 def cgroup_pids(paths):
     pids = set()
     for path in paths:

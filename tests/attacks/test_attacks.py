@@ -159,6 +159,13 @@ def test_each_failure_says_what_happened(attacked, test, expected):
     assert expected in attacked["by_test"][test]["output"]
 
 
+def test_a_worker_killed_for_its_memory_says_so(attacked):
+    """The memory bomb's worker is killed by SIGKILL (its cgroup's limit, or the machine's
+    out-of-memory killer): the student reads that memory ran out, not only a status."""
+    output = attacked["by_test"]["log_normal_mixture"]["output"]
+    assert "memory limit" in output or "memory runs out" in output, output
+
+
 def test_output_is_captured_and_truncated(attacked):
     output = attacked["by_test"]["optimal_discriminator"]["output"]
     assert "more bytes of output dropped" in output and len(output) < (64 + 8) * 1024 + 200
