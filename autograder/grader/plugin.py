@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from .calls import EngineError
+from .calls import EngineError, ErrorKind
 from .parts import Unchecked
 from .results import number_key
 
 MAX_MESSAGE = 8 * 1024  # the student's own output is capped separately, by the worker's drain
 STATE = pytest.StashKey["GradescopePlugin"]()
+UNWRITTEN = (ErrorKind.NOT_IMPLEMENTED, ErrorKind.UNDEFINED)  # the student's code is not there yet
 
 
 class GradescopePlugin:
@@ -151,6 +152,22 @@ class GradescopePlugin:
                 "status": "passed" if passed and score >= spec.points else "failed",
                 "output": output, "visibility": spec.visibility, "tags": [spec.problem, *spec.covers],
                 "extra_data": {"parts": parts}}
+
+
+def unwritten(plugin, test):
+    """What the failed ``test`` found not written yet: None when it earned points or a
+    failure of written code failed it; else the names the student's files do not define
+    ("net.py defines no `loss`", one a line), or "" when a stub raised NotImplementedError."""
+    parts = plugin.parts.get(test)
+    if parts is not None and parts.results:  # a part about validation fails too: nothing is earned
+        if parts.share():
+            return None
+        failed = {part.error: parts.kinds.get(part.name) for part in parts.results if part.error is not None}
+    else:
+        failed = {plugin.records[test]["output"]: plugin.kinds.get(test)}
+    if not set(failed.values()) & set(UNWRITTEN):
+        return None
+    return "\n".join(error.splitlines()[0] for error, kind in failed.items() if kind == ErrorKind.UNDEFINED)
 
 
 def name_of(spec):

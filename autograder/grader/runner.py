@@ -30,7 +30,7 @@ from . import results as results_file
 from .answers import grade_answers
 from .budget import Budget
 from .discovery import discover
-from .plugin import GradescopePlugin
+from .plugin import GradescopePlugin, unwritten
 
 PROJECT = Path(__file__).resolve().parent.parent.parent
 
@@ -122,13 +122,21 @@ def _summary(course, submission, remote, plugin):
     return "\n".join(lines)
 
 
-def _review(submission, remote, plugin):
+def _review(course, submission, remote, plugin):
     """What the instructor's report flags for a person to look at (workflows/review.py), as
-    data beside the text the student reads: graded files that did not import {file: why},
-    the student's own files stood in for {file: error}, the course's own errors, and the
-    tests the time budget left ungraded (their numbers)."""
-    return {"import_failed": {f"{m.replace('.', '/')}.py": reason for m, reason in sorted(remote.broken.items())
+    data beside the text the student reads: graded files not found, and those that did not
+    import {file: why}, the tests that found nothing written (their numbers) and whether
+    every test of a function did, the student's own files stood in for {file: error}, the
+    course's own errors, and the tests the time budget left ungraded."""
+    tests = plugin.assignment.tests
+    blank = [test for test in plugin.records if test in tests and unwritten(plugin, test) is not None]
+    of_functions = [test for test, spec in tests.items() if any(not c.startswith("answers.") for c in spec.covers)]
+    return {"missing": [] if submission.notebook is not None else
+            [file for file, module in zip(course.files, course.modules) if module not in submission.modules],
+            "import_failed": {f"{m.replace('.', '/')}.py": reason for m, reason in sorted(remote.broken.items())
                               if m in submission.modules},
+            "unwritten": [tests[test].number for test in blank],
+            "nothing_written": bool(of_functions) and set(of_functions) <= set(blank),
             "own_stood_in": dict(sorted(remote.own_failed.items())),
             "course_errors": list(plugin.staff_errors),
             "not_graded": [plugin.assignment.tests[t].number for t in plugin.budget.not_graded]}
@@ -263,4 +271,4 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
                               stdout_visibility=assignment.stdout_visibility,
                               execution_time=time.monotonic() - started, leaderboard=plugin.leaderboard,
                               extra_data={"provenance": produced.as_dict(),
-                                          "review": _review(submission, remote, plugin)})
+                                          "review": _review(course, submission, remote, plugin)})

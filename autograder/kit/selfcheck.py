@@ -22,13 +22,12 @@ from .. import course as courses
 from ..grader import assignment as assignment_file
 from ..grader.assignment import short_name
 from ..grader.budget import slowest
-from ..grader.calls import ErrorKind
+from ..grader.plugin import unwritten
 from ..grader.discovery import discover
 from .record import PUBLIC_SEED, Record, changed_draws
 from .replay import RecordedReference
 
 OK, FAIL, TODO, UNCHECKED = "ok", "FAIL", "not implemented", "not checked here"
-UNWRITTEN = (ErrorKind.NOT_IMPLEMENTED, ErrorKind.UNDEFINED)  # the student's code is not there yet
 # of the grading's time budget used here, a warning: Gradescope grades on half a CPU, slower
 # than most computers, so there the grading may need all of it
 SLOW = 1 / 3
@@ -47,22 +46,6 @@ class Verdict:
 def count(n, noun):
     """``n`` of ``noun`` in words: "1 point", "2.5 points", "3 parts"."""
     return f"{n:g} {noun}" + ("" if n == 1 else "s")
-
-
-def unwritten(plugin, test):
-    """What the failed ``test`` found not written yet: None when it earned points or a
-    failure of written code failed it; else the names the student's files do not define
-    ("net.py defines no `loss`", one a line), or "" when a stub raised NotImplementedError."""
-    parts = plugin.parts.get(test)
-    if parts is not None and parts.results:  # a part about validation fails too: nothing is earned
-        if parts.share():
-            return None
-        failed = {part.error: parts.kinds.get(part.name) for part in parts.results if part.error is not None}
-    else:
-        failed = {plugin.records[test]["output"]: plugin.kinds.get(test)}
-    if not set(failed.values()) & set(UNWRITTEN):
-        return None
-    return "\n".join(error.splitlines()[0] for error, kind in failed.items() if kind == ErrorKind.UNDEFINED)
 
 
 def left_to_grader(parts):

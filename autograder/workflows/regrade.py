@@ -36,6 +36,7 @@ class TestChange:
     number: str
     name: str
     max_score: float
+    old_max: float | None  # the test's points in the old results (None: it had no such test)
     old_score: float | None  # None: the old results have no such test
     new_score: float | None  # None: the new results have no such test
     flips: tuple | None  # PartFlip records; None where either side's parts are unknown
@@ -152,6 +153,7 @@ def _test_change(old, new):
         return None
     shown = new or old
     return TestChange(number=shown["number"], name=shown["name"], max_score=shown["max_score"],
+                      old_max=None if old is None else old["max_score"],
                       old_score=None if old is None else old["score"],
                       new_score=None if new is None else new["score"],
                       flips=flips, message="" if new is None else new["output"],
@@ -345,6 +347,10 @@ def notice(change):
     total = feedback.points(results["score"])
     if change.old_total is None:
         lines = [f"Your submission was graded: {total} points."]
+    elif results.get("extra_data", {}).get("rescored"):  # the recorded verdicts under new points
+        lines = [f"Your autograder score was rescored: the course staff changed how many points some tests are "
+                 f"worth, and your code was not run again: {_number(change.old_total)} → {total} points "
+                 f"({_signed(change.delta)})."]
     else:
         lines = [f"Your autograder score was regraded: {_number(change.old_total)} → {total} points "
                  f"({_signed(change.delta)})."]
@@ -362,8 +368,12 @@ def notice(change):
 def _notice_lines(test):
     """One changed test in a notice: its points before and after, the parts that flipped, and
     what it now says."""
-    lines = [f"{test.heading}: {_number(test.old_score) or 0} → {_number(test.new_score) or 0} of "
-             f"{_number(test.max_score)} points"]
+    if test.old_max is not None and abs(test.old_max - test.max_score) > SAME:  # its worth changed too
+        lines = [f"{test.heading}: {_number(test.old_score) or 0} of {_number(test.old_max)} → "
+                 f"{_number(test.new_score) or 0} of {_number(test.max_score)} points"]
+    else:
+        lines = [f"{test.heading}: {_number(test.old_score) or 0} → {_number(test.new_score) or 0} of "
+                 f"{_number(test.max_score)} points"]
     lines += [f"  {line}" for line in flips_in_words(test.flips or ())]
     if test.new_score is None:
         return lines + ["  This test is no longer part of the assignment."]

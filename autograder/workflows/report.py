@@ -24,7 +24,7 @@ from .batch import Person
 # a number standing alone (not the digits of a name such as Conv2d or float64): masked
 # so that the same mistake on different inputs is one failure
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\w)")
-GRADEBOOK = ["Name", "Email", "SID", "Total Score"]  # then a column per test
+GRADEBOOK = ["Name", "Email", "SID", "Submission", "Total Score"]  # then a column per test
 UPLOAD = ["Name", "Email", "SID", "Total Score"]  # upload.csv: a row per student with an email, nothing else
 
 
@@ -156,7 +156,8 @@ def student_scores(batch):
 
 def write_gradebook(batch, tests, path):
     """gradebook.csv, every score of the class: a row per student (each member of a group),
-    name, email and SID in their own columns, the total and each test's score. A submission
+    name, email and SID in their own columns, the submission's folder, the total and each
+    test's score. A submission
     without metadata is named by its folder; one without results has no scores."""
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
@@ -164,7 +165,7 @@ def write_gradebook(batch, tests, path):
         for each in batch:
             scores = _scores(each, tests)
             for person in each.people or [Person(name=each.name)]:
-                writer.writerow([person.name, person.email, person.sid, *scores])
+                writer.writerow([person.name, person.email, person.sid, each.name, *scores])
 
 
 @dataclass(frozen=True)
@@ -334,13 +335,16 @@ def render_summary(batch, tests, rates, groups, top=5):
         return "No graded submissions."
     scores.sort()
     ungraded = [each for each in batch if each.results is None]
-    hardest = sorted(tests, key=lambda column: rates[column.number])[:top]
+    ranked = sorted(tests, key=lambda column: rates[column.number])
+    hardest = [c for c in ranked if rates[c.number] <= rates[ranked[min(top, len(ranked)) - 1].number]]
+    quartiles = statistics.quantiles(scores, n=4, method="inclusive") if len(scores) > 1 else scores * 3
     lines = [f"Scores by student (a group's score counts for each member): {len(scores)} students in "
-             f"{len(graded)} submissions, mean {statistics.fmean(scores):.1f}, median "
-             f"{feedback.points(statistics.median(scores))}, min {scores[0]:g}, max {scores[-1]:g}"
+             f"{len(graded)} submissions, mean {statistics.fmean(scores):.1f}, "
+             + (f"sd {statistics.stdev(scores):.1f}, " if len(scores) > 1 else "")
+             + f"quartiles {' / '.join(f'{q:.1f}' for q in quartiles)}, min {scores[0]:.1f}, max {scores[-1]:.1f}"
              + (f"; {len(ungraded)} submission(s) without results ({sum(e.students for e in ungraded)} student(s)) "
                 "not counted" if ungraded else ""),
-             "Hardest tests (share of submissions with full marks): "
+             f"Hardest tests (share of submissions with full marks{', ties included' if len(hardest) > top else ''}): "
              + ", ".join(f"{c.number} {c.name.split('(')[0].strip()} {100 * rates[c.number]:.0f}%" for c in hardest),
              "Most frequent failures (submissions):"]
     lines += [f"  {len(g.submissions):3d} × {g.column.number}: {g.key}" for g in groups[:top]]

@@ -12,7 +12,10 @@ KINDS = {
     "not graded": "the batch wrote no valid results file (it was stopped, or the file was removed): rerun "
                   "`autograder batch` on the same folder",
     "grading failed": "the grading itself failed: no test ran, the student scored 0",
-    "import error, total 0": "a graded module did not import, and the submission scored 0",
+    "files missing": "graded files were not found in the submission (misnamed, or not uploaded): the tests of "
+                     "their functions scored 0",
+    "nothing written": "every test found the student's code not written yet (the starter code, or stubs only)",
+    "import error": "a graded module did not import: the tests of its functions scored 0",
     "own module stood in": "a module of the student's own raised when imported; the grader replaced it with an "
                            "inert stand-in",
     "time budget ran out": "tests were left ungraded when the grading's time budget ran out",
@@ -42,9 +45,14 @@ def _evidence(graded, other_course):
     if not graded.tests:  # what batch.py and runner.py write when a grading fails (results.crash_results)
         yield "grading failed", graded.results["output"]
     recorded = graded.results.get("extra_data", {}).get("review", {})
+    if recorded.get("missing"):
+        yield "files missing", ", ".join(recorded["missing"])
+    if recorded.get("nothing_written"):
+        yield "nothing written", f"every test of a function found nothing written (NotImplementedError, or names " \
+                                 f"the files do not define): {', '.join(recorded.get('unwritten', []))}"
     failures = recorded.get("import_failed", {})
-    if graded.total == 0 and failures:
-        yield "import error, total 0", "\n".join(f"{file}: {why}" for file, why in failures.items())
+    if failures:
+        yield "import error", "\n".join(f"{file}: {why}" for file, why in failures.items())
     for file, error in recorded.get("own_stood_in", {}).items():
         yield "own module stood in", f"{file} raised {error} when it was imported"
     ungraded = recorded.get("not_graded", [])
@@ -67,8 +75,9 @@ def review(batch, others=frozenset()):
 def render(flags):
     """review.txt: each kind with why it matters, then its submissions and their evidence, whole."""
     if not flags:
-        return "Nothing to review: no submission is ungraded or failed, scored 0 from an import error, had a " \
-               "module of its own stood in for, ran out of time or hit an error of the course.\n"
+        return "Nothing to review: no submission is ungraded or failed, lacks a graded file, has nothing written, " \
+               "failed to import a graded file, had a module of its own stood in for, ran out of time or hit an " \
+               "error of the course.\n"
     lines = []
     for kind, why in KINDS.items():
         of_kind = [f for f in flags if f.kind == kind]

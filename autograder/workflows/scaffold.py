@@ -82,9 +82,10 @@ alternatives:
 
 README = '''# {title}
 
-A course for the autograder, started with `autograder new-course`. Grade the reference:
+A course for the autograder, started with `autograder new-course`. The commands below run
+from this folder. Grade the reference:
 
-    run_autograder --course {folder} --submission {folder}/reference --results results.json
+    autograder grade reference --course . --results results.json
 
 The example function is `softplus` in five places; replace it with yours, or delete it
 once your first function grades: `reference/example.py`, `checks/test_example.py`, the
@@ -95,10 +96,10 @@ details and line counts; docs/api.md what a check can call):
 1. `reference/`: the solved files students write; mark each solution with `# SOLUTION`.
 2. `course.yaml`: list the files under `student.files`, the tests under `problems`.
 3. `checks/test_*.py`: one check per function, written against `autograder.api`.
-4. `autograder template --course {folder}` writes `student_template/`.
+4. `autograder template --course .` writes `student_template/`.
 5. `variants.yaml`: the mistakes students make and the correct ways they write the code,
    each one change of the reference (docs/verifying.md).
-6. `autograder validate --course {folder}`: the reference earns full marks, the template and
+6. `autograder validate --course .`: the reference earns full marks, the template and
    degenerate submissions 0, each mistake loses exactly its function's points, each
    alternative full marks, and every check loads (`autograder build` checks it again).
    `--mutants` adds generated mistakes, `--seeds 20` other secret seeds, `--kit` the
@@ -110,9 +111,9 @@ NOTEBOOK_README = '''# {title}
 
 A notebook course for the autograder, started with `autograder new-course --notebook`.
 Students fill in one notebook and hand it back; the reference is that notebook solved.
-Grade the reference:
+The commands below run from this folder. Grade the reference:
 
-    run_autograder --course {folder} --submission {folder}/reference --results results.json
+    autograder grade reference --course . --results results.json
 
 The example function is `softplus` in five places; replace it with yours, or delete it
 once your first function grades: its cells in `reference/example.ipynb`,
@@ -125,15 +126,15 @@ as you like (`hw3.ipynb`: `student.files: [hw3.ipynb]`, its functions `hw3.name`
    setup, training and plotting cells); mark each solution, in a function, with `# SOLUTION`.
 2. `course.yaml`: the tests under `problems`, each covering `example.<function>`.
 3. `checks/test_*.py`: one check per function, written against `autograder.api`.
-4. `autograder template --course {folder}` writes `student_template/example.ipynb`: the
+4. `autograder template --course .` writes `student_template/example.ipynb`: the
    solutions stubbed, outputs cleared, every other cell kept (`--check` reports drift).
 5. `variants.yaml`: the mistakes students make and the correct ways they write the code,
    each one change of the reference notebook's code (docs/verifying.md).
-6. `autograder validate --course {folder}`: the reference earns full marks, the template and
+6. `autograder validate --course .`: the reference earns full marks, the template and
    degenerate submissions 0, each mistake loses exactly its function's points, each
    alternative full marks.
-7. `autograder build --course {folder}` (Gradescope's autograder.zip) and
-   `autograder student-kit --course {folder}` (the notebook, `check.py` and its README).
+7. `autograder build --course .` (Gradescope's autograder.zip) and
+   `autograder student-kit --course .` (the notebook, `check.py` and its README).
 '''
 
 NOTEBOOK_MANIFEST = MANIFEST.replace(
@@ -183,13 +184,13 @@ def new_course(folder, name=None, notebook=False):
     files = {"course.yaml": MANIFEST.format(name=name, title=title),
              "reference/__init__.py": "", "reference/example.py": REFERENCE.format(title=title),
              "checks/__init__.py": "", "checks/test_example.py": CHECK.format(), "variants.yaml": VARIANTS,
-             "README.md": README.format(title=title, folder=folder)}
+             "README.md": README.format(title=title)}
     if notebook:
         files.pop("reference/example.py")
         files.update({"course.yaml": NOTEBOOK_MANIFEST.format(name=name, title=title),
                       "reference/example.ipynb": reference_notebook(title),
                       "variants.yaml": VARIANTS.replace("file: example.py", "file: example.ipynb"),
-                      "README.md": NOTEBOOK_README.format(title=title, folder=folder)})
+                      "README.md": NOTEBOOK_README.format(title=title)})
     for relative, text in files.items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         (folder / relative).write_text(text)

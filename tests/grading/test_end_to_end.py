@@ -5,6 +5,7 @@ import shutil
 import pytest
 import torch
 
+from autograder import course as courses
 from tests.grading.conftest import grade_through_run_autograder
 from tests.submissions import ROOT, assignment_file, count_tests, notebook_submission, reference_submission
 
@@ -70,6 +71,8 @@ def test_template_gets_zero_and_says_not_implemented(graded):
             assert "no answer given" in test["output"] or "cannot be read" in test["output"], test["output"]
         else:
             assert "NotImplementedError" in test["output"], (name, test["output"])
+    review = results["extra_data"]["review"]
+    assert review["nothing_written"] and review["missing"] == [] and review["import_failed"] == {}, review
 
 
 def test_empty_folder_gets_zero_with_valid_results(graded):
@@ -77,6 +80,8 @@ def test_empty_folder_gets_zero_with_valid_results(graded):
     assert results["score"] == 0 and len(results["tests"]) == count_tests()
     assert "no file named vae.py anywhere in the submission" in results["by_test"]["elbo"]["output"]
     assert "Not found: answers.yaml" in results["output"]
+    review = results["extra_data"]["review"]  # what the instructor's report flags
+    assert review["missing"] == list(courses.load(None).files), review
 
 
 def test_syntax_error_costs_only_that_module(graded):
@@ -85,6 +90,8 @@ def test_syntax_error_costs_only_that_module(graded):
     assert lost(results) == divergence_tests
     message = results["by_test"]["kl_conjugate"]["output"]
     assert "SyntaxError" in message and "divergences.py, line 3" in message
+    assert list(results["extra_data"]["review"]["import_failed"]) == ["divergences.py"]
+    assert not results["extra_data"]["review"]["nothing_written"]
     assert results["score"] == 92 - sum(results["by_test"][n]["max_score"] for n in divergence_tests)
 
 

@@ -11,7 +11,8 @@ from autograder.grader.calls import StudentError
 from autograder.grader.discovery import discover
 from autograder.grader.parts import Parts
 from autograder.kit import CHECK, KIT, build
-from autograder.kit.selfcheck import FAIL, OK, TODO, UNCHECKED, Verdict, count, render, unwritten, verdicts
+from autograder.grader.plugin import unwritten
+from autograder.kit.selfcheck import FAIL, OK, TODO, UNCHECKED, Verdict, count, render, verdicts
 from tests.cs236.submissions import COURSE as CS236
 from tests.submissions import ROOT
 

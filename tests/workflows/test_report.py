@@ -11,8 +11,8 @@ import yaml
 from autograder.grader import results as results_file
 from autograder.grader.budget import Budget
 from autograder.workflows.batch import INDEX, Batch, find_submissions
-from autograder.workflows.graded import MixedCourses
-from autograder.workflows.report import write_report
+from autograder.workflows.graded import MixedCourses, load as load_batch
+from autograder.workflows.report import Column, render_summary, write_report
 from tests.submissions import autograder
 
 PEOPLE = {"alice": [("Alice Ng", "alice@example.edu", "101")],
@@ -143,6 +143,23 @@ def test_notices_say_what_changed_in_the_students_terms(regraded, tmp_path):
     assert "  Now failed: gradients\n" in carol and "2.1 iwae (iwae.iwae): 2 → 0 of 2 points" in carol
 
 
+def test_a_rescore_notice_says_the_points_changed_and_shows_both_worths(tmp_path):
+    """A points-only change is rescored, not regraded: the notice says that the staff moved
+    points and that the code did not run again, and a test whose worth changed shows both."""
+    old = batch(tmp_path / "old", {"alice": results([record("1.1", 0, "failed: kl is off"), record("1.2", 4)])})
+    moved = results([record("1.1", 0, "failed: kl is off"), record("1.2", 2)])
+    moved["tests"][1]["max_score"] = 2.0
+    moved["score"] = 2.0
+    moved.setdefault("extra_data", {})["rescored"] = {"at": "2026-12-07T10:00:00", "score_before": 4.0,
+                                                      "points_before": "p" * 12}
+    new = batch(tmp_path / "new", {"alice": moved})
+    paths, _ = write_report(new, tmp_path / "report", against=old, notices=True)
+    alice = (paths["notices"] / "alice.txt").read_text()
+    assert alice.startswith("Your autograder score was rescored: the course staff changed how many points some "
+                            "tests are worth, and your code was not run again: 4 → 2 points (-2).")
+    assert "1.2 elbo (vae.elbo): 4 of 4 → 2 of 2 points" in alice
+
+
 def test_a_submission_graded_on_one_side_only_is_a_change(tmp_path):
     old = batch(tmp_path / "old", {"alice": results([record("1.1", 3)]), "bob": None})
     new = batch(tmp_path / "new", {"alice": results([record("1.1", 3)]), "bob": results([record("1.1", 2)])})
@@ -161,16 +178,16 @@ def test_the_gradebook_has_a_row_per_group_member_with_every_score(regraded, tmp
     paths, _ = write_report(new, tmp_path / "report")
     with open(paths["gradebook.csv"], newline="") as f:
         header, *body = list(csv.reader(f))
-    assert header == ["Name", "Email", "SID", "Total Score", "1.1 kl (vae.kl)", "1.2 elbo (vae.elbo)",
+    assert header == ["Name", "Email", "SID", "Submission", "Total Score", "1.1 kl (vae.kl)", "1.2 elbo (vae.elbo)",
                       "2.1 iwae (iwae.iwae)"]
-    assert [row[:4] for row in body] == [["Alice Ng", "alice@example.edu", "101", "9"],
-                                         ["Bob Mu", "bob@example.edu", "102", "9"],
-                                         ["Carol Oh", "carol@example.edu", "103", "4"],
-                                         ["Dave Pu", "dave@example.edu", "104", "4"],
-                                         ["Erin Qi", "erin@example.edu", "105", "9"],
-                                         ["Frank Ro", "frank@example.edu", "106", "9"],
-                                         ["ghost", "", "", ""]]
-    assert body[2][4:] == body[3][4:] == ["0", "4", "0"]
+    assert [row[:5] for row in body] == [["Alice Ng", "alice@example.edu", "101", "alice", "9"],
+                                         ["Bob Mu", "bob@example.edu", "102", "bob", "9"],
+                                         ["Carol Oh", "carol@example.edu", "103", "carol", "4"],
+                                         ["Dave Pu", "dave@example.edu", "104", "carol", "4"],
+                                         ["Erin Qi", "erin@example.edu", "105", "erin", "9"],
+                                         ["Frank Ro", "frank@example.edu", "106", "frank", "9"],
+                                         ["ghost", "", "", "ghost", ""]]
+    assert body[2][5:] == body[3][5:] == ["0", "4", "0"]
 
 
 def test_batch_json_keeps_each_submitter_field_by_field(tmp_path):
@@ -226,17 +243,24 @@ def test_review_flags_the_submissions_a_person_should_look_at(tmp_path):
         "erin": results([record("1.1", 3), record("1.2", 0, ran_out), record("2.1", 0, ran_out)],
                         review={"not_graded": ["1.2", "2.1"]}),
         "frank": results_file.crash_results("The autograder failed while grading this submission (OSError: x)."),
+        "gina": results([record("1.1", 0), record("1.2", 0), record("2.1", 0)],
+                        review={"missing": ["gan.py"], "unwritten": ["1.1", "1.2", "2.1"],
+                                "nothing_written": True}),
+        "hank": results([record("1.1", 3), record("1.2", 0), record("2.1", 2)], review=import_error),
         "ghost": None,
-    })
+    }, people={**PEOPLE, "gina": [("Gina Sa", "gina@example.edu", "107")],
+               "hank": [("Hank Tu", "hank@example.edu", "108")]})
     paths, summary = write_report(folder)
     text = paths["review.txt"].read_text()
-    assert ("Review: 5 submission(s) to look at (1 not graded, 1 grading failed, 1 import error, total 0, "
-            "1 own module stood in, 1 time budget ran out): review.txt") in summary
+    assert ("Review: 7 submission(s) to look at (1 not graded, 1 grading failed, 1 files missing, 1 nothing written, "
+            "2 import error, 1 own module stood in, 1 time budget ran out): review.txt") in summary
     assert "  bob (Bob Mu)\n      vae.py: importing hw/vae.py failed: SyntaxError: invalid syntax" in text
     assert "  carol (Carol Oh, Dave Pu)\n      hw/plots.py raised OSError: no font" in text
     assert "  erin (Erin Qi)\n      2 test(s) not graded: 1.2, 2.1" in text
     assert "  frank (Frank Ro)\n      The autograder failed while grading" in text
     assert "  ghost\n      no results.json" in text
+    assert "  gina (Gina Sa)\n      gan.py" in text and "found nothing written (NotImplementedError, or names the files do not define): 1.1, 1.2, 2.1" in text
+    assert "  hank (Hank Tu)\n      vae.py: importing" in text  # an import error is flagged whatever the total
     assert "alice" not in text
 
 
@@ -319,8 +343,12 @@ def test_scores_count_students_and_pass_rates_count_submissions(tmp_path):
     paths, summary = write_report(folder)
     # students: 9 (alice), 4 (carol), 4 (dave), 5 (bob): mean 5.5, median 4.5
     assert ("Scores by student (a group's score counts for each member): 4 students in 3 submissions, mean 5.5, "
-            "median 4.5, min 4, max 9; 1 submission(s) without results (1 student(s)) not counted") in summary
+            "sd 2.4, quartiles 4.0 / 4.5 / 6.0, min 4.0, max 9.0; 1 submission(s) without results (1 student(s)) "
+            "not counted") in summary
     assert "Hardest tests (share of submissions with full marks): 1.1 kl 67%, 1.2 elbo 67%, 2.1 iwae 67%" in summary
+    tests = [Column(number, name, points) for number, name, points in TESTS]
+    tied = render_summary(load_batch(folder), tests, {"1.1": 0.5, "1.2": 0.5, "2.1": 1.0}, [], top=1)
+    assert "Hardest tests (share of submissions with full marks, ties included): 1.1 kl 50%, 1.2 elbo 50%" in tied
     assert "Most frequent failures (submissions):" in summary
     rates = {r["test"]: r for r in rows(paths["pass_rates.csv"])}
     assert (rates["1.1"]["pass_rate"], rates["1.1"]["submissions_full_marks"], rates["1.1"]["submissions_graded"],
