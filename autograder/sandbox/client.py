@@ -201,4 +201,6 @@ def _describe_exit(status):
         return "stopped"
     if status < 0:
         return f"was killed by signal {-status}"
+    if status == 0:  # the worker never exits by itself: the submission ended the process (os._exit)
+        return "exited (status 0) in the middle of a request: the submission's code ended the process"
     return f"exited with status {status}"

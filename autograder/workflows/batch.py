@@ -240,7 +240,7 @@ def grade_folder(submission, results_path, *, timeout, seed=None, device="cpu", 
         log, problem = _wait(process, timeout, stop)
     if is_graded(fresh):
         os.replace(fresh, results_path)
-        return log
+        return log.rstrip("\n") + f"\n[batch] kept as {results_path.name}, in place of the results before it\n"
     fresh.unlink(missing_ok=True)
     if stop:
         raise Stopped(submission)

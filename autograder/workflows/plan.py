@@ -94,7 +94,7 @@ class Plan:
         resumed run."""
         total, todo, rescore = len(self.standings), len(self.of(GRADE)), len(self.of(RESCORE))
         kept = total - todo - rescore
-        lines = [f"{total} submissions, {kept} already graded, " + (f"{rescore} to rescore, " if rescore else "")
+        lines = [f"{total} submissions, {kept} already graded, " + (f"{rescore} to rescore (graded before, under other points), " if rescore else "")
                  + f"{todo} to grade{where}"]
         lines += [f"  stale, graded again: {n} {why}" for why, n in sorted(self.stale().items())]
         resumed = len(self.of(RESUMED))

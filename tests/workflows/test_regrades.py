@@ -204,7 +204,8 @@ def test_stale_results_are_graded_again_and_a_points_change_only_rescores(tmp_pa
     rescored = autograder(*batch, cwd=tmp_path)
     seconds = time.monotonic() - started
     assert rescored.returncode == 0, rescored.stdout + rescored.stderr
-    assert "2 submissions, 0 already graded, 2 to rescore, 0 to grade" in rescored.stdout, rescored.stdout
+    assert ("2 submissions, 0 already graded, 2 to rescore (graded before, under other points), 0 to grade"
+            in rescored.stdout), rescored.stdout
     assert "rescored 2 in" in rescored.stdout and "nothing graded again" in rescored.stdout
     # no grader ran: none rewrote its log, and a grading alone takes longer than the whole command
     assert logs == {name: (graded / name / "grader.log").stat().st_mtime_ns for name in ("alice", "bob")}
