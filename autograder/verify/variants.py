@@ -4,7 +4,8 @@ the code, kept as data beside the checks (the manifest's ``variants:``, docs/ver
 Each variant is the reference with one change:
 - ``file`` + ``replace`` + ``with``: a text edit that must apply exactly once;
 - ``function`` + ``source``: a whole function or method replaced;
-- ``files``: a folder whose files replace the reference's (paths inside the package);
+- ``files``: a folder whose files replace the reference's (paths inside the package; a
+  notebook course's whole notebook, as a student hands it in);
 - ``answers``: the answers file, as a student writes it.
 
 A mistake names the contract functions it breaks (``loses``): each must lose points on a
@@ -230,8 +231,8 @@ def _changes(course, entry, fail):
         folder = (course.variants.parent / entry["files"]).resolve()
         if not folder.is_dir():
             fail(f"files: {folder} is not a folder")
-        changed.update({str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*.py"))
-                        if "__pycache__" not in p.parts})
+        changed.update({str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*"))
+                        if p.suffix in (".py", ".ipynb") and "__pycache__" not in p.parts})
     if "replace" in entry or "source" in entry:
         file = entry.get("file") or _file_of(course, entry.get("function", ""))
         file = {course.source_of(f): f for f in course.files}.get(file, file)  # hw3.ipynb: its module hw3.py
