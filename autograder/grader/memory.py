@@ -8,19 +8,25 @@ process already has plus a fixed allowance, and a larger allocation fails at onc
 exception, instead of being found by the kernel's out-of-memory killer.
 """
 import contextlib
+import os
 import resource
 
 
+PAGE = resource.getpagesize()
+_statm = None  # (pid, fd) of this process's /proc/self/statm, kept open: it is read once per served frame
+
+
 def address_space():
-    """Bytes of address space this process has mapped (0 where /proc is not there)."""
+    """Bytes of address space this process has mapped (0 where /proc is not there): the
+    first field of /proc/self/statm, read through a descriptor kept open (a read is a few
+    microseconds; opening /proc/self/status and parsing it took about 80 per frame)."""
+    global _statm
     try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+        if _statm is None or _statm[0] != os.getpid():  # a forked child reads its own
+            _statm = (os.getpid(), os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC))
+        return int(os.pread(_statm[1], 64, 0).split()[0]) * PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 @contextlib.contextmanager
