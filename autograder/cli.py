@@ -231,8 +231,8 @@ def _experiment(args):
 
     course = _course(args.parser, args)
     if course.experiment is None:
-        args.parser.error(f"{course.manifest}: the course declares no experiment (the manifest's `experiment:` names "
-                     "the file whose run() trains the reference)")
+        args.parser.error(f"{course.manifest}: the course declares no experiment (the manifest's `experiment:` "
+                          "names the file whose run() trains the reference)")
     course.activate()
     spec = importlib.util.spec_from_file_location(f"{course.name}_experiment", course.experiment)
     module = importlib.util.module_from_spec(spec)

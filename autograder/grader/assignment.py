@@ -63,6 +63,11 @@ class TestSpec:
         return short_name(self.id)
 
     @property
+    def functions(self) -> tuple[str, ...]:
+        """The contract functions it covers, its answers aside."""
+        return tuple(name for name in self.covers if not name.startswith("answers."))
+
+    @property
     def label(self) -> str:
         """The test's name in the results and the kit: test_loss covering hw.loss is "loss (hw.loss)"."""
         return f"{self.short} ({', '.join(self.covers)})"
@@ -91,8 +96,7 @@ class Assignment:
 
     def graded_functions(self) -> list[str]:
         """The contract functions its tests cover (answers aside), sorted."""
-        return sorted({name for spec in self.tests.values() for name in spec.covers
-                       if not name.startswith("answers.")})
+        return sorted({name for spec in self.tests.values() for name in spec.functions})
 
 
 def load(path: str | os.PathLike[str], course: Course | None = None) -> Assignment:

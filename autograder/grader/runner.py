@@ -130,7 +130,7 @@ def _review(course, submission, remote, plugin):
     course's own errors, and the tests the time budget left ungraded."""
     tests = plugin.assignment.tests
     blank = [test for test in plugin.records if test in tests and unwritten(plugin, test) is not None]
-    of_functions = [test for test, spec in tests.items() if any(not c.startswith("answers.") for c in spec.covers)]
+    of_functions = [test for test, spec in tests.items() if spec.functions]
     return {"missing": [] if submission.notebook is not None else
             [file for file, module in zip(course.files, course.modules) if module not in submission.modules],
             "import_failed": {f"{m.replace('.', '/')}.py": reason for m, reason in sorted(remote.broken.items())

@@ -22,8 +22,8 @@ from .. import course as courses
 from ..grader import assignment as assignment_file
 from ..grader.assignment import short_name
 from ..grader.budget import slowest
-from ..grader.plugin import unwritten
 from ..grader.discovery import discover
+from ..grader.plugin import unwritten
 from .record import PUBLIC_SEED, Record, changed_draws
 from .replay import RecordedReference
 
