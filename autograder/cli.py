@@ -230,9 +230,9 @@ def _experiment(args):
     import importlib.util
 
     course = _course(args.parser, args)
-    if course.experiment is None:
-        args.parser.error(f"{course.manifest}: the course declares no experiment (the manifest's `experiment:` "
-                          "names the file whose run() trains the reference)")
+    if course.experiment is None or not course.experiment.is_file():
+        args.parser.error(f"{course.manifest}: the course declares no experiment here (the manifest's `experiment:` "
+                          "names the file whose run() trains the reference; shipped copies leave it out)")
     course.activate()
     spec = importlib.util.spec_from_file_location(f"{course.name}_experiment", course.experiment)
     module = importlib.util.module_from_spec(spec)

@@ -111,6 +111,7 @@ class Course:
     record: Path | None = None  # a student kit's recorded reference answers (kit/record.py)
     variants: Path | None = None  # declared mistakes and alternatives (verify/variants.py); not shipped
     experiment: Path | None = None  # the reference's experiment, run by `autograder experiment`; not shipped
+    # (like the variants, it may be absent from a shipped copy whose manifest still names it)
     # what is graded when a notebook and .py files both define the graded functions
     deliverable: Literal["notebook", "files"] = "files"
     # a notebook-first course: the notebook student.files names ("hw3.ipynb"); the reference
@@ -313,7 +314,8 @@ def load(path: "str | os.PathLike[str] | Course | None" = None) -> Course:
         answer_key=(root / key["file"]).resolve() if key else None, symbols=(key or {}).get("symbols", {}),
         choices={k: tuple(v) for k, v in (key or {}).get("choices", {}).items()},
         answers_help=(key or {}).get("help", ""), data=tuple((root / d).resolve() for d in data.get("data", ())),
-        record=folder("record"), variants=folder("variants", required=False), experiment=folder("experiment"))
+        record=folder("record"), variants=folder("variants", required=False),
+        experiment=folder("experiment", required=False))
     course = dataclasses.replace(course, deliverable=student.get("deliverable") or default_deliverable(course))
     _check(course, line_of)
     return course

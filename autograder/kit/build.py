@@ -134,6 +134,7 @@ def manifest(course, assignment_path=None):
     data["sandbox"] = {**data.get("sandbox", {}), "namespaces": False, "landlock": False, "worker_uid": None}
     data.pop("leaderboard", None)
     data.pop("variants", None)  # the mistakes are edits of the solution: never in a student's hands
+    data.pop("experiment", None)  # it trains the reference: never in a student's hands either
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
