@@ -368,12 +368,10 @@ def notice(change):
 def _notice_lines(test):
     """One changed test in a notice: its points before and after, the parts that flipped, and
     what it now says."""
-    if test.old_max is not None and abs(test.old_max - test.max_score) > SAME:  # its worth changed too
-        lines = [f"{test.heading}: {_number(test.old_score) or 0} of {_number(test.old_max)} → "
-                 f"{_number(test.new_score) or 0} of {_number(test.max_score)} points"]
-    else:
-        lines = [f"{test.heading}: {_number(test.old_score) or 0} → {_number(test.new_score) or 0} of "
-                 f"{_number(test.max_score)} points"]
+    moved = test.old_max is not None and abs(test.old_max - test.max_score) > SAME  # its worth changed too
+    was = f" of {_number(test.old_max)}" if moved else ""
+    lines = [f"{test.heading}: {_number(test.old_score) or 0}{was} → {_number(test.new_score) or 0} of "
+             f"{_number(test.max_score)} points"]
     lines += [f"  {line}" for line in flips_in_words(test.flips or ())]
     if test.new_score is None:
         return lines + ["  This test is no longer part of the assignment."]
