@@ -50,7 +50,7 @@ class Variant:
     answers: dict | None = None  # the answers file's content, where the variant changes it
     loses: frozenset = frozenset()  # mistakes: the contract names whose tests must lose points
     may_also_lose: frozenset = frozenset()  # and those whose tests may (a training run of the student's own step)
-    hint: tuple = ()  # words every losing test's message must contain
+    hint: tuple = ()  # words the message of some test it loses must contain (its name in the student's terms)
     why: str = ""  # an alternative's reason (an accepted mutant says why it is correct)
     where: str = ""  # "variants.yaml:12", for messages
     edit: tuple = ()  # (file, old, new) of a text edit, to apply it over other edits too
@@ -87,10 +87,13 @@ class Variant:
                   for function, error in graded.raised if error in BROKEN and not self.raises]
         notes += [_short(r) for t, r in lost.items()
                   if not set(assignment.tests[t].covers) & (self.loses | self.may_also_lose)]
-        notes += [f"{_covers(assignment, t)}'s message lacks {', '.join(map(repr, self.hint))}: "
-                  f"{first_failure(r['output'])}"
-                  for t, r in lost.items() if set(assignment.tests[t].covers) & self.loses
-                  and not all(word.lower() in r["output"].lower() for word in self.hint)]
+        # named where some test it loses says so: a training run's message tells the dynamics
+        # that went wrong (a loss off its band), which fit many causes, and must not claim one
+        own = {t: r for t, r in lost.items() if set(assignment.tests[t].covers) & self.loses}
+        if self.hint and own and not any(all(word.lower() in r["output"].lower() for word in self.hint)
+                                         for r in own.values()):
+            notes += [f"no message of the tests it lost says {', '.join(map(repr, self.hint))}: "
+                      + "; ".join(f"{_covers(assignment, t)}: {first_failure(r['output'])}" for t, r in own.items())]
         return not notes and not graded.course_errors, got + listed(notes)
 
     def touches(self, course):
