@@ -23,7 +23,7 @@ from .. import course as courses
 from .. import provenance
 from ..sandbox import confinement, policy, processes
 from ..sandbox.client import Worker
-from ..sandbox.stage import build_stage
+from ..sandbox.stage import build_stage, sweep
 from . import assignment as assignment_file
 from .assignment import short_name
 from . import results as results_file
@@ -229,6 +229,8 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     log(f"input seed: {seed} (rerun with --seed {seed} to reproduce these inputs)")
     submission = discover(submission_dir, course)
     as_root = os.geteuid() == 0
+    if swept := sweep():
+        log(f"removed {swept} stage(s) that killed gradings had left, with their submissions' files")
     stage = build_stage(submission, course)
     confined = confinement.decide(assignment.limits, stage, device, [PROJECT, course.root])
     stage.view = confined.view  # the worker's paths to its files, as it will see them

@@ -15,6 +15,7 @@ LAUNCHER = [Path(__file__).with_name(name) for name in ("confine.py", "landlock.
 NOTEBOOK_MODULE = "notebook"
 
 
+OWNER = ".grader"  # in a stage: the grading process that made it (its pid, start time and PID namespace)
 PLUGIN_MODULE = "agworker.course_plugin"
 ENGINE_MODULES = ("agworker", "submission")  # the worker's own top-level names: never a student's module
 
@@ -66,6 +67,7 @@ def build_stage(submission, course):
     """Stage ``submission`` (a discovery.Submission) of ``course`` for a worker; returns a
     Stage. Everything is readable by the worker; only the scratch folder will be writable."""
     root = Path(tempfile.mkdtemp(prefix="agworker-"))
+    (root / OWNER).write_text(_identity(os.getpid()) or "")
     shutil.copytree(WORKER_PACKAGE, root / "agworker", ignore=shutil.ignore_patterns("__pycache__"))
     for path in LAUNCHER:
         shutil.copyfile(path, root / "agworker" / path.name)
@@ -125,3 +127,30 @@ def own_modules(submission, course):
     else:
         names = [*inside, *(f"submission.{name}" for name in inside)]
     return names + [Path(name).stem for name in submission.beside]
+
+
+def _identity(pid):
+    """The process ``pid`` as one line that a reused pid does not repeat: its pid, its start
+    time (in clock ticks since boot) and its PID namespace; None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        namespace = os.readlink("/proc/self/ns/pid")  # ours: a pid means this process only in our namespace
+    except OSError:
+        return None
+    return f"{pid} {stat.rpartition(')')[2].split()[19]} {namespace}"
+
+
+def sweep(folder=None):
+    """Remove the stages whose grading process is gone: a grader killed from outside (SIGKILL,
+    the platform's time limit) cannot remove its own, and a stage holds a student's files.
+    Stages of another PID namespace, or without an owner's line, are left as they are."""
+    removed = 0
+    for root in Path(folder or tempfile.gettempdir()).glob("agworker-*"):
+        try:
+            pid, started, namespace = (root / OWNER).read_text().split()
+        except (OSError, ValueError):
+            continue
+        if namespace == os.readlink("/proc/self/ns/pid") and _identity(int(pid)) != f"{pid} {started} {namespace}":
+            shutil.rmtree(root, ignore_errors=True)
+            removed += 1
+    return removed
