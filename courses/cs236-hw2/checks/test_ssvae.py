@@ -14,6 +14,11 @@ from codebase.models.ssvae import SSVAE
 ELBO = "models.ssvae.SSVAE.negative_elbo_bound"
 Z_DIM, BATCH = 64, 97
 NAMES = ("nelbo", "kl_z", "kl_y", "rec")
+# The exact part's inputs are redrawn until each mistake it names is this far (relative) from
+# the right rec, ten times the tolerance: on random inputs the label-major table reshaped to
+# (B, 10), or an unweighted mean over labels, came within 1e-4 of it on about 1 seed in 100
+# (300 seeds). A draw misses with probability ≈ 0.07, all REDRAWS of them ≈ 1e-9.
+SEPARATION, REDRAWS = 1e-3, 8
 
 
 def label_probabilities(model, x):
@@ -28,27 +33,36 @@ def per_pair(model, x):
     return -ll.reshape(c.Y_DIM, len(x))
 
 
+def exact_case(draw):
+    """(x, state, kl_y, rec, {mistake: the rec it gives}) with q(z|x, y) = p(z), so kl_z = 0, and a
+    decoder that ignores z, so rec is exact: Σ_y q(y|x)·(−log p(x|y)), averaged over x."""
+    x = draw.binary(BATCH, c.PIXELS)
+    state = {**c.encoder(draw, "prior", Z_DIM, c.Y_DIM), **c.decoder(draw, "constant", Z_DIM, c.Y_DIM),
+             **c.classifier(draw)}
+    model = c.reference_model(SSVAE, state)
+    q, table = label_probabilities(model, x), per_pair(model, x)
+    kl_y = float((q * (q.log() + math.log(c.Y_DIM))).sum(1).mean())
+    rec = float((q.t() * table).sum(0).mean())
+    return x, state, kl_y, rec, {
+        "the per-(x, y) values reshaped to (B, 10): they are label-major, reshape to (10, B) and transpose":
+            float((q * table.reshape(-1).reshape(BATCH, c.Y_DIM)).sum(1).mean()),
+        "an unweighted mean over the 10 labels: weight each by q(y|x)": float(table.mean(0).mean()),
+        "summed over the batch: take the mean over examples": rec * BATCH,
+        "the encoder and decoder fed the probabilities q(y|x) instead of each one-hot label y":
+            -float(c.log_likelihood_and_slope(model, x, Z_DIM, y=q)[0].mean())}  # the decoder reading q(y|x)
+
+
 def test_ssvae_negative_elbo_bound(grader, draw):
     what = "SSVAE.negative_elbo_bound"
     exact = "values with q(z|x, y) = p(z), a decoder that reads y but ignores z, a confident classifier (B = 97)"
     with grader.part(exact, 4):
-        x = draw.binary(BATCH, c.PIXELS)
-        state = {**c.encoder(draw, "prior", Z_DIM, c.Y_DIM), **c.decoder(draw, "constant", Z_DIM, c.Y_DIM),
-                 **c.classifier(draw)}
-        model = c.reference_model(SSVAE, state)
-        q, table = label_probabilities(model, x), per_pair(model, x)
-        kl_y = float((q * (q.log() + math.log(c.Y_DIM))).sum(1).mean())
-        rec = float((q.t() * table).sum(0).mean())
-        mixed_up = float((q * table.reshape(-1).reshape(BATCH, c.Y_DIM)).sum(1).mean())
-        soft = -float(c.log_likelihood_and_slope(model, x, Z_DIM, y=q)[0].mean())  # the decoder reading q(y|x)
+        for _ in range(REDRAWS):
+            x, state, kl_y, rec, mistakes = exact_case(draw)
+            if all(abs(value - rec) >= SEPARATION * abs(rec) for value in mistakes.values()):
+                break
         result = call_bound(grader, ELBO, state, x, calls=2, seed=draw.seed())
         expect_outputs(result, what, NAMES)
-        expect_values(result, (kl_y + rec, 0.0, kl_y, rec), what, NAMES, grader.spec, {"rec": {
-            "the per-(x, y) values reshaped to (B, 10): they are label-major, reshape to (10, B) and transpose":
-                mixed_up,
-            "an unweighted mean over the 10 labels: weight each by q(y|x)": float(table.mean(0).mean()),
-            "summed over the batch: take the mean over examples": rec * BATCH,
-            "the encoder and decoder fed the probabilities q(y|x) instead of each one-hot label y": soft}})
+        expect_values(result, (kl_y + rec, 0.0, kl_y, rec), what, NAMES, grader.spec, {"rec": mistakes})
     law = (f"the law of kl_z over {CALLS} calls with q(z|x, y) = N(m(x, y), I) (exact test): "
            "mean over x of Σ_y q(y|x)·KL(q(z|x, y) ‖ N(0, I))")
     with grader.part(law, 2, needs=exact):
