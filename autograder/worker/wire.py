@@ -79,7 +79,7 @@ def _described(header):
 
 def decode(read):
     """Read one frame with ``read(n) -> bytes``; returns ``(header, arrays)``. The arrays are
-    writable and own their memory."""
+    writable, and views of one buffer that only they hold."""
     budget = [MAX_FRAME_BYTES]
     (size,) = LENGTH.unpack(_read_exactly(read, LENGTH.size, budget))
     try:
@@ -87,13 +87,16 @@ def decode(read):
         described = _described(header)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise WireError(f"malformed header: {exc}") from None
-    arrays = []
+    # every array's length and bytes in one read: the header says how many bytes follow
+    body = memoryview(bytearray(_read_exactly(read, sum(LENGTH.size + n for _, _, n in described), budget)))
+    arrays, at = [], 0
     for dtype, shape, expected in described:
-        (size,) = LENGTH.unpack(_read_exactly(read, LENGTH.size, budget))
+        (size,) = LENGTH.unpack(body[at:at + LENGTH.size])
         if size != expected:
             raise WireError(f"array of {size} bytes where its description needs {expected}")
-        blob = bytearray(_read_exactly(read, size, budget))
-        arrays.append(np.frombuffer(blob, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False))
+        at += LENGTH.size + size
+        arrays.append(np.frombuffer(body[at - size:at], dtype=dtype).reshape(shape)
+                      .astype(dtype.newbyteorder("="), copy=False))
     return header, arrays
 
 
