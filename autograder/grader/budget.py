@@ -30,10 +30,13 @@ Spent = Mapping[str, tuple[int, float]]  # {function: (calls, seconds)} of the s
 @dataclasses.dataclass(frozen=True)
 class Share:
     """One test's share of the budget: its calls into the submission end by ``ends``
-    (time.monotonic()); ``seconds`` long, of a budget of ``budget_s``."""
+    (time.monotonic()); ``seconds`` long, of a budget of ``budget_s``. ``last``: the share is
+    all that was left, so a call stopped at its end was stopped by the whole budget running
+    out (the tests before may have spent it), not by this test's using its own part."""
     ends: float
     seconds: float
     budget_s: float
+    last: bool = False
 
     def left(self) -> float:
         return self.ends - time.monotonic()
@@ -41,6 +44,10 @@ class Share:
     def spent(self, function: str) -> str:
         """Why a call of ``function`` was stopped, or not started, when its test had used its
         share: in the student's terms, with what to do about it."""
+        if self.last:
+            return (f"{function} was stopped: the grading's time budget ({self.budget_s:g} s) ran out during this "
+                    f"test, which began with {self.seconds:.3g} s of it left. The summary names the functions of "
+                    "yours that took the most time.")
         return (f"{function} was stopped: this test had used its share of the grading's time ({self.seconds:.3g} s "
                 f"of the {self.budget_s:g} s all tests share, so that one slow function cannot leave the others "
                 "ungraded). Make it faster.")
@@ -75,7 +82,7 @@ class Budget:
         fair = left * weight / (weight + sum(self.weights))
         pooled = left - HELD_BACK * self.seconds * sum(self.weights) / self.whole
         seconds = min(left, max(FLOOR_S, fair, pooled))
-        return Share(time.monotonic() + seconds, seconds, self.seconds)
+        return Share(time.monotonic() + seconds, seconds, self.seconds, last=seconds >= left)
 
     def ran_out(self) -> str:
         """The record's text of a test not graded because the budget was spent."""

@@ -2,7 +2,8 @@
 one example and one component at a time, B·K calls of `ut.log_normal` (each a served helper
 frame) for every bound: about 45,000 frames a statistical part. Graded under a tight time
 budget (under Gradescope's limits: 95 s for a budget of 90 s; the GMVAE's tests cut by their
-share or by the per-call deadline, the SSVAE's after them not reached), it still gets a valid
+share or by the per-call deadline, the SSVAE's after them not reached or cut where the budget ran
+out during it, which its message says without blaming its function), it still gets a valid
 results file in time, its other functions keep their full marks where they are reached, and
 the summary names the slow functions."""
 import json
@@ -45,8 +46,11 @@ def test_a_slow_correct_homework_is_graded_within_the_budget(tmp_path):
     for test in results["tests"]:
         full = test["score"] == test["max_score"]
         assert full or any(why in test["output"] for why in cut), (test["name"], test["output"][:500])
-        if not test["name"].startswith("gmvae"):  # no slow call of theirs: never cut, at most not reached
-            assert full or test["output"].startswith("Not graded"), (test["name"], test["output"][:500])
+        if not test["name"].startswith("gmvae"):  # no slow call of theirs: never cut for its own time; not
+            # reached, or cut where the budget ran out during it (the slow tests before had spent it)
+            assert full or test["output"].startswith("Not graded") or "ran out during this test" in test["output"], \
+                (test["name"], test["output"][:500])
+            assert "Make it faster" not in test["output"], (test["name"], test["output"][:500])
     if any(test["score"] < test["max_score"] for test in results["tests"]):
         assert re.search(r"Your slowest functions: \S*GMVAE", results["output"]), results["output"]
     assert took < BUDGET_S + 60, f"the grading took {took:.0f} s"

@@ -45,7 +45,9 @@ def clock(monkeypatch):
 def test_a_slow_test_may_use_what_is_not_held_back_for_the_tests_after_it(clock):
     spend = budget.Budget(100, clock.now)
     spend.plan([20, 20, 120])  # half of 100 s held back in proportion: 6.25, 6.25 and 37.5 s
-    assert spend.next_share("test_a").seconds == pytest.approx(100 - 6.25 - 37.5)
+    first = spend.next_share("test_a")
+    assert first.seconds == pytest.approx(100 - 6.25 - 37.5) and not first.last
+    assert first.spent("m.f").endswith("so that one slow function cannot leave the others ungraded). Make it faster.")
     clock.now += 100 - 6.25 - 37.5  # it used all of it
     assert spend.next_share("test_b").seconds == pytest.approx(6.25)
     clock.now += 6.25
@@ -61,7 +63,12 @@ def test_a_share_is_at_least_a_fair_part_of_what_is_left_and_the_floor_never_mor
     clock.now += 22
     assert spend.next_share("test_c").seconds == budget.FLOOR_S  # of 8 s left: its fair part is less
     clock.now += 5
-    assert spend.next_share("test_d").seconds == pytest.approx(3)  # never more than is left
+    last = spend.next_share("test_d")
+    assert last.seconds == pytest.approx(3)  # never more than is left
+    # stopped at its end, a call was stopped by the budget the tests before spent: not "make it faster"
+    assert last.spent("m.g") == ("m.g was stopped: the grading's time budget (100 s) ran out during this test, which "
+                                 "began with 3 s of it left. The summary names the functions of yours that took the "
+                                 "most time.")
 
 
 def test_a_spent_budget_grades_no_more_tests_and_the_summary_names_them_and_the_slowest_functions(clock):
