@@ -143,14 +143,22 @@ def _identity(pid):
 def sweep(folder=None):
     """Remove the stages whose grading process is gone: a grader killed from outside (SIGKILL,
     the platform's time limit) cannot remove its own, and a stage holds a student's files.
-    Stages of another PID namespace, or without an owner's line, are left as they are."""
+    Stages of another PID namespace, or without an owner's line, are left as they are (and
+    all of them where /proc cannot tell whose a pid is)."""
+    try:
+        ours = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return 0
     removed = 0
     for root in Path(folder or tempfile.gettempdir()).glob("agworker-*"):
-        try:
+        try:  # only our own folders (the temporary folder is everyone's), and a line we wrote
+            if root.is_symlink() or root.stat().st_uid != os.geteuid():
+                continue
             pid, started, namespace = (root / OWNER).read_text().split()
+            gone = namespace == ours and _identity(int(pid)) != f"{pid} {started} {namespace}"
         except (OSError, ValueError):
             continue
-        if namespace == os.readlink("/proc/self/ns/pid") and _identity(int(pid)) != f"{pid} {started} {namespace}":
+        if gone:
             shutil.rmtree(root, ignore_errors=True)
             removed += 1
     return removed

@@ -26,9 +26,11 @@ def test_only_the_stages_of_gone_graders_are_removed(tmp_path):
     alive = _stage(tmp_path, "alive", mine)
     elsewhere = _stage(tmp_path, "elsewhere", f"{gone.pid} 12345 pid:[1]")  # another PID namespace
     unmarked = _stage(tmp_path, "unmarked", None)  # being made: its owner's line not written yet
+    forged = _stage(tmp_path, "forged", "not a pid")
+    (tmp_path / "agworker-link").symlink_to(killed)  # someone else's link in the shared folder
     assert stage.sweep(tmp_path) == 2
     assert not killed.exists() and not reused.exists()
-    assert alive.exists() and elsewhere.exists() and unmarked.exists()
+    assert alive.exists() and elsewhere.exists() and unmarked.exists() and forged.exists()
 
 
 def test_a_stage_names_the_process_that_made_it(tmp_path, monkeypatch):
