@@ -141,7 +141,8 @@ def test_a_submission_whose_every_call_is_slow_is_graded_within_the_budget(tmp_p
     assert list(outputs) == ["log_sigmoid", "sample_exponential", "affine_coupling", "answers"]
     cut, ran_out = "had used its share of the grading's time", "Not graded: the grading's time budget (20 s) ran out"
     assert cut in outputs["log_sigmoid"] and outputs["answers"].startswith(ran_out), outputs
-    assert all(cut in text or text.startswith(ran_out) for text in outputs.values()), outputs
+    during = "the grading's time budget (20 s) ran out during this test"  # a share that was all that was left
+    assert all(cut in text or during in text or text.startswith(ran_out) for text in outputs.values()), outputs
     not_graded = [test for test, text in outputs.items() if text.startswith(ran_out)]
     assert f"{len(not_graded)} test(s) were not graded ({', '.join(not_graded)})" in results["output"]
     assert re.search(r"Your slowest functions: [\w.]+ \(\d+ calls?, [\d.]+ s\)", results["output"]), results["output"]
