@@ -15,6 +15,7 @@ LAUNCHER = [Path(__file__).with_name(name) for name in ("confine.py", "landlock.
 NOTEBOOK_MODULE = "notebook"
 
 
+PREFIX = "agworker-"  # a stage's folder name in the temporary folder, which sweep() looks for
 OWNER = ".grader"  # in a stage: the grading process that made it (its pid, start time and PID namespace)
 PLUGIN_MODULE = "agworker.course_plugin"
 ENGINE_MODULES = ("agworker", "submission")  # the worker's own top-level names: never a student's module
@@ -66,7 +67,7 @@ class Stage:
 def build_stage(submission, course):
     """Stage ``submission`` (a discovery.Submission) of ``course`` for a worker; returns a
     Stage. Everything is readable by the worker; only the scratch folder will be writable."""
-    root = Path(tempfile.mkdtemp(prefix="agworker-"))
+    root = Path(tempfile.mkdtemp(prefix=PREFIX))
     (root / OWNER).write_text(_identity(os.getpid()) or "")
     shutil.copytree(WORKER_PACKAGE, root / "agworker", ignore=shutil.ignore_patterns("__pycache__"))
     for path in LAUNCHER:
@@ -150,7 +151,7 @@ def sweep(folder=None):
     except OSError:
         return 0
     removed = 0
-    for root in Path(folder or tempfile.gettempdir()).glob("agworker-*"):
+    for root in Path(folder or tempfile.gettempdir()).glob(PREFIX + "*"):
         try:  # only our own folders (the temporary folder is everyone's), and a line we wrote
             if root.is_symlink() or root.stat().st_uid != os.geteuid():
                 continue
