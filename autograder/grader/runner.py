@@ -245,7 +245,9 @@ def _grade(submission_dir, course_path, device, assignment_path, seed, log, star
     starter, starting, first_start = _start_in_background(start_worker)
     import torch
 
+    from ..worker import dynamo
     from .remote import Remote
+    dynamo.defer()  # as in the worker
     torch.set_num_threads(1)  # as in the worker: the same reduction order on both sides
     remote = Remote(course, submission, start_worker, device, starting=starting,
                     reference=reference(course) if reference else None, watch=watch)

@@ -51,8 +51,9 @@ def main():
     sys.path[:0] = [STAGE, os.path.join(STAGE, "submission")]
     import torch
 
-    from agworker import imports, probes, served, wire
+    from agworker import dynamo, imports, probes, served, wire
 
+    dynamo.defer()  # torch's compiler loads only if the submission compiles (dynamo.py says why)
     torch.set_num_threads(1)
     reader, writer = os.fdopen(in_fd, "rb", buffering=0), os.fdopen(out_fd, "wb", buffering=0)
     config = json.loads(sys.argv[3])
