@@ -25,6 +25,10 @@ IWAE_FREE = ("kl", "rec")  # an IWAE bound's other outputs: no edition grades th
 # the most outputs a bound returns (SSVAE: nelbo, kl_z, kl_y, rec): one a submission did not
 # return reads NaN, which every comparison and exact test fails
 MAX_OUTPUTS = 4
+# A part whose random inputs can land where a mistake it names agrees with the right answer
+# draws them again, at most this many times, until that mistake is clearly apart (each
+# part says how far, and how often one draw falls short): `validate --seeds` found such parts.
+REDRAWS = 10
 
 
 @dataclasses.dataclass

@@ -132,6 +132,11 @@ def test_log_normal_mixture(grader, draw):
     with grader.part("far from every component: finite (a stable log-mean-exp)", 2, needs="values, m and v of shape (B, K, d)"):
         grader.check("utils.log_normal_mixture", z + 300.0, m, v * 0.01)
     with grader.part("one component: the Gaussian density", needs="values, m and v of shape (B, K, d)"):
-        grader.check("utils.log_normal_mixture", z, m[:, :1], v[:, :1])
+        # z within a few standard deviations of the component, where exp of the log density
+        # is a float32 number: this part checks the density, the far part above the
+        # log-mean-exp's stability (with z and m drawn apart, a naive log(mean(exp)) fell to
+        # −inf here on 4 seeds of 110 and passed on the others: a verdict that hung on the seed)
+        near = m[:, 0] + v[:, 0].sqrt() * draw.normal(batch, d)
+        grader.check("utils.log_normal_mixture", near, m[:, :1], v[:, :1])
     with grader.part(device_part(), needs="values, m and v of shape (B, K, d)"):
         smoke_on_meta(grader, "utils.log_normal_mixture", z, m, v)
