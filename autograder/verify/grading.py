@@ -106,10 +106,18 @@ def grade_seeds(jobs, workers=None, timeout=1800):
     """[Graded] per seed of each of ``jobs``, yielded in order as soon as it is known,
     ``workers`` child processes at a time (default: one more than the CPUs, as a grading
     leaves its core partly idle while its worker starts and answers). A child grades a few
-    jobs in turn: its imports (torch, pytest: 3 s of CPU) are paid once for all of them."""
+    jobs of one seed in turn: its imports (torch, pytest: 3 s of CPU) are paid once for all
+    of them."""
     workers = workers or (os.cpu_count() or 1) + 1
     size = max(1, min(BATCH, len(jobs) // (3 * workers)))
-    batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    batches = []
+    for job in jobs:
+        # a job of several seeds pays for its child's imports by itself; batched with others,
+        # four such jobs made one child the last of a `validate --seeds` run by half an hour
+        if batches and len(batches[-1]) < size and len(job.seeds) == len(batches[-1][0].seeds) == 1:
+            batches[-1].append(job)
+        else:
+            batches.append([job])
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         for graded in pool.map(lambda batch: _in_child(batch, timeout), batches):
             yield from graded
