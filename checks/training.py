@@ -20,6 +20,7 @@ CALIBRATION = Path(__file__).with_name("training_calibration.yaml")
 SUBSET = Path(__file__).parent / "data" / "mnist_subset.npz"
 PIXELS, HIDDEN, LATENT = 784, 200, 2
 VAE = {"steps": 150, "batch": 100, "lr": 3e-3, "k": 100, "heldout": 500}
+HELDOUT_CHUNK = 50
 GAN = {"steps": 300, "batch": 128, "lr": 2e-3, "hidden": 64, "modes": 8, "radius": 2.0, "spread": 0.1, "last": 100}
 
 
@@ -65,8 +66,13 @@ def heldout_bound(run_reference, params, seed=0):
     _, _, x_heldout, _ = load_mnist_subset(SUBSET)
     x = torch.from_numpy(x_heldout[:VAE["heldout"]])
     eps = torch.randn(VAE["k"], len(x), LATENT, generator=torch.Generator().manual_seed(seed))
-    reply = run_reference("iwae.iwae_bound", x, *trained_networks(params), VAE["k"], eps=eps)
-    return float(reply.value.tensor().mean())
+    networks = trained_networks(params)
+    # HELDOUT_CHUNK digits a call: the trained weights require grad, so one call on all 500
+    # kept the graph of each of its sample chunks until it returned (570 MB in the grader,
+    # over Gradescope's 768 MB with the worker); each digit keeps its own noise
+    bounds = [run_reference("iwae.iwae_bound", x[i:i + HELDOUT_CHUNK], *networks, VAE["k"],
+                            eps=eps[:, i:i + HELDOUT_CHUNK]).value.tensor() for i in range(0, len(x), HELDOUT_CHUNK)]
+    return float(torch.cat(bounds).mean())
 
 
 def ring(draw, n):

@@ -10,10 +10,10 @@ from autograder.grader.results import validate
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def grade_through_run_autograder(submission, results_path, *args, seed=7, timeout=600):
-    """Grade a folder through ./run_autograder; returns the validated results with
-    ``by_test`` (test id -> record) and ``stdout`` added."""
-    process = subprocess.run([str(ROOT / "run_autograder"), "--submission", str(submission), "--results",
+def grade_through_run_autograder(submission, results_path, *args, seed=7, timeout=600, wrapper=()):
+    """Grade a folder through ./run_autograder (behind ``wrapper``, a command prefix); returns
+    the validated results with ``by_test`` (test id -> record) and ``stdout`` added."""
+    process = subprocess.run([*wrapper, str(ROOT / "run_autograder"), "--submission", str(submission), "--results",
                               str(results_path), "--seed", str(seed), *args],
                              capture_output=True, text=True, timeout=timeout,
                              env={"PATH": "/usr/bin:/bin", "AUTOGRADER_PYTHON": sys.executable})

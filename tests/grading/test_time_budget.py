@@ -16,13 +16,9 @@ from autograder.course import CourseError
 from autograder.grader import assignment, budget
 from autograder.grader.results import validate
 from autograder.kit.selfcheck import too_slow
-from tests.submissions import ROOT, assignment_file
+from tests.submissions import ROOT, assignment_file, gradescope_limits
 
 TINY = ROOT / "tests" / "courses" / "tiny"
-# Gradescope's default limits (768 MB, half a CPU) where the project's shared tools are beside
-# it; the wrapper runs the command without limits where cgroups cannot be written
-WRAPPER = ROOT.parent / "shared" / "tools" / "gradescope-limits"
-LIMITS = [str(WRAPPER), "--"] if WRAPPER.is_file() else []
 
 
 class Clock:
@@ -129,7 +125,7 @@ def test_a_submission_whose_every_call_is_slow_is_graded_within_the_budget(tmp_p
     policy = assignment_file(tmp_path, course=TINY, timeout_s=4, time_budget_s=20)
     slow_submission(tmp_path / "submission", 3)
     started = time.monotonic()
-    process = subprocess.run([*LIMITS, str(ROOT / "run_autograder"), "--course", str(TINY), "--submission",
+    process = subprocess.run([*gradescope_limits(), str(ROOT / "run_autograder"), "--course", str(TINY), "--submission",
                               str(tmp_path / "submission"), "--results", str(tmp_path / "results.json"),
                               "--assignment", str(policy)], capture_output=True, text=True, timeout=300,
                              env={"PATH": "/usr/bin:/bin", "AUTOGRADER_PYTHON": sys.executable})
