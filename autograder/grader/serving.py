@@ -10,6 +10,7 @@ function can use the grader's value of exactly what a correct one needs, and not
 import ast
 import contextlib
 import itertools
+import json
 import signal
 import threading
 import time
@@ -116,14 +117,20 @@ def _time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
+CALL_KEYS = ("function", "args", "kwargs", "seed", "grad")  # what of a helper frame computes its value
+
+
 class Server:
     """Answers one request's helper frames with the reference (a probes.Session), for the
     functions in ``allowed`` only, within the request's ``timeout`` in all. Keeps each
-    differentiable call's graph until the request ends, so that its backward pass
-    differentiates the very draw its forward made. A call it refuses (too slow, too large,
-    rejected by the reference) runs the student's own helper."""
+    differentiable call's frame until the worker lets go of its graph, and computes the call
+    again for its backward pass, on the same seed: the very draw its forward made. (Keeping
+    each call's graph instead cost 7.5 KB a call: a correct homework that calls a helper
+    once per mixture component makes 100,000 calls a request.) A call it refuses (too slow,
+    too large, rejected by the reference) runs the student's own helper."""
 
-    MAX_KEPT = 256 << 20  # bytes of inputs kept for backward passes
+    MAX_KEPT = 256 << 20  # bytes of the calls kept for backward passes
+    KEPT_CALL = 1024  # bytes one kept call costs besides its arrays (its frame's text, the entry)
     MAX_BYTES = 256 << 20  # that one call may allocate: the reference's work on a student's shapes
     MAX_ELEMENTS = 1 << 23  # of a served value: it travels in one frame
 
@@ -131,14 +138,14 @@ class Server:
         self.reference, self.allowed, self.left = reference, set(allowed), float(timeout)
         self.arrays, self.dtype = arrays, header.get("dtype", "float32")
         self.network_nodes = {node["name"]: node for node in tagged(header, MODULE)}  # the networks it builds
-        self.graphs, self.kept, self.ids, self.calls = {}, 0, itertools.count(), 0
+        self.pending = {}  # {call: (its frame, its arrays, the bytes they count)} whose backward may come
+        self.kept, self.ids, self.calls = 0, itertools.count(), 0
 
     def __call__(self, frame, arrays):
         started = time.monotonic()
         self.calls += 1
-        for call in frame.get("free") or []:  # graphs the worker has let go
-            inputs, _ = self.graphs.pop(call, ([], []))
-            self.kept -= sum(x.numel() * x.element_size() for x in inputs)
+        for call in frame.get("free") or []:  # calls whose graph the worker has let go
+            self.kept -= self.pending.pop(call, (None, None, 0))[2]
         try:
             if self.left <= 0:
                 raise Overtime("the served helpers used up this call's time")
@@ -161,6 +168,27 @@ class Server:
         function = frame.get("function")
         if function not in self.allowed:
             raise PermissionError(f"{function} is not served in this call")
+        value, inputs, shapes_only = self._compute(frame, arrays)
+        size = sum(leaf.numel() for leaf in leaves(value) if isinstance(leaf, torch.Tensor))
+        if size > self.MAX_ELEMENTS:
+            raise ValueError(f"the value has {size} elements, more than are served")
+        out = []
+        if shapes_only:
+            return {"ok": True, "value": _pack(value, out, shapes_only=True)}, out
+        answer = {"ok": True, "value": _pack(value, out)}
+        if inputs:
+            size = self.KEPT_CALL + sum(a.nbytes for a in arrays)
+            if self.kept + size > self.MAX_KEPT:
+                raise MemoryError("too many differentiable helper calls in one request")
+            self.kept += size
+            answer["call"] = call = next(self.ids)
+            # the frame as JSON text: a third of its dicts' size, and read back only for a backward
+            self.pending[call] = (json.dumps({key: frame.get(key) for key in CALL_KEYS}), arrays, size)
+        return answer, out
+
+    def _compute(self, frame, arrays):
+        """(value, the inputs whose gradients the worker asks for, whether it asked for shapes
+        only) of one call of the reference, on the frame's seed."""
         inputs, shapes_only = [], []
 
         def ones(node):
@@ -181,7 +209,7 @@ class Server:
             return rebuild(node, {META: ones, TENSOR: tensor, NET: lambda net: self._network(net, build, inputs),
                                   TUPLE: tuple})
 
-        reference = self.reference.resolve(function)
+        reference = self.reference.resolve(frame.get("function"))
         try:
             with memory.at_most(self.MAX_BYTES):
                 args, kwargs = build(frame.get("args", [])), build(frame.get("kwargs", {}))
@@ -200,23 +228,7 @@ class Server:
                 raise MemoryError(f"the call needs more than the {self.MAX_BYTES >> 20} MB a served call may use") \
                     from None
             raise
-        size = sum(leaf.numel() for leaf in leaves(value) if isinstance(leaf, torch.Tensor))
-        if size > self.MAX_ELEMENTS:
-            raise ValueError(f"the value has {size} elements, more than are served")
-        if shapes_only:
-            out = []
-            return {"ok": True, "value": _pack(value, out, shapes_only=True)}, out
-        out = []
-        answer = {"ok": True, "value": _pack(value, out)}
-        if inputs:
-            size = sum(x.numel() * x.element_size() for x in inputs)
-            if self.kept + size > self.MAX_KEPT:
-                raise MemoryError("too many differentiable helper calls in one request")
-            self.kept += size
-            answer["call"] = call = next(self.ids)
-            self.graphs[call] = (inputs, [leaf for leaf in leaves(value)
-                                          if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()])
-        return answer, out
+        return value, inputs, bool(shapes_only)
 
     def _network(self, node, build, inputs):
         """The network as the grader built it for this request, holding the worker's current
@@ -230,10 +242,13 @@ class Server:
         return built
 
     def _backward(self, frame, arrays):
-        """The gradients of one served call, once: its graph goes with them, as the worker's
-        does after a backward pass (a second backward through it fails here as it would there)."""
-        inputs, outputs = self.graphs.pop(frame["call"])
-        self.kept -= sum(x.numel() * x.element_size() for x in inputs)
+        """The gradients of one served call, once: its forward is computed again, on its seed,
+        and let go with them, as the worker lets go of its graph after a backward pass (a
+        second backward through it fails here as it would there)."""
+        forward, forward_arrays, size = self.pending.pop(frame["call"])
+        self.kept -= size
+        value, inputs, _ = self._compute(json.loads(forward), forward_arrays)
+        outputs = [leaf for leaf in leaves(value) if isinstance(leaf, torch.Tensor) and leaf.is_floating_point()]
         pairs = [(o, torch.from_numpy(arrays[int(c[TENSOR])].copy()))
                  for o, c in zip(outputs, frame["cotangents"]) if c is not None and o.requires_grad]
         grads = vjp(pairs, inputs) if pairs else [None] * len(inputs)

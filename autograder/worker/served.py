@@ -97,6 +97,7 @@ class _Call:
             self.inputs = []
         header["grad"] = bool(self.inputs)
         answer, arrays = self.channel.ask(header, self.encoder.arrays)
+        self.encoder = None  # the arguments' copies: a graph holds this call until its backward
         if not answer.get("ok"):
             raise LookupError(answer.get("error"))
         self.id, self.request = answer.get("call"), self.channel.request

@@ -231,7 +231,7 @@ def test_a_served_graph_is_let_go_as_soon_as_the_workers_is(student):
     try:
         with served.served(session, ["vae.kl_standard_normal"], session.channel, {}, student):
             value = module.kl_standard_normal(torch.ones(1, 2, requires_grad=True), torch.zeros(1, 2))
-        assert list(server.graphs) == [0] and session.channel.freed == []
+        assert list(server.pending) == [0] and session.channel.freed == []
         del value
         assert session.channel.freed == [0]
     finally:
@@ -248,11 +248,11 @@ def test_a_value_kept_past_its_call_never_frees_or_names_another_calls_graph(stu
     session = probes.Session({"vae": "submission.vae"}, channel=Loopback(server), stage=student)
     with served.served(session, ["vae.kl_standard_normal"], session.channel, {}, student):
         kept = module.kl_standard_normal(torch.ones(1, 2, requires_grad=True), torch.zeros(1, 2))
-    server.graphs.clear()  # the first request's server is gone; the next one numbers from 0 again
+    server.pending.clear()  # the first request's server is gone; the next one numbers from 0 again
     with served.served(session, ["vae.kl_standard_normal"], session.channel, {}, student):
         value = module.kl_standard_normal(torch.ones(1, 2, requires_grad=True), torch.zeros(1, 2))
         with pytest.raises(served.ServedError, match="kept past the graded call"):
             kept.sum().backward()
         del kept
-        assert session.channel.freed == [] and list(server.graphs) == [1]
+        assert session.channel.freed == [] and list(server.pending) == [1]
         value.sum().backward()
