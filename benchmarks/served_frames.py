@@ -1,12 +1,18 @@
-"""What one served helper frame costs: a call of CS236's ``utils.log_normal`` as a student's
-loop makes it (one mixture component at a time), the worker's side (served.py) and the
-grader's (serving.py) in one process, every frame through the wire codec both ways. The
-pipe between the two processes is left out: it adds tens of microseconds.
+"""What one served helper frame costs: a call of CS236's ``utils.log_normal``, the worker's
+side (served.py) and the grader's (serving.py) in one process, every frame through the wire
+codec both ways. The pipe between the two processes is left out: it adds tens of
+microseconds.
 
     .venv/bin/python benchmarks/served_frames.py [--calls 2000] [--batch 64] [--dim 10]
+        [--large 1000x500] [--components 500] [--examples 8]
 
-Prints the median and 90th percentile of a forward frame, and of a forward plus its
-backward frame, in milliseconds.
+Prints, in milliseconds and frames per second:
+- a small helper call (``--batch`` × ``--dim`` inputs): a forward frame, and a forward plus
+  its backward frame (median and 90th percentile);
+- a large one (``--large`` inputs, three of them, 2 MB each at the default);
+- the per-component mixture a slow homework writes (K = ``--components``): the mixture
+  prior of ``--examples`` examples, one example and one component at a time, K served
+  calls an example, as tests/cs236/test_slow_homework.py grades it whole.
 """
 import argparse
 import io
@@ -58,6 +64,9 @@ def main():
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--dim", type=int, default=10)
+    parser.add_argument("--large", default="1000x500", help="the large call's input shape, ROWSxCOLUMNS")
+    parser.add_argument("--components", type=int, default=500)
+    parser.add_argument("--examples", type=int, default=8)
     args = parser.parse_args()
     torch.set_num_threads(1)  # as the grader and the worker run
     course = courses.load(courses.ROOT / "courses" / "cs236-hw2").activate()
@@ -70,7 +79,7 @@ def main():
     z = torch.randn(args.batch, args.dim)
     m, v = torch.randn(args.batch, args.dim), torch.rand(args.batch, args.dim) + 0.1
 
-    def forward():
+    def forward(z=z, m=m, v=v):
         served._Call(channel, HELPER, {}, own).run((z, m, v), {})
 
     def forward_backward():
@@ -81,7 +90,29 @@ def main():
     for name, step in (("forward", forward), ("forward + backward", forward_backward)):
         times = sorted(timed(step, args.calls))
         print(f"  {name:<20} median {statistics.median(times):.3f} ms, 90th percentile "
-              f"{times[int(0.9 * len(times))]:.3f} ms")
+              f"{times[int(0.9 * len(times))]:.3f} ms ({1e3 / statistics.median(times):,.0f} frames/s)")
+
+    rows, columns = map(int, args.large.split("x"))
+    big = torch.randn(rows, columns), torch.randn(rows, columns), torch.rand(rows, columns) + 0.1
+    times = sorted(timed(lambda: forward(*big), max(args.calls // 20, 20)))
+    print(f"one served `{HELPER}` frame, inputs {rows}×{columns} ({3 * big[0].nbytes / 2 ** 20:.1f} MB in):\n"
+          f"  forward              median {statistics.median(times):.3f} ms ({1e3 / statistics.median(times):,.0f} "
+          "frames/s)")
+
+    # the slow homework's mixture: log-mean-exp over K served log_normal calls, an example at a time
+    means, variances = torch.randn(args.components, args.dim), torch.rand(args.components, args.dim) + 0.1
+    examples = torch.randn(args.examples, args.dim)
+
+    def mixture():
+        return torch.stack([torch.logsumexp(torch.stack([
+            served._Call(channel, HELPER, {}, own).run((z_b, means[k], variances[k]), {})
+            for k in range(args.components)]), 0) for z_b in examples])
+    started = time.perf_counter()
+    mixture()
+    took = time.perf_counter() - started
+    frames = args.examples * args.components
+    print(f"the per-component mixture, K = {args.components}, {args.examples} examples: {frames} frames in "
+          f"{took:.2f} s, {took / frames * 1e3:.3f} ms a frame ({frames / took:,.0f} frames/s)")
 
 
 if __name__ == "__main__":
