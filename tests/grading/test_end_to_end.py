@@ -27,7 +27,7 @@ def lost(results):
 TRAINING_LOOP = "for step in range(10**9):\n    pass\nprint('training done')"
 JUNK = "raise SystemExit('this copy must never be imported')\n"
 GAN_WITHOUT_ML = (ROOT / "reference" / "gan.py").read_text().split("def generator_loss_ml")[0] + "\nGENERATOR_LOSSES = {}\n"
-SUBMISSIONS = {  # name: (build the folder, grade the training problem too); the reference within Gradescope's memory
+SUBMISSIONS = {  # name: (build the folder, grade the training problem too)
     "reference": (lambda f: reference_submission(f), True),
     "template": (lambda f: shutil.copytree(ROOT / "student_template", f), True),
     "empty": (lambda f: f.mkdir(parents=True), True),

@@ -256,3 +256,22 @@ def test_a_value_kept_past_its_call_never_frees_or_names_another_calls_graph(stu
         del kept
         assert session.channel.freed == [] and list(server.pending) == [1]
         value.sum().backward()
+
+
+def test_a_served_backward_differentiates_the_very_draw_its_forward_made(student):
+    """The grader keeps a differentiable call's frame, not its graph, and computes the call
+    again for its backward, on the frame's seed: a helper that draws its own noise gets the
+    gradient of the value it returned, with other calls between its forward and backward."""
+    module = importlib.import_module("submission.vae")
+    server = serving.Server(probes.Session(BUNDLED.reference_modules()), {"dtype": "float32"}, [],
+                            ["vae.sample_gaussian"])
+    session = probes.Session({"vae": "submission.vae"}, channel=Loopback(server), stage=student)
+    mu = torch.randn(64, 3, dtype=torch.float64, requires_grad=True)
+    logvar = (0.5 * torch.randn(64, 3, dtype=torch.float64)).requires_grad_(True)
+    with served.served(session, ["vae.sample_gaussian"], session.channel, {}, student):
+        z = module.sample_gaussian(mu, logvar)
+        other = module.sample_gaussian(mu, logvar)  # another draw, before the first one's backward
+        assert list(server.pending) == [0, 1] and not torch.equal(z, other)
+        z.sum().backward()
+    assert torch.allclose(logvar.grad, 0.5 * (z - mu).detach())  # ∂z/∂logvar = ½ σ ε, with this draw's ε
+    assert torch.equal(mu.grad, torch.ones_like(mu)) and list(server.pending) == [1]
