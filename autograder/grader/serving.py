@@ -130,7 +130,7 @@ class Server:
     too large, rejected by the reference) runs the student's own helper."""
 
     MAX_KEPT = 256 << 20  # bytes of the calls kept for backward passes
-    KEPT_CALL = 1024  # bytes one kept call costs besides its arrays (its frame's text, the entry)
+    KEPT_CALL = 2048  # bytes a kept call costs besides its arrays' bytes: its frame's text, the arrays' objects
     MAX_BYTES = 256 << 20  # that one call may allocate: the reference's work on a student's shapes
     MAX_ELEMENTS = 1 << 23  # of a served value: it travels in one frame
 
