@@ -1,7 +1,6 @@
 """What one served helper frame costs: a call of CS236's ``utils.log_normal``, the worker's
 side (served.py) and the grader's (serving.py) in one process, every frame through the wire
-codec both ways. The pipe between the two processes is left out: it adds tens of
-microseconds.
+codec both ways; and then in two processes over pipes, as a grading runs them.
 
     .venv/bin/python benchmarks/served_frames.py [--calls 2000] [--batch 64] [--dim 10]
         [--large 1000x500] [--components 500] [--examples 8]
@@ -12,10 +11,15 @@ Prints, in milliseconds and frames per second:
 - a large one (``--large`` inputs, three of them, 2 MB each at the default);
 - the per-component mixture a slow homework writes (K = ``--components``): the mixture
   prior of ``--examples`` examples, one example and one component at a time, K served
-  calls an example, as tests/cs236/test_slow_homework.py grades it whole.
+  calls an example, as tests/cs236/test_slow_homework.py grades it whole;
+- the small call between two processes (the grader forked, answering on a pipe): the wall
+  time of a frame, and each side's CPU time. Each process wakes for every frame and runs
+  cold after the switch, so this costs more than the frame in one process.
 """
 import argparse
 import io
+import os
+import select
 import statistics
 import sys
 import time
@@ -113,6 +117,41 @@ def main():
     frames = args.examples * args.components
     print(f"the per-component mixture, K = {args.components}, {args.examples} examples: {frames} frames in "
           f"{took:.2f} s, {took / frames * 1e3:.3f} ms a frame ({frames / took:,.0f} frames/s)")
+
+    between_processes(reference, own, z, m, v, args.calls)
+
+
+def between_processes(reference, own, z, m, v, calls):
+    """The small forward frame with the grader in a forked process, on pipes."""
+    to_grader, from_worker = os.pipe()
+    to_worker, from_grader = os.pipe()
+    child = os.fork()
+    if child == 0:  # the grader: answer every frame, then report its CPU time
+        server = serving.Server(reference, {"dtype": "float32"}, [], [HELPER], timeout=1e9)
+
+        def read(n):
+            select.select([to_grader], [], [])
+            return os.read(to_grader, n)
+        started = time.process_time()
+        for _ in range(calls + 20):
+            answer = wire.encode(*server(*wire.decode(read)))
+            while answer:
+                answer = answer[os.write(from_grader, answer):]
+        os.write(from_grader, f"{(time.process_time() - started) / (calls + 20) * 1e3:.3f}".encode())
+        os._exit(0)
+    reader, writer = os.fdopen(to_worker, "rb", buffering=0), os.fdopen(from_worker, "wb", buffering=0)
+    channel = served.Channel(reader, writer, wire)
+    channel.begin()
+    for _ in range(20):
+        served._Call(channel, HELPER, {}, own).run((z, m, v), {})
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(calls):
+        served._Call(channel, HELPER, {}, own).run((z, m, v), {})
+    wall, cpu = (time.perf_counter() - wall) / calls * 1e3, (time.process_time() - cpu) / calls * 1e3
+    grader = reader.read(64).decode()
+    os.waitpid(child, 0)
+    print(f"the small call between two processes: {wall:.3f} ms a frame; CPU {cpu:.3f} ms in the worker, "
+          f"{grader} ms in the grader")
 
 
 if __name__ == "__main__":
