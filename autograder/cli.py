@@ -330,7 +330,8 @@ def _validate_command(commands):
     """validate: would the course grade rightly (workflows/validate.py, verify/)."""
     validate = commands.add_parser("validate", help="check that a course grades rightly",
                                    description="Grade, each as a student's submission, on a fixed seed: the "
-                                               "course's reference (must earn full marks), its template and "
+                                               "course's reference (must earn full marks, within the grading's "
+                                               "memory where a cgroup can hold it there), its template and "
                                                "degenerate submissions (every graded function returning zeros, "
                                                "or its first argument: must earn 0), and its declared variants "
                                                "(variants.yaml: each mistake must lose exactly its functions' "

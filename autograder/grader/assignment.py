@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {"visibility": "visible", "timeout_s": 20.0, "rtol": 
 # autograder at 600 s with no score and no feedback; the rest is for the results, the clean-up
 # and a machine slower than the one the course was measured on
 TIME_BUDGET_S = 420.0
+# a whole grading's memory, the grader and its worker together (grading_memory_mb), unless the
+# manifest sets it: Gradescope's default container; validate grades the reference within it
+GRADING_MEMORY_MB = 768
 
 
 class _LeaderboardSpec(TypedDict):
@@ -87,6 +90,7 @@ class Assignment:
     limits: Limits
     leaderboard: tuple[LeaderboardSpec, ...] = ()  # measured values shown on Gradescope
     time_budget_s: float = TIME_BUDGET_S  # the whole grading's seconds, shared among its tests (grader/budget.py)
+    grading_memory_mb: int = GRADING_MEMORY_MB  # the whole grading's memory on the platform
 
     def only(self, tests: Iterable[str]) -> "Assignment":
         """The same policy with only ``tests`` (ids), worth their own points in all."""
@@ -135,4 +139,5 @@ def load(path: str | os.PathLike[str], course: Course | None = None) -> Assignme
                           f"not the total {total:g}")
     return Assignment(raw["title"], total, raw.get("visibility", "visible"), raw.get("stdout_visibility", "hidden"),
                       tests, Limits(**raw.get("sandbox", {})), tuple(raw.get("leaderboard") or ()),
-                      float(raw.get("time_budget_s", TIME_BUDGET_S)))
+                      float(raw.get("time_budget_s", TIME_BUDGET_S)),
+                      int(raw.get("grading_memory_mb", GRADING_MEMORY_MB)))

@@ -169,6 +169,9 @@ class Worker:
         if own is None:
             return _describe_exit(status)
         if own in (-9, 128 + 9):  # SIGKILL, seen directly or through bubblewrap's status
+            if kills and peak is not None and peak < 0.95 * self.limits.memory_mb:  # a limit around the grading's
+                return (f"was killed when the memory of the whole grading ran out (it had used {peak} MB of its "
+                        f"own {self.limits.memory_mb} MB)")
             if kills:
                 return f"was killed for using more than its memory limit ({self.limits.memory_mb} MB)"
             used = f"; it had used up to {peak} MB" if peak else ""

@@ -106,14 +106,32 @@ def _current_cgroup(controller):
 
 
 def make_cgroups(name, limits):
-    """Create memory and pids cgroups below our own; returns their paths ([] if the tree
-    is not writable, as for non-root users)."""
+    """Create memory and pids cgroups below our own for a worker; returns their paths ([] if
+    the tree is not writable, as for non-root users)."""
+    return _below_ours(name, limits.memory_mb, limits.processes)
+
+
+def grading_cgroups(name, memory_mb):
+    """A memory cgroup below our own for a whole grading, which joins it: the grader and its
+    worker together (the worker's own cgroups nest in it), as a platform's container holds
+    them, with no swap beyond it; [] where the tree is not writable."""
+    created = _below_ours(name, memory_mb, None)
+    for path in map(Path, created):
+        for knob, value in (("memory.memsw.limit_in_bytes", memory_mb << 20), ("memory.swap.max", 0)):  # v1, v2
+            with contextlib.suppress(OSError):
+                (path / knob).write_text(str(value))
+    return created
+
+
+def _below_ours(name, memory_mb, processes):
+    """Memory (and, unless ``processes`` is None, pids) cgroups named ``name`` below this
+    process's: cgroup v1's controllers, else v2's unified tree."""
     created = []
-    v1 = {"memory": ("memory.limit_in_bytes", limits.memory_mb << 20), "pids": ("pids.max", limits.processes)}
+    v1 = {"memory": ("memory.limit_in_bytes", memory_mb << 20), "pids": ("pids.max", processes)}
     for controller, (knob, value) in v1.items():
         base = Path("/sys/fs/cgroup") / controller
         current = _current_cgroup(controller)
-        if current is None or not base.is_dir():
+        if value is None or current is None or not base.is_dir():
             continue
         path = base / current.lstrip("/") / name
         try:
@@ -126,8 +144,9 @@ def make_cgroups(name, limits):
         path = Path("/sys/fs/cgroup") / (_current_cgroup("unified") or "/").lstrip("/") / name
         try:
             path.mkdir()
-            (path / "memory.max").write_text(str(limits.memory_mb << 20))
-            (path / "pids.max").write_text(str(limits.processes))
+            (path / "memory.max").write_text(str(memory_mb << 20))
+            if processes is not None:
+                (path / "pids.max").write_text(str(processes))
             created.append(str(path))
         except OSError:
             remove_cgroups([str(path)])

@@ -5,7 +5,9 @@ not text to parse back.
 A child process, not a thread: a grading imports the course's checks and runs pytest in
 its process, which two gradings cannot share at once; one after another they can, and a
 child grades a few in turn. A job may grade the same submission on several seeds; its
-worker then serves them all (``validate --seeds``).
+worker then serves them all (``validate --seeds``). A job may be graded within a memory
+limit, the grader and its worker together as a platform's container holds them, in a
+child of its own whose cgroup measures its peak (``validate``'s reference).
 """
 import concurrent.futures
 import dataclasses
@@ -14,11 +16,16 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from ..grader.calls import StudentError
+from ..sandbox import policy
 
 BATCH = 8  # the most jobs one child process grades in turn
+# joins the cgroups (argv[1], os.pathsep-separated), then becomes the command after them
+JOIN = ("import os, sys\nfor cgroup in sys.argv[1].split(os.pathsep):\n"
+        "    open(os.path.join(cgroup, 'cgroup.procs'), 'w').write(str(os.getpid()))\nos.execv(sys.argv[2], sys.argv[2:])")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +37,7 @@ class Job:
     assignment: Path | None = None
     observe_values: bool = False  # compare every call with the reference's answer (mutants' equivalence)
     recorded: bool = False  # a student kit's course: its recorded answers stand for the reference (kit/replay.py)
+    memory_mb: int | None = None  # graded within this much memory, the grader and its worker together
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +50,8 @@ class Graded:
     differ: tuple = ()  # with observe_values, those whose answer differed from the reference's ("function: what")
     raised: tuple = ()  # ((function, error type), ...): what the submission's calls raised (NameError, ...)
     failed: str = ""  # why the grading itself gave no verdict (its process was killed, or timed out)
+    peak_mb: int | None = None  # with the job's memory_mb: the grading's peak, where a cgroup measured it
+    memory_kills: int = 0  # with it: the processes the kernel killed at that limit
 
     def lost(self):
         """Test ids that lost points."""
@@ -113,8 +123,10 @@ def grade_seeds(jobs, workers=None, timeout=1800):
     batches = []
     for job in jobs:
         # a job of several seeds pays for its child's imports by itself; batched with others,
-        # four such jobs made one child the last of a `validate --seeds` run by half an hour
-        if batches and len(batches[-1]) < size and len(job.seeds) == len(batches[-1][0].seeds) == 1:
+        # four such jobs made one child the last of a `validate --seeds` run by half an hour;
+        # one graded within a memory limit has its own child (its cgroup measures that grading)
+        if batches and len(batches[-1]) < size and len(job.seeds) == len(batches[-1][0].seeds) == 1 \
+                and job.memory_mb is None is batches[-1][0].memory_mb:
             batches[-1].append(job)
         else:
             batches.append([job])
@@ -137,13 +149,24 @@ def _in_child(batch, timeout):
     """[[Graded] per seed] of each job of ``batch``, graded in turn by one child process;
     where that process fails, each job again in a process of its own, so that one job's
     failure is its own."""
+    limit = batch[0].memory_mb
+    cgroups = policy.grading_cgroups(f"aggrading-{os.getpid()}-{time.monotonic_ns()}", limit) if limit else []
+    try:
+        return _graded_in_child(batch, timeout, cgroups)
+    finally:
+        policy.remove_cgroups(cgroups)
+
+
+def _graded_in_child(batch, timeout, cgroups):
     with tempfile.TemporaryDirectory(prefix="agverify-") as scratch:
         request, answer = Path(scratch) / "jobs.json", Path(scratch) / "graded.json"
         request.write_text(json.dumps([dataclasses.asdict(job) for job in batch], default=str))
+        command = [sys.executable, "-m", "autograder.verify.grading", str(request), str(answer)]
+        if cgroups:  # joined before its interpreter starts: a page is charged where it is first allocated
+            command = [sys.executable, "-I", "-S", "-c", JOIN, os.pathsep.join(cgroups), *command]
         failed = None
         try:
-            process = subprocess.run([sys.executable, "-m", "autograder.verify.grading", str(request), str(answer)],
-                                     capture_output=True, text=True,
+            process = subprocess.run(command, capture_output=True, text=True,
                                      timeout=timeout * sum(len(job.seeds) for job in batch))
             if process.returncode != 0 or not answer.is_file():
                 why = process.stderr[-2000:].strip() or (f"stopped by signal {-process.returncode}"
@@ -151,12 +174,17 @@ def _in_child(batch, timeout):
                 failed = f"its process failed (exit {process.returncode}): {why}"
         except subprocess.TimeoutExpired:
             failed = f"it took over {timeout:g} s a seed"
+        peak, kills = policy.memory_used(cgroups) if cgroups else (None, 0)
+        if failed and kills:
+            failed = (f"its grading needs more than {batch[0].memory_mb} MB, the grader and its worker together: "
+                      f"the kernel killed it at that limit")
         if failed and len(batch) > 1:
             return [graded for job in batch for graded in _in_child([job], timeout)]
         if failed:
-            return [[Graded({}, 0.0, (), failed=failed)] * len(batch[0].seeds)]
+            return [[Graded({}, 0.0, (), failed=failed, peak_mb=peak, memory_kills=kills)] * len(batch[0].seeds)]
         return [[Graded(**{**fields, "course_errors": tuple(fields["course_errors"]), "differ": tuple(fields["differ"]),
-                           "raised": tuple(map(tuple, fields["raised"]))}) for fields in graded]
+                           "raised": tuple(map(tuple, fields["raised"])), "peak_mb": peak, "memory_kills": kills})
+                 for fields in graded]
                 for graded in json.loads(answer.read_text())]
 
 

@@ -1,8 +1,10 @@
 """Would this course grade rightly? ``autograder validate`` grades, each as a student's
 submission in a process of its own, several at a time:
 
-- the reference (full marks), the template and two degenerate submissions (every graded
-  function returning zeros of its first argument's shape, or that argument itself: 0);
+- the reference (full marks, within the grading's memory on the platform: the manifest's
+  ``grading_memory_mb``, where this machine's cgroups can hold a grading to it), the
+  template and two degenerate submissions (every graded function returning zeros of its
+  first argument's shape, or that argument itself: 0);
 - every declared variant (verify/variants.py): a mistake loses exactly its functions'
   tests, an alternative gets full marks;
 - with ``seeds``, all of these again on that many secret seeds: no verdict may change;
@@ -52,7 +54,8 @@ class Candidate:
             lost = graded.lost()
             off = [f"{r['name']} lost points: {r['output'].splitlines()[0][:160] if r['output'] else ''}"
                    for t, r in graded.records.items() if t in lost]
-            ok = graded.score >= assignment.total
+            ok = graded.score >= assignment.total and not graded.memory_kills
+            got += _memory(assignment, graded)
         else:
             off = [f"{r['name']} earned {r['score']:g}" for r in graded.records.values() if r["score"] > 0]
             ok = graded.score == 0
@@ -75,6 +78,17 @@ class Verdict:
         lines += [f"     course error: {error.splitlines()[0]}" for error in self.course_errors]
         lines += [f"     {test}: {said}" for test, said in self.messages] if messages else []
         return "\n".join(lines)
+
+
+def _memory(assignment, graded):
+    """What the reference's grading held, against the grading's memory on the platform."""
+    limit = assignment.grading_memory_mb
+    if graded.peak_mb is None and not graded.memory_kills:
+        return f"; its memory not measured (no cgroup this machine lets it write, for the {limit} MB it may use)"
+    if graded.memory_kills or graded.peak_mb >= limit:
+        return (f"; its grading reached the {limit} MB a grading has (grading_memory_mb), the grader and its worker "
+                "together, where the kernel kills a process: a reference that needs more cannot grade there")
+    return f"; peak {graded.peak_mb} MB of the {limit} MB a grading has"
 
 
 def hinted(verdicts):
@@ -134,9 +148,10 @@ def candidates(course, functions, variants, scratch):
 def judged(course, assignment, assignment_path, found, seed, jobs, log, messages=False):
     """(a Verdict per candidate, graded on ``seed``, each logged as it is known; their Graded)."""
     verdicts, graded = [], []
-    for candidate, result in zip(found, grading.grade_each([grading.Job(c.path, course.manifest, (seed,),
-                                                                        assignment=assignment_path)
-                                                            for c in found], workers=jobs)):
+    limit = assignment.grading_memory_mb
+    for candidate, result in zip(found, grading.grade_each([grading.Job(
+            c.path, course.manifest, (seed,), assignment=assignment_path,
+            memory_mb=limit if c.kind == "reference" else None) for c in found], workers=jobs)):
         ok, got = candidate.judge(assignment, result) if not result.failed else (False, f"no verdict: {result.failed}")
         said = tuple((result.records[t]["name"], first_failure(result.records[t]["output"]))
                      for t in sorted(result.lost()))

@@ -1,10 +1,12 @@
 """`autograder validate` and `build`: a course that would grade wrongly never ships, and an
 error of the course's own code is reported as the course's, with its file and line."""
 import json
+import os
 import shutil
 
 import pytest
 
+from autograder.sandbox import policy
 from tests.submissions import autograder
 
 pytestmark = pytest.mark.slow
@@ -27,6 +29,31 @@ def test_a_sound_course_validates_and_builds(course, tmp_path):
                  "loses coupling.affine_coupling → lost coupling.affine_coupling", "the course grades rightly"):
         assert line in process.stdout, process.stdout
     assert (tmp_path / "autograder.zip").exists()
+
+
+def cgroups_here():
+    """Whether this machine lets a grading be held to a memory cgroup (root, a writable tree)."""
+    made = policy.grading_cgroups(f"agtest-{os.getpid()}", 512)
+    policy.remove_cgroups(made)
+    return bool(made)
+
+
+def test_the_reference_is_graded_within_the_platforms_memory_or_the_course_fails(course):
+    """validate grades the reference within the manifest's grading_memory_mb (default 768 MB,
+    Gradescope's container), the grader and its worker together: once the bundled reference's
+    held-out scoring kept 570 MB of graphs, and Gradescope's kernel killed its whole grading."""
+    if not cgroups_here():
+        pytest.skip("no memory cgroup this machine lets the tests write")
+    process = autograder("validate", "--course", course, "--only", "reference")
+    assert "ok   reference → full marks → 14 / 14; peak " in process.stdout, process.stdout
+    manifest = course / "course.yaml"
+    manifest.write_text(manifest.read_text() + "grading_memory_mb: 256\n")  # two processes that import torch need more
+    process = autograder("validate", "--course", course, "--only", "reference")
+    line = next(line for line in process.stdout.splitlines() if " reference → " in line)
+    assert process.returncode == 1 and line.startswith("FAIL reference → full marks → "), process.stdout
+    assert "its grading reached the 256 MB a grading has (grading_memory_mb)" in line, line
+    # the worker's message names the limit that held, the grading's, not its own 1024 MB
+    assert "killed when the memory of the whole grading ran out" in process.stdout, process.stdout
 
 
 def test_a_check_that_does_not_import_stops_the_build_naming_file_and_line(course, tmp_path):
