@@ -24,8 +24,12 @@ from ..sandbox import policy
 
 BATCH = 8  # the most jobs one child process grades in turn
 # joins the cgroups (argv[1], os.pathsep-separated), then becomes the command after them
-JOIN = ("import os, sys\nfor cgroup in sys.argv[1].split(os.pathsep):\n"
-        "    open(os.path.join(cgroup, 'cgroup.procs'), 'w').write(str(os.getpid()))\nos.execv(sys.argv[2], sys.argv[2:])")
+JOIN = """import os, sys
+for cgroup in sys.argv[1].split(os.pathsep):
+    with open(os.path.join(cgroup, "cgroup.procs"), "w") as procs:
+        procs.write(str(os.getpid()))
+os.execv(sys.argv[2], sys.argv[2:])
+"""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -54,8 +54,8 @@ class Candidate:
             lost = graded.lost()
             off = [f"{r['name']} lost points: {r['output'].splitlines()[0][:160] if r['output'] else ''}"
                    for t, r in graded.records.items() if t in lost]
-            ok = graded.score >= assignment.total and not graded.memory_kills
-            got += _memory(assignment, graded)
+            fits, held = _within_memory(assignment, graded)
+            ok, got = graded.score >= assignment.total and fits, got + held
         else:
             off = [f"{r['name']} earned {r['score']:g}" for r in graded.records.values() if r["score"] > 0]
             ok = graded.score == 0
@@ -80,15 +80,17 @@ class Verdict:
         return "\n".join(lines)
 
 
-def _memory(assignment, graded):
-    """What the reference's grading held, against the grading's memory on the platform."""
+def _within_memory(assignment, graded):
+    """(whether the reference's grading stayed below the grading's memory on the platform,
+    what it held, in words); it fits where this machine could not measure it."""
     limit = assignment.grading_memory_mb
     if graded.peak_mb is None and not graded.memory_kills:
-        return f"; its memory not measured (no cgroup this machine lets it write, for the {limit} MB it may use)"
+        return True, f"; its memory not measured (no cgroup this machine lets it write, for the {limit} MB it may use)"
     if graded.memory_kills or graded.peak_mb >= limit:
-        return (f"; its grading reached the {limit} MB a grading has (grading_memory_mb), the grader and its worker "
-                "together, where the kernel kills a process: a reference that needs more cannot grade there")
-    return f"; peak {graded.peak_mb} MB of the {limit} MB a grading has"
+        return False, (f"; its grading reached the {limit} MB a grading has (grading_memory_mb), the grader and its "
+                       "worker together, where the kernel kills a process: a reference that needs more cannot grade "
+                       "there")
+    return True, f"; peak {graded.peak_mb} MB of the {limit} MB a grading has"
 
 
 def hinted(verdicts):
