@@ -139,7 +139,8 @@ def main():
     print("| process | anonymous MB | file-backed resident MB |\n|---|---|---|")
     for kind, anon, mapped in sorted(peak["processes"], key=lambda m: -m[1]):
         print(f"| {kind} | {anon:.0f} | {mapped:.0f} |")
-    print("\ntimeline (s: cgroup MB; anonymous MB by process kind):")
+    print("\ntimeline (s: cgroup MB; anonymous MB by process kind, where a forked child counts the pages it shares "
+          "with its parent again):")
     for at, usage, anon in sampler.timeline:
         print(f"  {at:5.1f}: {usage:4.0f}; " + ", ".join(f"{kind} {mb:.0f}" for kind, mb in sorted(anon.items())))
 
