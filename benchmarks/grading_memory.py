@@ -23,24 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from autograder.sandbox import processes  # noqa: E402
 from tests.cs236.submissions import COURSE as CS236, zip_submission  # noqa: E402
 from tests.submissions import reference_submission  # noqa: E402
 
 KINDS = (("worker", "worker/main.py"), ("worker", "agworker"), ("grader", "autograder"), ("launcher", "confine.py"))
-
-
-def descendants(pid):
-    """pid and every process below it, nearest first."""
-    found, frontier = [], [pid]
-    while frontier:
-        current = frontier.pop(0)
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                frontier += [int(child) for child in (task / "children").read_text().split()]
-            except OSError:
-                pass
-    return found
 
 
 def process_memory(pid):
@@ -56,19 +43,16 @@ def process_memory(pid):
 
 
 def memory_cgroup(pid):
-    """The v1 memory cgroup folder of ``pid``."""
-    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+    """The v1 memory cgroup folder of ``pid``, or None once it is gone."""
+    try:
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
         _, controllers, path = line.split(":", 2)
         if "memory" in controllers.split(","):
             return Path("/sys/fs/cgroup/memory") / path.lstrip("/")
     return None
-
-
-def _cgroup_or_none(pid):
-    try:
-        return memory_cgroup(pid)
-    except OSError:  # gone
-        return None
 
 
 class Sampler(threading.Thread):
@@ -82,9 +66,10 @@ class Sampler(threading.Thread):
     def run(self):
         ours = cgroup = memory_cgroup(self.process.pid)  # the wrapper's children move to a cgroup of its own
         while self.process.poll() is None:
-            pids = descendants(self.process.pid)
-            if cgroup == ours:
-                cgroup = next((c for c in map(_cgroup_or_none, pids[1:]) if c not in (None, ours)), ours)
+            pids = [self.process.pid, *processes.descendants(self.process.pid)]
+            if cgroup == ours:  # the wrapper's: the outermost other than ours (the workers' nest in it)
+                cgroup = min({c for c in map(memory_cgroup, pids) if c not in (None, ours)}, default=ours,
+                             key=lambda c: len(c.parts))
                 if cgroup == ours:
                     time.sleep(0.05)
                     continue
@@ -94,14 +79,14 @@ class Sampler(threading.Thread):
             except (OSError, TypeError):
                 time.sleep(0.05)
                 continue
-            processes, at = [m for m in map(process_memory, pids) if m], time.monotonic() - self.started
+            held, at = [m for m in map(process_memory, pids) if m], time.monotonic() - self.started
             if self.peak is None or usage > self.peak["usage"]:
-                self.peak = {"usage": usage, "at": at, "processes": processes,
+                self.peak = {"usage": usage, "at": at, "processes": held,
                              "anon": int(stat.get("total_rss", stat["rss"])) / 2 ** 20,  # with the worker's cgroups
                              "cache": int(stat.get("total_cache", stat["cache"])) / 2 ** 20}
             if not self.timeline or at - self.timeline[-1][0] >= 1:
                 anon = {}
-                for kind, mb, _ in processes:
+                for kind, mb, _ in held:
                     anon[kind] = anon.get(kind, 0) + mb
                 self.timeline.append((at, usage, anon))
             time.sleep(0.05)

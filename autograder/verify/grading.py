@@ -23,13 +23,10 @@ from ..grader.calls import StudentError
 from ..sandbox import policy
 
 BATCH = 8  # the most jobs one child process grades in turn
-# joins the cgroups (argv[1], os.pathsep-separated), then becomes the command after them
-JOIN = """import os, sys
-for cgroup in sys.argv[1].split(os.pathsep):
-    with open(os.path.join(cgroup, "cgroup.procs"), "w") as procs:
-        procs.write(str(os.getpid()))
-os.execv(sys.argv[2], sys.argv[2:])
-"""
+# joins the cgroups (argv[1], os.pathsep-separated) as the worker's launcher does, then
+# becomes the command after them
+JOIN = ("import os, sys\nfrom autograder.sandbox.confine import join_cgroups\n"
+        "join_cgroups(sys.argv[1].split(os.pathsep))\nos.execv(sys.argv[2], sys.argv[2:])")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,7 +164,7 @@ def _graded_in_child(batch, timeout, cgroups):
         request.write_text(json.dumps([dataclasses.asdict(job) for job in batch], default=str))
         command = [sys.executable, "-m", "autograder.verify.grading", str(request), str(answer)]
         if cgroups:  # joined before its interpreter starts: a page is charged where it is first allocated
-            command = [sys.executable, "-I", "-S", "-c", JOIN, os.pathsep.join(cgroups), *command]
+            command = [sys.executable, "-c", JOIN, os.pathsep.join(cgroups), *command]
         failed = None
         try:
             process = subprocess.run(command, capture_output=True, text=True,

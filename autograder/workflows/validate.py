@@ -81,15 +81,20 @@ class Verdict:
 
 
 def _within_memory(assignment, graded):
-    """(whether the reference's grading stayed below the grading's memory on the platform,
-    what it held, in words); it fits where this machine could not measure it."""
+    """(whether the reference's grading fit the grading's memory on the platform, what it held,
+    in words). It fits unless the kernel killed its grader there; a worker killed there costs
+    the reference points, which fail it anyway. Reaching the limit alone is no failure: the
+    kernel drops cached files to stay below it before it kills (a cold machine's grading
+    reaches 768 MB that way with 384 MB of its own)."""
     limit = assignment.grading_memory_mb
     if graded.peak_mb is None and not graded.memory_kills:
         return True, f"; its memory not measured (no cgroup this machine lets it write, for the {limit} MB it may use)"
     if graded.memory_kills or graded.peak_mb >= limit:
-        return False, (f"; its grading reached the {limit} MB a grading has (grading_memory_mb), the grader and its "
-                       "worker together, where the kernel kills a process: a reference that needs more cannot grade "
-                       "there")
+        fits = not graded.memory_kills and graded.score >= assignment.total
+        return fits, (f"; its grading reached the {limit} MB a grading has (grading_memory_mb), the grader and its "
+                      "worker together" + (", and lost nothing: the kernel dropped cached files to stay there" if fits
+                                          else ", where the kernel kills a process: a reference that needs more "
+                                               "cannot grade there"))
     return True, f"; peak {graded.peak_mb} MB of the {limit} MB a grading has"
 
 
