@@ -70,6 +70,17 @@ def helpers_of(course, function):
     return _HELPERS[key]
 
 
+def reach(course, name):
+    """``name`` (a contract function, method or class) and every contract name its reference
+    reaches (a class: its methods, and what they reach), served or not: all a grading of
+    ``name`` can run of a student's code."""
+    if name.startswith("answers."):
+        return {name}
+    functions, others = _bodies(course)
+    start = {name, *(m for m in others if m.startswith(name + "."))}
+    return start.union(*(_closure(course, m) for m in start if m in functions or m in others))
+
+
 def _closure(course, function):
     functions, others = _bodies(course)
     by_name = {}

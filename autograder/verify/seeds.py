@@ -49,16 +49,6 @@ def test_verdicts(graded, tests):
     return found
 
 
-def regraded_tests(course, assignment, candidate):
-    """The test ids a candidate's seeds regrade: those covering what its variant changes (and
-    may also cost), or all (None) for the reference, the template and a wider change."""
-    touched = candidate.variant.touches(course) if candidate.variant is not None else None
-    if touched is None:
-        return None
-    touched |= candidate.variant.may_also_lose
-    return tuple(t for t, spec in assignment.tests.items() if set(spec.covers) & touched) or None
-
-
 def verdict_changes(course, assignment, assignment_path, candidates, first, seeds, jobs=None, log=print):
     """[Change] of ``candidates`` over ``seeds``, against ``first`` (their Graded on the fixed seed)."""
     for candidate, before in zip(candidates, first):
@@ -66,7 +56,7 @@ def verdict_changes(course, assignment, assignment_path, candidates, first, seed
             log(f"{candidate.name}: not regraded on other seeds (its grading on the fixed seed already failed)")
     kept = [(c, f) for c, f in zip(candidates, first) if not (f.course_errors or f.failed)]
     candidates, first = [c for c, _ in kept], [f for _, f in kept]
-    tests = [regraded_tests(course, assignment, c) for c in candidates]
+    tests = [c.variant.regraded(course, assignment) if c.variant is not None else None for c in candidates]
     work = _chunks(candidates, tests, first, len(assignment.tests), seeds, (jobs or os.cpu_count() or 1) + 1)
     graded = grading.grade_seeds([grading.Job(c.path, course.manifest, part, tests=t, assignment=assignment_path)
                                   for c, t, _, part in work], workers=jobs)

@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from ..course import CourseError, read_yaml, validate
+from ..grader.serving import reach
 
 MISTAKE, ALTERNATIVE = "mistake", "alternative"
 # errors that say the variant's own code is broken (a misspelt name, an import it lacks),
@@ -95,6 +96,18 @@ class Variant:
             notes += [f"no message of the tests it lost says {', '.join(map(repr, self.hint))}: "
                       + "; ".join(f"{_covers(assignment, t)}: {first_failure(r['output'])}" for t, r in own.items())]
         return not notes and not graded.course_errors, got + listed(notes)
+
+    def regraded(self, course, assignment):
+        """The test ids whose verdicts this variant may change: those whose covered functions
+        reach what it changes (``touches``) or may also cost; None (every test) for a wider
+        change. No other test can run the changed code, so on any seed its verdict is the
+        reference's on that seed."""
+        touched = self.touches(course)
+        if touched is None:
+            return None
+        touched |= self.may_also_lose
+        return tuple(t for t, spec in assignment.tests.items()
+                     if any(reach(course, name) & touched for name in spec.covers)) or None
 
     def touches(self, course):
         """The contract names this variant may change the results of: the functions and

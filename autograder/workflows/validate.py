@@ -153,12 +153,22 @@ def candidates(course, functions, variants, scratch):
 
 
 def judged(course, assignment, assignment_path, found, seed, jobs, log, messages=False):
-    """(a Verdict per candidate, graded on ``seed``, each logged as it is known; their Graded)."""
+    """(a Verdict per candidate, graded on ``seed``, each logged as it is known; their Graded).
+    Where the reference is among them, a variant runs only the tests that can run its change
+    (``Variant.regraded``): every other test's record is the reference's on the same seed."""
     verdicts, graded = [], []
     limit = assignment.grading_memory_mb
-    for candidate, result in zip(found, grading.grade_each([grading.Job(
-            c.path, course.manifest, (seed,), assignment=assignment_path,
-            memory_mb=limit if c.kind == "reference" else None) for c in found], workers=jobs)):
+    with_reference = any(c.kind == "reference" for c in found)
+    tests = [c.variant.regraded(course, assignment) if c.variant is not None and with_reference else None
+             for c in found]
+    reference = None
+    for candidate, kept, result in zip(found, tests, grading.grade_each([grading.Job(
+            c.path, course.manifest, (seed,), tests=t, assignment=assignment_path,
+            memory_mb=limit if c.kind == "reference" else None) for c, t in zip(found, tests)], workers=jobs)):
+        if candidate.kind == "reference":
+            reference = result
+        elif kept is not None and not result.failed:
+            result = _with_others(result, reference)
         ok, got = candidate.judge(assignment, result) if not result.failed else (False, f"no verdict: {result.failed}")
         said = tuple((result.records[t]["name"], first_failure(result.records[t]["output"]))
                      for t in sorted(result.lost()))
@@ -166,6 +176,16 @@ def judged(course, assignment, assignment_path, found, seed, jobs, log, messages
         graded.append(result)
         log(verdicts[-1].describe(messages and candidate.kind == MISTAKE))
     return verdicts, graded
+
+
+def _with_others(result, reference):
+    """A variant's ``result`` on some tests, completed with the reference's records and
+    parts of every other test (no verdict where the reference's grading gave none)."""
+    if reference.failed:
+        return result
+    records = {**reference.records, **result.records}
+    return dataclasses.replace(result, records=records, parts={**reference.parts, **result.parts},
+                               score=sum(r["score"] for r in records.values()))
 
 
 @dataclasses.dataclass
@@ -213,7 +233,9 @@ def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, m
                  if only is None or any(text in c.name for text in only)]
         counts = {kind: sum(c.kind == kind for c in found) for kind in (MISTAKE, ALTERNATIVE)}
         log(f"grading {len(found)} submissions: {len(found) - sum(counts.values())} made from the reference and "
-            f"template, {counts[MISTAKE]} declared mistakes and {counts[ALTERNATIVE]} alternatives")
+            f"template, {counts[MISTAKE]} declared mistakes and {counts[ALTERNATIVE]} alternatives"
+            + (" (each variant on the tests that can run its change)" if any(c.kind == "reference" for c in found)
+               and sum(counts.values()) else ""))
         verdicts, graded = judged(course, assignment, assignment_path, found, SEED, jobs, log, messages)
         validation = Validation(verdicts, errors)
         named, counted = hinted(verdicts)
