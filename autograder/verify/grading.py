@@ -4,25 +4,26 @@ not text to parse back.
 
 A child process, not a thread: a grading imports the course's checks and runs pytest in
 its process, which two gradings cannot share at once; one after another they can, and a
-child grades a few in turn. A job may grade the same submission on several seeds; its
+child grades job after job. A job may grade the same submission on several seeds; its
 worker then serves them all (``validate --seeds``). A job may be graded within a memory
 limit, the grader and its worker together as a platform's container holds them, in a
 child of its own whose cgroup measures its peak (``validate``'s reference).
 """
-import concurrent.futures
+import collections
 import dataclasses
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from ..grader.calls import StudentError
-from ..sandbox import policy
+from ..sandbox import policy, processes
 
-BATCH = 8  # the most jobs one child process grades in turn
 # joins the cgroups (argv[1], os.pathsep-separated) as the worker's launcher does, then
 # becomes the command after them
 JOIN = ("import os, sys\nfrom autograder.sandbox.confine import join_cgroups\n"
@@ -114,26 +115,54 @@ def part_verdicts(plugin):
 
 
 def grade_seeds(jobs, workers=None, timeout=1800):
-    """[Graded] per seed of each of ``jobs``, yielded in order as soon as it is known,
+    """[Graded] per seed of each of ``jobs``, yielded in order as soon as it is known, by
     ``workers`` child processes at a time (default: one more than the CPUs, as a grading
-    leaves its core partly idle while its worker starts and answers). A child grades a few
-    jobs of one seed in turn: its imports (torch, pytest: 3 s of CPU) are paid once for all
-    of them."""
+    leaves its core partly idle while its worker starts and answers). Each child imports
+    torch and pytest once (3 s of CPU) and grades job after job, the costliest first, so
+    that no long job is left to run alone at the end. A job graded within a memory limit has
+    a child of its own, whose cgroup measures it; a job that kills its child or outlasts
+    ``timeout`` a seed fails alone, and the next job gets a fresh child."""
     workers = workers or (os.cpu_count() or 1) + 1
-    size = max(1, min(BATCH, len(jobs) // (3 * workers)))
-    batches = []
-    for job in jobs:
-        # a job of several seeds pays for its child's imports by itself; batched with others,
-        # four such jobs made one child the last of a `validate --seeds` run by half an hour;
-        # one graded within a memory limit has its own child (its cgroup measures that grading)
-        if batches and len(batches[-1]) < size and len(job.seeds) == len(batches[-1][0].seeds) == 1 \
-                and job.memory_mb is None is batches[-1][0].memory_mb:
-            batches[-1].append(job)
-        else:
-            batches.append([job])
-    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        for graded in pool.map(lambda batch: _in_child(batch, timeout), batches):
-            yield from graded
+    pending = collections.deque(sorted(range(len(jobs)), key=lambda i: (jobs[i].memory_mb is None, -_cost(jobs[i]))))
+    done, known = {}, threading.Condition()
+
+    def slot():
+        child = None
+        while True:
+            with known:
+                if not pending:
+                    break
+                index = pending.popleft()
+            job = jobs[index]
+            try:
+                if job.memory_mb is not None:
+                    graded = _alone(job, timeout)
+                else:
+                    if child is not None and not child.fresh_enough():
+                        child.close()
+                    if child is None or child.process.poll() is not None:
+                        child = _Child()
+                    graded = child.grade(job, timeout)
+            except Exception as exc:  # noqa: BLE001 - the harness's own failure: reported as that job's
+                graded = [Graded({}, 0.0, (), failed=f"the harness failed: {type(exc).__name__}: {exc}")] * len(job.seeds)
+            with known:
+                done[index] = graded
+                known.notify_all()
+        if child is not None:
+            child.close()
+
+    for _ in range(min(workers, len(jobs))):
+        threading.Thread(target=slot, daemon=True).start()
+    for index in range(len(jobs)):
+        with known:
+            known.wait_for(lambda: index in done)
+            graded = done.pop(index)
+        yield graded
+
+
+def _cost(job):
+    """About how long ``job`` takes, in tests (a whole assignment counts as 50)."""
+    return len(job.seeds) * (len(job.tests) if job.tests is not None else 50)
 
 
 def grade_each(jobs, workers=None, timeout=1800):
@@ -146,56 +175,126 @@ def grade_all(jobs, workers=None, timeout=1800):
     return list(grade_each(jobs, workers, timeout))
 
 
-def _in_child(batch, timeout):
-    """[[Graded] per seed] of each job of ``batch``, graded in turn by one child process;
-    where that process fails, each job again in a process of its own, so that one job's
-    failure is its own."""
-    limit = batch[0].memory_mb
-    cgroups = policy.grading_cgroups(f"aggrading-{os.getpid()}-{time.monotonic_ns()}", limit) if limit else []
+class _Child:
+    """A child process that grades the jobs it is sent, one after another: a job a line on
+    its stdin, a line of results on a pipe of its own (its stdout and stderr, where a
+    grading's stray output goes, are kept in a file for the message of a failure)."""
+
+    JOBS = 24  # the most one child grades (a grading leaves a little behind: imported check modules)
+
+    def __init__(self, cgroups=()):
+        self.output, self.graded = tempfile.TemporaryFile(), 0
+        results, self.cgroups = os.pipe(), cgroups
+        command = [sys.executable, "-m", "autograder.verify.grading", str(results[1])]
+        if cgroups:  # joined before its interpreter starts: a page is charged where it is first allocated
+            command = [sys.executable, "-c", JOIN, os.pathsep.join(cgroups), *command]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.output, stderr=self.output,
+                                        pass_fds=(results[1],))
+        os.close(results[1])
+        self.results, self.buffer = results[0], b""
+
+    def fresh_enough(self):
+        return self.graded < self.JOBS
+
+    def grade(self, job, timeout):
+        """[Graded] per seed of ``job``; a failed one (killed, over its time) stops this child."""
+        self.graded += 1
+        self.since, failed = os.fstat(self.output.fileno()).st_size, None  # this job's output starts there
+        try:
+            self.process.stdin.write(json.dumps(dataclasses.asdict(job), default=str).encode() + b"\n")
+            self.process.stdin.flush()
+            line = self._line(time.monotonic() + timeout * len(job.seeds))
+        except BrokenPipeError:
+            line = None
+        if line is None:
+            failed = self._failure()
+        elif not line:
+            failed = f"it took over {timeout:g} s a seed"
+            self.close(kill=True)
+        if failed:
+            peak, kills = policy.memory_used(self.cgroups) if self.cgroups else (None, 0)
+            if kills:
+                failed = (f"its grading needs more than {job.memory_mb} MB, the grader and its worker together: "
+                          f"the kernel killed it at that limit")
+            return [Graded({}, 0.0, (), failed=failed, peak_mb=peak, memory_kills=kills)] * len(job.seeds)
+        return [Graded(**{**fields, "course_errors": tuple(fields["course_errors"]), "differ": tuple(fields["differ"]),
+                          "raised": tuple(map(tuple, fields["raised"]))}) for fields in json.loads(line)]
+
+    def _line(self, deadline):
+        """The child's next line of results; b"" past ``deadline``, None where the child ended."""
+        while b"\n" not in self.buffer:
+            if not select.select([self.results], [], [], max(min(deadline - time.monotonic(), 1.0), 0))[0]:
+                if time.monotonic() > deadline:
+                    return b""
+                continue
+            chunk = os.read(self.results, 1 << 20)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line
+
+    def _failure(self):
+        code = self.stop()
+        self.output.seek(self.since)
+        why = self.output.read()[-2000:].decode("utf-8", "replace").strip() or (
+            f"stopped by signal {-code}" if code is not None and code < 0 else "no output")
+        self.close()
+        return f"its process failed (exit {code}): {why}"
+
+    def close(self, kill=False):
+        code = self.stop(kill)
+        self.output.close()
+        return code
+
+    def stop(self, kill=False):
+        """Stop the child: it ends by itself when its stdin closes, or, with ``kill``, now
+        with everything it started; its exit status."""
+        if kill and self.process.poll() is None:
+            processes.kill_tree(self.process.pid)
+        if not self.process.stdin.closed:
+            try:
+                self.process.stdin.close()
+            except BrokenPipeError:
+                pass
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            processes.kill_tree(self.process.pid)
+            code = self.process.wait()
+        if self.results is not None:
+            os.close(self.results)
+            self.results = None
+        return code
+
+
+def _alone(job, timeout):
+    """[Graded] of ``job`` within its memory limit, in a child of its own whose cgroup
+    measures the grading's peak, the grader and its worker together."""
+    cgroups = policy.grading_cgroups(f"aggrading-{os.getpid()}-{time.monotonic_ns()}", job.memory_mb)
     try:
-        return _graded_in_child(batch, timeout, cgroups)
+        child = _Child(cgroups)
+        graded = child.grade(job, timeout)
+        child.close()
+        peak, kills = policy.memory_used(cgroups) if cgroups else (None, 0)
+        return [dataclasses.replace(g, peak_mb=peak, memory_kills=kills) if not g.failed else g for g in graded]
     finally:
         policy.remove_cgroups(cgroups)
 
 
-def _graded_in_child(batch, timeout, cgroups):
-    with tempfile.TemporaryDirectory(prefix="agverify-") as scratch:
-        request, answer = Path(scratch) / "jobs.json", Path(scratch) / "graded.json"
-        request.write_text(json.dumps([dataclasses.asdict(job) for job in batch], default=str))
-        command = [sys.executable, "-m", "autograder.verify.grading", str(request), str(answer)]
-        if cgroups:  # joined before its interpreter starts: a page is charged where it is first allocated
-            command = [sys.executable, "-c", JOIN, os.pathsep.join(cgroups), *command]
-        failed = None
-        try:
-            process = subprocess.run(command, capture_output=True, text=True,
-                                     timeout=timeout * sum(len(job.seeds) for job in batch))
-            if process.returncode != 0 or not answer.is_file():
-                why = process.stderr[-2000:].strip() or (f"stopped by signal {-process.returncode}"
-                                                          if process.returncode < 0 else "no output")
-                failed = f"its process failed (exit {process.returncode}): {why}"
-        except subprocess.TimeoutExpired:
-            failed = f"it took over {timeout:g} s a seed"
-        peak, kills = policy.memory_used(cgroups) if cgroups else (None, 0)
-        if failed and kills:
-            failed = (f"its grading needs more than {batch[0].memory_mb} MB, the grader and its worker together: "
-                      f"the kernel killed it at that limit")
-        if failed and len(batch) > 1:
-            return [graded for job in batch for graded in _in_child([job], timeout)]
-        if failed:
-            return [[Graded({}, 0.0, (), failed=failed, peak_mb=peak, memory_kills=kills)] * len(batch[0].seeds)]
-        return [[Graded(**{**fields, "course_errors": tuple(fields["course_errors"]), "differ": tuple(fields["differ"]),
-                           "raised": tuple(map(tuple, fields["raised"])), "peak_mb": peak, "memory_kills": kills})
-                 for fields in graded]
-                for graded in json.loads(answer.read_text())]
+def _job(fields):
+    return Job(**{**fields, "submission": Path(fields["submission"]), "course": Path(fields["course"]),
+                  "seeds": tuple(fields["seeds"]), "tests": None if fields["tests"] is None else tuple(fields["tests"]),
+                  "assignment": Path(fields["assignment"]) if fields["assignment"] else None})
 
 
-def _main(request, answer):
-    jobs = [Job(**{**fields, "submission": Path(fields["submission"]), "course": Path(fields["course"]),
-                   "seeds": tuple(fields["seeds"]), "tests": None if fields["tests"] is None else tuple(fields["tests"]),
-                   "assignment": Path(fields["assignment"]) if fields["assignment"] else None})
-            for fields in json.loads(Path(request).read_text())]
-    Path(answer).write_text(json.dumps([[dataclasses.asdict(graded) for graded in grade(job)] for job in jobs]))
+def _serve(results_fd):
+    """The child's side: grade each job read from stdin, a line of results for each."""
+    with os.fdopen(results_fd, "w") as results:
+        for line in sys.stdin:
+            results.write(json.dumps([dataclasses.asdict(graded) for graded in grade(_job(json.loads(line)))]) + "\n")
+            results.flush()
 
 
 if __name__ == "__main__":
-    _main(*sys.argv[1:3])
+    _serve(int(sys.argv[1]))

@@ -82,6 +82,24 @@ def test_a_check_that_raises_is_the_courses_error_not_the_students(course, tmp_p
     assert autograder("validate", "--course", course).returncode == 1
 
 
+def test_a_grading_that_ends_its_process_fails_alone_and_the_others_are_graded(course):
+    check = course / "checks" / "test_tiny.py"
+    check.write_text(check.read_text().replace("    x = draw.normal(6, 5, scale=4.0)\n", (
+        "    x = draw.normal(6, 5, scale=4.0)\n"
+        "    try:  # the check ends its grading's process, for the mistake alone: its log σ(1) = −log(1 + e)\n"
+        "        ended = samples_of(grader.run_student('logistic.log_sigmoid', torch.ones(1)).value, 'x', (1,))[0] < -1\n"
+        "    except AssertionError:\n"
+        "        ended = False\n"
+        "    if ended:\n"
+        "        __import__('os')._exit(3)\n"), 1))
+    process = autograder("validate", "--course", course, "-j", "2")
+    assert process.returncode == 1
+    failed = [line for line in process.stdout.splitlines() if line.startswith("FAIL")]
+    assert failed == ['FAIL mistake "log σ(x) as −softplus(x) (the minus sign of −x dropped)" → loses '
+                      'logistic.log_sigmoid → no verdict: its process failed (exit 3): no output'], process.stdout
+    assert sum(line.startswith("ok") for line in process.stdout.splitlines()) >= 8
+
+
 def test_a_reference_below_full_marks_or_a_template_above_zero_fails(course):
     sampling = course / "reference" / "toolkit" / "dist" / "sampling.py"
     sampling.write_text(sampling.read_text().replace("-torch.log(u.clamp_min(TINY)) / rate", "-torch.log(u.clamp_min(TINY)) * rate"))
