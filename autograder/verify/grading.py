@@ -135,9 +135,11 @@ def grade_seeds(jobs, workers=None, timeout=1800):
                 index = pending.popleft()
             job = jobs[index]
             try:
-                if job.memory_mb is not None:
-                    graded = _alone(job, timeout)
-                else:
+                cgroups = policy.grading_cgroups(f"aggrading-{os.getpid()}-{time.monotonic_ns()}", job.memory_mb) \
+                    if job.memory_mb is not None else []
+                if cgroups:
+                    graded = _alone(job, timeout, cgroups)
+                else:  # where no cgroup can hold it, its memory is not measured: any child grades it
                     if child is not None and not child.fresh_enough():
                         child.close()
                     if child is None or child.process.poll() is not None:
@@ -268,15 +270,14 @@ class _Child:
         return code
 
 
-def _alone(job, timeout):
-    """[Graded] of ``job`` within its memory limit, in a child of its own whose cgroup
-    measures the grading's peak, the grader and its worker together."""
-    cgroups = policy.grading_cgroups(f"aggrading-{os.getpid()}-{time.monotonic_ns()}", job.memory_mb)
+def _alone(job, timeout, cgroups):
+    """[Graded] of ``job`` within its memory limit, in a child of its own in ``cgroups``,
+    which measure the grading's peak, the grader and its worker together."""
     try:
         child = _Child(cgroups)
         graded = child.grade(job, timeout)
         child.close()
-        peak, kills = policy.memory_used(cgroups) if cgroups else (None, 0)
+        peak, kills = policy.memory_used(cgroups)
         return [dataclasses.replace(g, peak_mb=peak, memory_kills=kills) if not g.failed else g for g in graded]
     finally:
         policy.remove_cgroups(cgroups)
