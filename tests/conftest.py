@@ -4,6 +4,35 @@ import torch
 CUDA = torch.cuda.is_available()
 
 
+# session fixtures that grade or build much, and the modules whose tests use them: under
+# pytest-xdist (the README's `-n 2`) those modules run in one process, which builds each once
+SHARED = {"graded_class": "the class export", "bundled_kit": "the kits", "cs236_kit": "the kits"}
+SHARING = {"tests/corpus/test_corpus.py": "the class export", "tests/corpus/test_degenerate.py": "the class export",
+           "tests/corpus/test_float64.py": "the class export", "tests/workflows/test_batch.py": "the class export",
+           "tests/kit/test_bundled_kit.py": "the kits", "tests/kit/test_cs236_kit.py": "the kits",
+           "tests/kit/test_handout.py": "the kits", "tests/kit/test_parity.py": "the kits"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Each process of pytest-xdist runs whole modules (their module fixtures are built once),
+    and every module of a SHARED fixture's group."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            module = nodeid.split("::")[0]
+            return SHARING.get(module, module)
+    return Scheduling(config, log)
+
+
+def pytest_collection_modifyitems(items):
+    unlisted = {f"{item.nodeid.split('::')[0]} uses {name}" for item in items for name in SHARED
+                if name in item.fixturenames and SHARING.get(item.nodeid.split("::")[0]) != SHARED[name]}
+    if unlisted:
+        raise pytest.UsageError(f"tests/conftest.py: add to SHARING: {'; '.join(sorted(unlisted))}")
+
+
 @pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
 def device(request):
     if request.param == "cuda" and not CUDA:

@@ -47,6 +47,9 @@ class _Interrupted:
         excinfo.traceback = excinfo.traceback[-1:]
 
 
+NO_SETTINGS = Path(__file__).with_name("checks.ini")
+
+
 def run_checks(course, plugins):
     """Run the course's checks with pytest and these plugins; the pytest exit code and output.
     Raises KeyboardInterrupt when the run was interrupted (no results for a cut grading)."""
@@ -57,7 +60,7 @@ def run_checks(course, plugins):
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     ini, interrupted = course.checks / "pytest.ini", _Interrupted()
     with contextlib.redirect_stdout(io.StringIO()) as output:
-        code = pytest.main([str(course.checks), *(["-c", str(ini)] if ini.is_file() else []),
+        code = pytest.main([str(course.checks), "-c", str(ini if ini.is_file() else NO_SETTINGS),
                             "--rootdir", str(course.checks), "-p", "no:cacheprovider", "--import-mode=importlib",
                             "--continue-on-collection-errors",
                             "--assert=plain", "-q", "--tb=short", "-W", "ignore::DeprecationWarning",
