@@ -100,6 +100,17 @@ def test_a_grading_that_ends_its_process_fails_alone_and_the_others_are_graded(c
     assert sum(line.startswith("ok") for line in process.stdout.splitlines()) >= 8
 
 
+def test_a_course_below_another_projects_pytest_settings_is_graded_without_them(course, tmp_path):
+    # pytest takes the settings of a project above the folder it runs in: the bundled course's
+    # checks took this project's pyproject.toml, which the Gradescope zip ships
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "--no-such-option"\n')
+    results = tmp_path / "results.json"
+    reference = shutil.copytree(course / "reference" / "toolkit", tmp_path / "hw" / "toolkit")
+    shutil.copy(course / "reference" / "answers.yaml", reference.parent / "answers.yaml")
+    graded = autograder("grade", reference.parent, "--course", course, "--results", results)
+    assert json.loads(results.read_text())["score"] == 14, graded.stdout
+
+
 def test_a_reference_below_full_marks_or_a_template_above_zero_fails(course):
     sampling = course / "reference" / "toolkit" / "dist" / "sampling.py"
     sampling.write_text(sampling.read_text().replace("-torch.log(u.clamp_min(TINY)) / rate", "-torch.log(u.clamp_min(TINY)) * rate"))
