@@ -1,3 +1,5 @@
+import collections
+
 import pytest
 import torch
 
@@ -13,20 +15,29 @@ SHARING = {"tests/corpus/test_corpus.py": "the class export", "tests/corpus/test
            "tests/kit/test_handout.py": "the kits", "tests/kit/test_parity.py": "the kits"}
 
 
+def _scope(nodeid):
+    module = nodeid.split("::")[0]
+    return SHARING.get(module, module)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """Each process of pytest-xdist runs whole modules (their module fixtures are built once),
-    and every module of a SHARED fixture's group."""
+    and every module of a SHARED fixture's group; in the order collected (below)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class Scheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid):
-            module = nodeid.split("::")[0]
-            return SHARING.get(module, module)
+            return _scope(nodeid)
+    config.option.loadscopereorder = False  # it would order them by their number of tests
     return Scheduling(config, log)
 
 
 def pytest_collection_modifyitems(items):
+    # the scopes with the most slow tests first, the fast ones last, where they fill in: no
+    # long module is left to run alone at the end
+    slow = collections.Counter(_scope(item.nodeid) for item in items if item.get_closest_marker("slow"))
+    items.sort(key=lambda item: -slow[_scope(item.nodeid)])
     unlisted = {f"{item.nodeid.split('::')[0]} uses {name}" for item in items for name in SHARED
                 if name in item.fixturenames and SHARING.get(item.nodeid.split("::")[0]) != SHARED[name]}
     if unlisted:
