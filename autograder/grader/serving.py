@@ -31,9 +31,19 @@ def _names(node):
            {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
 
 
+_BODIES: dict[tuple[object, object], tuple[dict, dict]] = {}  # (course's manifest, reference) -> its reference's bodies
+
+
 def _bodies(course):
     """({"module.name": top-level function node}, {"module.Class.method" or "module.CONSTANT":
     node}) of the reference: what a reached name can lead to."""
+    key = (course.manifest, course.reference)
+    if key not in _BODIES:
+        _BODIES[key] = _parsed(course)
+    return _BODIES[key]
+
+
+def _parsed(course):
     functions, others = {}, {}
     for module, file in zip(course.modules, course.files):
         for node in ast.parse(course.reference_source(file)).body:
@@ -56,6 +66,7 @@ def _scaffold_names(course):
 
 
 _HELPERS: dict[tuple[object, str], object] = {}  # (course, function) -> its helpers
+_REACH: dict[tuple[object, object, str], frozenset] = {}  # (course, name) -> what it reaches
 _GRADED: dict[object, set[str]] = {}  # course -> the functions its tests cover
 
 
@@ -75,10 +86,13 @@ def reach(course, name):
     reaches (a class: its methods, and what they reach), served or not: all a grading of
     ``name`` can run of a student's code."""
     if name.startswith("answers."):
-        return {name}
-    functions, others = _bodies(course)
-    start = {name, *(m for m in others if m.startswith(name + "."))}
-    return start.union(*(_closure(course, m) for m in start if m in functions or m in others))
+        return frozenset([name])
+    key = (course.manifest, course.reference, name)
+    if key not in _REACH:
+        functions, others = _bodies(course)
+        start = {name, *(m for m in others if m.startswith(name + "."))}
+        _REACH[key] = frozenset(start.union(*(_closure(course, m) for m in start if m in functions or m in others)))
+    return _REACH[key]
 
 
 def _closure(course, function):

@@ -168,7 +168,7 @@ def judged(course, assignment, assignment_path, found, seed, jobs, log, messages
         if candidate.kind == "reference":
             reference = result
         elif kept is not None and not result.failed:
-            result = _with_others(result, reference)
+            result = _with_others(result, reference, kept)
         ok, got = candidate.judge(assignment, result) if not result.failed else (False, f"no verdict: {result.failed}")
         said = tuple((result.records[t]["name"], first_failure(result.records[t]["output"]))
                      for t in sorted(result.lost()))
@@ -178,14 +178,14 @@ def judged(course, assignment, assignment_path, found, seed, jobs, log, messages
     return verdicts, graded
 
 
-def _with_others(result, reference):
-    """A variant's ``result`` on some tests, completed with the reference's records and
-    parts of every other test (no verdict where the reference's grading gave none)."""
+def _with_others(result, reference, kept):
+    """A variant's ``result`` on the ``kept`` tests, completed with the reference's records
+    and parts of every other test (no verdict where the reference's grading gave none)."""
     if reference.failed:
         return result
-    records = {**reference.records, **result.records}
-    return dataclasses.replace(result, records=records, parts={**reference.parts, **result.parts},
-                               score=sum(r["score"] for r in records.values()))
+    records = {**{t: r for t, r in reference.records.items() if t not in kept}, **result.records}
+    parts = {**{t: p for t, p in reference.parts.items() if t not in kept}, **result.parts}
+    return dataclasses.replace(result, records=records, parts=parts, score=sum(r["score"] for r in records.values()))
 
 
 @dataclasses.dataclass
