@@ -15,9 +15,12 @@ SHARING = {"tests/corpus/test_corpus.py": "the class export", "tests/corpus/test
            "tests/kit/test_handout.py": "the kits", "tests/kit/test_parity.py": "the kits"}
 
 
+def _module(nodeid):
+    return nodeid.split("::")[0]
+
+
 def _scope(nodeid):
-    module = nodeid.split("::")[0]
-    return SHARING.get(module, module)
+    return SHARING.get(_module(nodeid), _module(nodeid))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -38,8 +41,8 @@ def pytest_collection_modifyitems(items):
     # long module is left to run alone at the end
     slow = collections.Counter(_scope(item.nodeid) for item in items if item.get_closest_marker("slow"))
     items.sort(key=lambda item: -slow[_scope(item.nodeid)])
-    unlisted = {f"{item.nodeid.split('::')[0]} uses {name}" for item in items for name in SHARED
-                if name in item.fixturenames and SHARING.get(item.nodeid.split("::")[0]) != SHARED[name]}
+    unlisted = {f"{_module(item.nodeid)} uses {name}" for item in items for name in SHARED
+                if name in item.fixturenames and SHARING.get(_module(item.nodeid)) != SHARED[name]}
     if unlisted:
         raise pytest.UsageError(f"tests/conftest.py: add to SHARING: {'; '.join(sorted(unlisted))}")
 

@@ -158,8 +158,7 @@ def judged(course, assignment, assignment_path, found, seed, jobs, log, messages
     (``Variant.regraded``): every other test's record is the reference's on the same seed."""
     verdicts, graded = [], []
     limit = assignment.grading_memory_mb
-    with_reference = any(c.kind == "reference" for c in found)
-    tests = [c.variant.regraded(course, assignment) if c.variant is not None and with_reference else None
+    tests = [c.variant.regraded(course, assignment) if c.variant is not None and _narrowed(found) else None
              for c in found]
     reference = None
     for candidate, kept, result in zip(found, tests, grading.grade_each([grading.Job(
@@ -176,6 +175,12 @@ def judged(course, assignment, assignment_path, found, seed, jobs, log, messages
         graded.append(result)
         log(verdicts[-1].describe(messages and candidate.kind == MISTAKE))
     return verdicts, graded
+
+
+def _narrowed(found):
+    """Whether the variants among ``found`` run only their own tests: the reference's grading
+    stands for the others only where it is graded too."""
+    return any(c.kind == "reference" for c in found)
 
 
 def _with_others(result, reference, kept):
@@ -234,8 +239,8 @@ def validate(course=None, assignment_path=None, log=print, jobs=None, seeds=0, m
         counts = {kind: sum(c.kind == kind for c in found) for kind in (MISTAKE, ALTERNATIVE)}
         log(f"grading {len(found)} submissions: {len(found) - sum(counts.values())} made from the reference and "
             f"template, {counts[MISTAKE]} declared mistakes and {counts[ALTERNATIVE]} alternatives"
-            + (" (each variant on the tests that can run its change)" if any(c.kind == "reference" for c in found)
-               and sum(counts.values()) else ""))
+            + (" (each variant on the tests that can run its change)" if _narrowed(found) and sum(counts.values())
+               else ""))
         verdicts, graded = judged(course, assignment, assignment_path, found, SEED, jobs, log, messages)
         validation = Validation(verdicts, errors)
         named, counted = hinted(verdicts)
